@@ -1,0 +1,41 @@
+#pragma once
+
+/// @file
+/// Architecture plugins build GrowableNets.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "gear/growable_net.h"
+
+namespace gear {
+
+/// What the host asks an architecture to build.
+struct ModelSpec {
+  /// One sample's shape [C, H, W].
+  std::vector<int64_t> input_shape;
+  int64_t num_classes = 10;
+  /// Multiplier of the architecture's standard widths (1.0 = the full-size model).
+  double width = 1.0;
+  /// Explicit width per channel group, in the net's group order; overrides `width` when set.
+  /// This is how a grown net is rebuilt from a checkpoint.
+  std::vector<int64_t> widths;
+};
+
+/// An architecture. One instance per pipeline; build() may be called several times (the model,
+/// the full-size reference, a rebuild from a checkpoint).
+class Architecture {
+ public:
+  virtual ~Architecture() = default;
+  /// Builds a freshly initialised net on the CPU. Ownership passes to the caller. Throws
+  /// std::invalid_argument for a spec it cannot build (wrong number of widths, input too small).
+  virtual std::shared_ptr<GrowableNet> build(const ModelSpec& spec) const = 0;
+  /// The standard full-size widths for `spec`'s input (the reference for "size %").
+  virtual std::vector<int64_t> reference_widths(const ModelSpec& spec) const = 0;
+};
+
+/// Scales standard widths by a multiplier, rounding to nearest and keeping at least one channel.
+std::vector<int64_t> scale_widths(const std::vector<int64_t>& standard, double multiplier);
+
+}  // namespace gear

@@ -1,0 +1,14 @@
+#pragma once
+
+/// @file
+/// Everything a plugin author needs: include this one header.
+
+#include "gear/architecture.h"
+#include "gear/augmentation.h"
+#include "gear/config.h"
+#include "gear/dataset.h"
+#include "gear/errors.h"
+#include "gear/growable_net.h"
+#include "gear/growth_strategy.h"
+#include "gear/plugin.h"
+#include "gear/registrar.h"

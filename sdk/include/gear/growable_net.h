@@ -1,0 +1,141 @@
+#pragma once
+
+/// @file
+/// GrowableNet: a torch module plus the channel groups that growth and pruning act on.
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gear {
+
+/// How a module is tied to a channel group.
+enum class TieKind {
+  /// Conv2d or Linear whose output channels (weight rows, bias) are the group's channels.
+  kProducer,
+  /// BatchNorm over the group's channels (weight, bias, running mean and variance).
+  kNorm,
+  /// Depthwise Conv2d that maps each group channel to itself: it follows the group.
+  kPassThrough,
+  /// Conv2d or Linear reading the group's channels (weight columns).
+  kConsumer,
+};
+
+/// A module tied to a group. The group shares ownership of the module with the net.
+struct GroupMember {
+  TieKind kind = TieKind::kProducer;
+  /// Module path in the net ("features.3"), for messages.
+  std::string path;
+  std::shared_ptr<torch::nn::Module> module;
+  /// Consumers only: consecutive input columns per channel (H*W after a flatten), else 1.
+  int64_t block = 1;
+};
+
+/// The role a single tensor plays in a group; selects its default initialisation on widening.
+enum class TieRole {
+  kProducerWeight,     ///< rows [C, ...]; default for new channels: 0
+  kProducerBias,       ///< [C]; default 0
+  kNormWeight,         ///< [C]; default 1
+  kNormBias,           ///< [C]; default 0
+  kNormMean,           ///< running mean [C]; default 0
+  kNormVar,            ///< running variance [C]; default 1
+  kPassThroughWeight,  ///< depthwise filters [C, 1, k, k]; default 0
+  kPassThroughBias,    ///< [C]; default 0
+  kConsumerWeight,     ///< columns [out, C * block, ...]; default 0
+};
+
+/// One tensor tied to a group's channels. `tensor` aliases the module's parameter or buffer, so
+/// reading it sees the live values; writing into it under torch::NoGradGuard edits the net.
+struct TiedTensor {
+  torch::Tensor tensor;
+  TieRole role = TieRole::kProducerWeight;
+  /// Index of the owning member in ChannelGroup::members.
+  size_t member = 0;
+  /// Dimension that indexes the group's channels (0 for rows, 1 for consumer columns).
+  int64_t dim = 0;
+  /// Consecutive entries along `dim` per channel (consumers after a flatten), else 1.
+  int64_t block = 1;
+  /// "features.3.weight", for messages.
+  std::string name;
+};
+
+/// A set of coupled dimensions that must change together.
+struct ChannelGroup {
+  std::string name;
+  /// Budget set this group belongs to (growth keeps a separate ranking and budget per set).
+  std::string set = "default";
+  /// False for groups a strategy must not grow (e.g. the classifier's output).
+  bool growable = true;
+  /// Width of this group in the architecture's standard full-size model (for "size %").
+  int64_t reference_width = 0;
+  std::vector<GroupMember> members;
+};
+
+/// Computes a new slice for `tied` when `count` channels are appended. Return an undefined tensor
+/// to use the role's default. The returned slice has `count * block` entries along `dim`.
+using SliceInit = std::function<torch::Tensor(const TiedTensor& tied, int64_t count)>;
+
+/// Base class of every architecture's module. Subclasses build their layers, register them,
+/// then declare channel groups with add_group(); growth strategies and pruners only use the
+/// group API, so they work with every architecture.
+class GrowableNet : public torch::nn::Module {
+ public:
+  /// Runs the network on a float batch [N, C, H, W]; returns logits [N, classes].
+  virtual torch::Tensor forward(torch::Tensor input) = 0;
+
+  /// The groups, in declaration order.
+  const std::vector<ChannelGroup>& groups() const { return groups_; }
+  /// The group named `name`; throws std::invalid_argument listing the names if absent.
+  const ChannelGroup& group(const std::string& name) const;
+  /// Current width (channel count) of a group.
+  int64_t width(const std::string& name) const;
+  /// Current widths of all groups, in declaration order.
+  std::vector<int64_t> widths() const;
+  /// Group names, in declaration order.
+  std::vector<std::string> group_names() const;
+  /// Every tensor tied to a group, with its role.
+  std::vector<TiedTensor> tied_tensors(const std::string& name) const;
+
+  /// Number of trainable parameters.
+  int64_t params() const;
+  /// Multiply-accumulates of one forward pass for one sample of shape [C, H, W].
+  int64_t macs(const std::vector<int64_t>& sample_shape);
+
+  /// Appends `count` channels to a group, extending every tied tensor. `init` gives the new
+  /// slices; the defaults make the new channels inert (zero weights, identity BatchNorm).
+  /// Parameters change identity-preserving shape in place: rebuild any optimizer afterwards.
+  void widen(const std::string& name, int64_t count, const SliceInit& init = {});
+  /// Appends a copy of each channel in `sources` (Net2Wider replication): rows and norms copied,
+  /// each consumer column divided by the number of copies of its channel, so the function is
+  /// unchanged. Returns the indices of the new channels.
+  std::vector<int64_t> duplicate(const std::string& name, const std::vector<int64_t>& sources);
+  /// Keeps only the channels `keep` (in that order) of a group, in every tied tensor.
+  void select(const std::string& name, const std::vector<int64_t>& keep);
+
+ protected:
+  /// Declares a group; returns it for adding members. References stay valid until the next
+  /// add_group call. Throws if the name is taken.
+  ChannelGroup& add_group(const std::string& name, int64_t reference_width,
+                          const std::string& set = "default", bool growable = true);
+  /// Adds a member to a group. `module` must be registered in this net; `path` names it.
+  void tie(ChannelGroup& group, TieKind kind, std::string path,
+           std::shared_ptr<torch::nn::Module> module, int64_t block = 1);
+  /// Checks every group's tensors agree on the width; throws std::logic_error otherwise.
+  void check_groups() const;
+
+ private:
+  ChannelGroup& mutable_group(const std::string& name);
+  void resize(ChannelGroup& group, int64_t new_width,
+              const std::function<torch::Tensor(const TiedTensor&)>& reshape_one);
+
+  std::vector<ChannelGroup> groups_;
+};
+
+}  // namespace gear

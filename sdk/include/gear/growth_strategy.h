@@ -1,0 +1,64 @@
+#pragma once
+
+/// @file
+/// Growth strategies widen a GrowableNet's channel groups.
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gear/growable_net.h"
+
+namespace gear {
+
+/// Caps on the grown network. Unset fields do not bind.
+struct Budget {
+  std::optional<int64_t> params;
+  std::optional<int64_t> bytes;
+  /// Peak memory of one training step at the pipeline's batch size, on the run's device.
+  std::optional<int64_t> train_memory;
+};
+
+/// What the host offers a strategy during a grow stage. Borrowed for the call to grow().
+class GrowthContext {
+ public:
+  virtual ~GrowthContext() = default;
+  /// The device the net lives on.
+  virtual torch::Device device() const = 0;
+  /// Runs `step` on every training batch of one epoch: normalised float images [N, C, H, W] and
+  /// int64 labels [N], both on device(). The tensors are valid during the call only.
+  virtual void for_each_batch(
+      const std::function<void(const torch::Tensor& images, const torch::Tensor& labels)>& step) = 0;
+  /// Seeded generator for the strategy's random draws (CPU).
+  virtual torch::Generator& generator() = 0;
+  /// The pipeline's budget.
+  virtual const Budget& budget() const = 0;
+  /// Which budget field `net` exceeds ("params", "bytes", "train_memory"), or "" if it fits.
+  virtual std::string exceeds_budget(GrowableNet& net) = 0;
+};
+
+/// What a growth step did, recorded in stages.json and summary.json.
+struct GrowthResult {
+  /// New channels per group, in group order, split into copies of existing ones and fresh ones.
+  std::vector<int64_t> split, fresh;
+  /// What limited the growth ("gamma", "params", "bytes", "train_memory").
+  std::string bound_by = "gamma";
+  /// Extra figures (phase wall times, scores), copied to the reports as they are.
+  std::map<std::string, double> metrics;
+};
+
+/// A growth strategy. Created once per grow stage from its options.
+class GrowthStrategy {
+ public:
+  virtual ~GrowthStrategy() = default;
+  /// Grows `net` (borrowed) in place through its channel groups. The host rebuilds the optimizer
+  /// afterwards, so a strategy may change any parameter's shape.
+  virtual GrowthResult grow(GrowableNet& net, GrowthContext& context) = 0;
+};
+
+}  // namespace gear
