@@ -1,5 +1,7 @@
 #include "gear/errors.h"
 
+#include "gear/dataset.h"
+
 namespace gear {
 
 std::string SourcePosition::str() const {
@@ -23,5 +25,9 @@ ConfigError::ConfigError(SourcePosition where, std::string key, const std::strin
       where_(std::move(where)),
       key_(std::move(key)),
       message_(message) {}
+
+ConfigError::~ConfigError() = default;
+
+DataError::~DataError() = default;
 
 }  // namespace gear

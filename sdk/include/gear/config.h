@@ -45,7 +45,7 @@ struct OptionSpec {
 
 /// An ordered list of option declarations, built fluently:
 /// `OptionSchema().add_float("gamma", 0.9, "growth ratio").range(0, 10)`.
-class OptionSchema {
+class GEAR_EXPORT OptionSchema {
  public:
   /// Declares an option with a default. Names are unique; a second declaration replaces the first.
   OptionSchema& add_bool(const std::string& name, bool def, const std::string& doc);
@@ -82,7 +82,7 @@ class OptionSchema {
 
 /// A validated, read-only view of one plugin's (or stage's) options: every declared option has a
 /// value of its declared type (given or default). Copyable; owns its data.
-class Config {
+class GEAR_EXPORT Config {
  public:
   Config() = default;
   /// `path` names the table for messages ("stage.1", "model"); `where` is the table's position.

@@ -10,13 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "gear/export.h"
+
 namespace gear {
 
 /// A data file is missing, truncated or malformed. The message names the file and the problem;
 /// the host reports it as bad input (exit code 2).
-class DataError : public std::runtime_error {
+class GEAR_EXPORT DataError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  ~DataError() override;
 };
 
 /// Static facts about a dataset.

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "gear/export.h"
+
 namespace gear {
 
 /// Where a value came from: a pipeline file position, or a command-line override.
@@ -22,8 +24,9 @@ struct SourcePosition {
 };
 
 /// Bad user input (pipeline file, override, option value). The host exits with code 2.
-class ConfigError : public std::runtime_error {
+class GEAR_EXPORT ConfigError : public std::runtime_error {
  public:
+  ~ConfigError() override;
   /// `where` is copied; `key` is the dotted key path ("stage.1.gamma"), may be empty.
   ConfigError(SourcePosition where, std::string key, const std::string& message);
 

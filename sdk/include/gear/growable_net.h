@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "gear/export.h"
+
 namespace gear {
 
 /// How a module is tied to a channel group.
@@ -85,7 +87,7 @@ using SliceInit = std::function<torch::Tensor(const TiedTensor& tied, int64_t co
 /// Base class of every architecture's module. Subclasses build their layers, register them,
 /// then declare channel groups with add_group(); growth strategies and pruners only use the
 /// group API, so they work with every architecture.
-class GrowableNet : public torch::nn::Module {
+class GEAR_EXPORT GrowableNet : public torch::nn::Module {
  public:
   /// Runs the network on a float batch [N, C, H, W]; returns logits [N, classes].
   virtual torch::Tensor forward(torch::Tensor input) = 0;

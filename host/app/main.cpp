@@ -1,0 +1,154 @@
+// gearhost: the command-line host. Exit codes: 0 ok, 2 bad input, 1 runtime failure.
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "gear/dataset.h"
+#include "gear/host/env_info.h"
+#include "gear/host/logging.h"
+#include "gear/host/pipeline.h"
+#include "gear/host/plugin_error.h"
+#include "gear/host/plugin_loader.h"
+#include "gear/host/progress.h"
+#include "gear/host/runner.h"
+#include "gear/host/text_match.h"
+
+namespace {
+
+using namespace gear;
+using namespace gear::host;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+void load_all(Registry& registry, const std::vector<std::string>& plugin_paths) {
+  load_plugins(plugin_search_path(plugin_paths), registry);
+}
+
+int list_plugins(const Registry& registry) {
+  std::printf("%-14s %-20s %-10s %s\n", "KIND", "NAME", "VERSION", "FILE");
+  for (const auto* entry : registry.entries()) {
+    std::string version;
+    for (const auto& p : registry.plugins())
+      if (p.path == entry->library) version = p.version;
+    std::printf("%-14s %-20s %-10s %s\n", to_string(entry->info.kind), entry->info.name.c_str(),
+                version.c_str(), entry->library.c_str());
+    std::printf("%-14s %-20s %s\n", "", "", entry->info.doc.c_str());
+  }
+  bool header = false;
+  for (const auto& p : registry.plugins()) {
+    if (p.loaded) continue;
+    if (!header) std::printf("\nREFUSED\n");
+    header = true;
+    std::printf("  %s\n    %s\n", p.path.c_str(), p.refusal.c_str());
+  }
+  if (registry.entries().empty())
+    std::printf("\nno plugins found; searched --plugin-path, GEAR_PLUGIN_PATH and the installed "
+                "folder\n");
+  return kExitOk;
+}
+
+int describe(const Registry& registry, const std::string& name) {
+  const ComponentEntry* entry = registry.find(name);
+  if (!entry) {
+    std::vector<std::string> all;
+    for (const auto* e : registry.entries()) all.push_back(e->info.name);
+    throw ConfigError({}, "", "no plugin component named '" + name + "'" +
+                                  suggestion_text(name, all));
+  }
+  std::printf("%s (%s) from %s\n  %s\n\n", entry->info.name.c_str(), to_string(entry->info.kind),
+              entry->library.c_str(), entry->info.doc.c_str());
+  if (entry->info.schema.options().empty()) std::printf("  no options\n");
+  for (const auto& spec : entry->info.schema.options()) {
+    std::string def = spec.default_value ? to_toml(*spec.default_value) : "(required)";
+    std::string limits;
+    if (spec.min || spec.max)
+      limits = " range [" + (spec.min ? to_toml(Value(*spec.min)) : std::string("-inf")) + ", " +
+               (spec.max ? to_toml(Value(*spec.max)) : std::string("inf")) + "]";
+    if (!spec.choices.empty()) {
+      limits += " one of:";
+      for (const auto& c : spec.choices) limits += " " + c;
+    }
+    std::printf("  %-18s %-16s = %-12s%s\n      %s\n", spec.name.c_str(), to_string(spec.type),
+                def.c_str(), limits.c_str(), spec.doc.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gearhost: grow, robustify, prune and measure CNNs, as TOML pipelines describe"};
+  app.set_version_flag("--version", std::string("gearhost ") + gear_version());
+  app.require_subcommand(1);
+  std::vector<std::string> plugin_paths;
+  std::string log_level = "info";
+  app.add_option("--plugin-path", plugin_paths, "extra plugin folder (searched first)")
+      ->type_name("DIR");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+
+  auto* run = app.add_subcommand("run", "run a pipeline: gearhost run FILE [key=value ...]");
+  std::string pipeline_file;
+  std::vector<std::string> overrides;
+  std::string out;
+  run->add_option("file", pipeline_file, "pipeline TOML file")->required();
+  run->add_option("overrides", overrides, "key=value overrides (stage.0.epochs=1)");
+  run->add_option("--out", out, "put the run folder exactly at DIR")->type_name("DIR");
+  run->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
+  run->add_option("--log-level", log_level, "log level");
+
+  auto* validate = app.add_subcommand("validate", "check a pipeline without running it");
+  validate->add_option("file", pipeline_file, "pipeline TOML file")->required();
+  validate->add_option("overrides", overrides, "key=value overrides");
+  validate->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
+
+  auto* list = app.add_subcommand("list", "list plugins found, and any refused with the reason");
+  list->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
+
+  auto* describe_cmd = app.add_subcommand("describe", "show a plugin component's options");
+  std::string component;
+  describe_cmd->add_option("name", component, "component name (e.g. vgg11)")->required();
+  describe_cmd->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    setup_logging(log_level);
+    Registry registry;
+    load_all(registry, plugin_paths);
+    if (list->parsed()) return list_plugins(registry);
+    if (describe_cmd->parsed()) return describe(registry, component);
+    Pipeline pipeline = read_pipeline(pipeline_file, overrides, registry);
+    if (validate->parsed()) {
+      std::printf("%s: ok (%zu stages)\n", pipeline_file.c_str(), pipeline.stages.size());
+      return kExitOk;
+    }
+    RunOptions options;
+    if (!out.empty()) options.out = out;
+    options.tty = Progress::stderr_is_tty();
+    run_pipeline(pipeline, registry, options);
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadInput;
+  } catch (const DataError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadInput;
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <future>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "gear/augmentation.h"
+
+namespace gear::host {
+
+/// A decoded split resident on the training device.
+struct DeviceData {
+  torch::Tensor images;  ///< uint8 [N, C, H, W]
+  torch::Tensor labels;  ///< int64 [N]
+  int64_t size() const { return images.defined() ? images.size(0) : 0; }
+};
+
+/// Turns uint8 or [0, 1] float images into normalised float tensors.
+class Normalizer {
+ public:
+  Normalizer() = default;
+  Normalizer(const std::vector<double>& mean, const std::vector<double>& std,
+             const torch::Device& device);
+  torch::Tensor operator()(const torch::Tensor& images) const;
+
+ private:
+  torch::Tensor mean_, std_;
+};
+
+/// A training batch, ready for the model.
+struct Batch {
+  torch::Tensor images;              ///< normalised views[0]
+  std::vector<torch::Tensor> views;  ///< all normalised views (views[0] == images)
+  torch::Tensor labels;
+  double consistency_weight = 0.0;
+};
+
+/// Iterates shuffled batches of a DeviceData, gathering, augmenting and normalising each as
+/// batched tensor ops; with prefetch on, the next batch is prepared on a background thread while
+/// the caller trains on the current one.
+class BatchStream {
+ public:
+  /// `data` and `augmentation` (may be null) are borrowed and must outlive the stream.
+  BatchStream(const DeviceData& data, int64_t batch_size, Augmentation* augmentation,
+              Normalizer normalizer, bool prefetch, bool shuffle = true);
+  ~BatchStream();
+
+  /// Starts an epoch: a permutation and augmentation stream derived from `seed`.
+  void start_epoch(uint64_t seed);
+  /// The next batch, or nullopt at the end of the epoch.
+  std::optional<Batch> next();
+  int64_t batches_per_epoch() const;
+
+ private:
+  Batch make_batch(int64_t index);
+  void launch(int64_t index);
+
+  const DeviceData& data_;
+  int64_t batch_size_;
+  Augmentation* augmentation_;
+  Normalizer normalizer_;
+  bool prefetch_;
+  bool shuffle_;
+  torch::Tensor order_;
+  std::optional<torch::Generator> generator_;
+  int64_t cursor_ = 0;
+  std::future<Batch> pending_;
+};
+
+}  // namespace gear::host

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace gear::host {
+
+/// Sets up spdlog's default logger (shared with plugins through libspdlog.so): a console sink on
+/// stderr at `level` ("trace", "debug", "info", "warn", "error", "off"). Throws
+/// std::invalid_argument for an unknown level.
+void setup_logging(const std::string& level);
+
+/// Adds a file sink (everything at debug and above) to the default logger.
+void add_log_file(const std::filesystem::path& path);
+
+/// Removes file sinks added by add_log_file (at the end of a run).
+void remove_log_files();
+
+}  // namespace gear::host

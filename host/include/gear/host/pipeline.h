@@ -1,0 +1,45 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gear/config.h"
+#include "gear/host/registry.h"
+
+namespace gear::host {
+
+/// A plugin named in the pipeline, with its validated options.
+struct ComponentRef {
+  std::string name;  ///< empty when the pipeline names none (e.g. no augmentation)
+  Config options;
+};
+
+/// One [[stage]] table, validated.
+struct StageSpec {
+  int index = 0;
+  std::string kind;  ///< "train", "grow", "evaluate"
+  Config options;    ///< the host's keys for this kind
+  ComponentRef component;  ///< augmentation (train) or growth strategy (grow)
+  SourcePosition where;
+};
+
+/// A validated pipeline: every key checked against the host's and the plugins' schemas, with
+/// defaults filled in. Nothing has run yet.
+struct Pipeline {
+  std::filesystem::path file;
+  Config run, data, model;
+  ComponentRef dataset, architecture;
+  std::vector<StageSpec> stages;
+
+  /// The whole pipeline as TOML, after overrides, with every default written out.
+  std::string resolved_toml() const;
+};
+
+/// Reads, overrides and validates a pipeline file. `overrides` are "dotted.key=value" strings
+/// ("stage.0.epochs=1", "data.batch_size=64"). Throws ConfigError (file:line:column, key, what)
+/// on any problem; never runs plugin code other than reading schemas from the registry.
+Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                       const Registry& registry);
+
+}  // namespace gear::host

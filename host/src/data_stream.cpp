@@ -1,0 +1,91 @@
+#include "gear/host/data_stream.h"
+
+#include <torch/torch.h>
+
+#include "gear/host/device.h"
+
+namespace gear::host {
+
+Normalizer::Normalizer(const std::vector<double>& mean, const std::vector<double>& std,
+                       const torch::Device& device) {
+  auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  mean_ = torch::tensor(mean, torch::kFloat64).to(options).view({1, -1, 1, 1});
+  std_ = torch::tensor(std, torch::kFloat64).to(options).view({1, -1, 1, 1});
+}
+
+torch::Tensor Normalizer::operator()(const torch::Tensor& images) const {
+  torch::Tensor x = images.scalar_type() == torch::kUInt8
+                        ? images.to(torch::kFloat32).mul_(1.0 / 255.0)
+                        : images.to(torch::kFloat32);
+  if (!mean_.defined()) return x;
+  return x.sub_(mean_).div_(std_);
+}
+
+BatchStream::BatchStream(const DeviceData& data, int64_t batch_size, Augmentation* augmentation,
+                         Normalizer normalizer, bool prefetch, bool shuffle)
+    : data_(data),
+      batch_size_(batch_size),
+      augmentation_(augmentation),
+      normalizer_(std::move(normalizer)),
+      prefetch_(prefetch),
+      shuffle_(shuffle) {}
+
+BatchStream::~BatchStream() {
+  if (pending_.valid()) pending_.wait();
+}
+
+int64_t BatchStream::batches_per_epoch() const {
+  return (data_.size() + batch_size_ - 1) / batch_size_;
+}
+
+void BatchStream::start_epoch(uint64_t seed) {
+  if (pending_.valid()) pending_.wait();
+  pending_ = {};
+  torch::Device device = data_.images.device();
+  if (shuffle_) {
+    torch::Generator cpu = make_generator(torch::kCPU, seed);
+    order_ = torch::randperm(data_.size(), cpu, torch::kLong).to(device);
+  } else {
+    order_ = torch::arange(data_.size(), torch::TensorOptions().dtype(torch::kLong).device(device));
+  }
+  generator_ = make_generator(device, seed ^ 0x9e3779b97f4a7c15ULL);
+  cursor_ = 0;
+  if (prefetch_) launch(0);
+}
+
+Batch BatchStream::make_batch(int64_t index) {
+  torch::NoGradGuard no_grad;
+  int64_t begin = index * batch_size_;
+  int64_t end = std::min(begin + batch_size_, data_.size());
+  torch::Tensor rows = order_.slice(0, begin, end);
+  torch::Tensor images = data_.images.index_select(0, rows);
+  Batch batch;
+  batch.labels = data_.labels.index_select(0, rows);
+  if (augmentation_) {
+    AugmentedBatch augmented = augmentation_->augment(images, *generator_);
+    if (augmented.views.empty())
+      throw std::runtime_error("augmentation returned no view of the batch");
+    for (const auto& view : augmented.views) batch.views.push_back(normalizer_(view));
+    batch.consistency_weight = augmented.consistency_weight;
+  } else {
+    batch.views.push_back(normalizer_(images));
+  }
+  batch.images = batch.views.front();
+  return batch;
+}
+
+void BatchStream::launch(int64_t index) {
+  pending_ = std::async(std::launch::async, [this, index] { return make_batch(index); });
+}
+
+std::optional<Batch> BatchStream::next() {
+  int64_t total = batches_per_epoch();
+  if (cursor_ >= total) return std::nullopt;
+  int64_t index = cursor_++;
+  if (!prefetch_) return make_batch(index);
+  Batch batch = pending_.get();
+  if (cursor_ < total) launch(cursor_);
+  return batch;
+}
+
+}  // namespace gear::host
