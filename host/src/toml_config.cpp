@@ -71,8 +71,17 @@ std::optional<Value> convert(const toml::node& node, ValueType type) {
   return std::nullopt;
 }
 
+bool integral(const OptionSpec& spec) {
+  return spec.type == ValueType::kInt || spec.type == ValueType::kIntList;
+}
+
+// Renders a number as the option's type would be written.
+std::string number_text(const OptionSpec& spec, double v) {
+  return integral(spec) ? std::to_string(static_cast<int64_t>(v)) : to_toml(Value(v));
+}
+
 std::string bounds_text(const OptionSpec& spec) {
-  auto fmt = [](double v) { return to_toml(Value(v)); };
+  auto fmt = [&](double v) { return number_text(spec, v); };
   if (spec.min && spec.max) return "[" + fmt(*spec.min) + ", " + fmt(*spec.max) + "]";
   if (spec.min) return ">= " + fmt(*spec.min);
   return "<= " + fmt(*spec.max);
@@ -89,9 +98,9 @@ std::string check_limits(const OptionSpec& spec, const Value& value) {
   if (auto* s = std::get_if<std::string>(&value)) strings.push_back(*s);
   if (auto* sl = std::get_if<std::vector<std::string>>(&value)) strings = *sl;
   for (double x : numbers) {
-    if (!std::isfinite(x)) return "value " + to_toml(Value(x)) + " is not finite";
+    if (!std::isfinite(x)) return "value " + number_text(spec, x) + " is not finite";
     if ((spec.min && x < *spec.min) || (spec.max && x > *spec.max))
-      return "value " + to_toml(Value(x)) + " is out of range " + bounds_text(spec);
+      return "value " + number_text(spec, x) + " is out of range " + bounds_text(spec);
   }
   if (!spec.choices.empty()) {
     for (const auto& s : strings)
@@ -214,7 +223,8 @@ void apply_overrides(toml::table& root, const std::vector<std::string>& override
       table = next->as_table();
     }
     if (parts.back().empty()) throw ConfigError({label, 0, 0}, key, "empty key component");
-    table->insert_or_assign(parts.back(), *value);
+    // Moving (not copying) keeps the node's source: the override's label.
+    table->insert_or_assign(parts.back(), std::move(*value));
   }
 }
 

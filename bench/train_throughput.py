@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""GEAR vs Python PyTorch eager: training throughput, side by side in one invocation.
+
+Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation,
+SGD with Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two
+epochs is timed. Python runs twice: the idiomatic eager pipeline (torchvision transforms per
+image through a DataLoader) and a batched-tensor pipeline (the same batched crop/flip GEAR does).
+Each configuration is repeated and interleaved to spread machine noise; medians are reported.
+
+Usage: /usr/bin/python3 bench/train_throughput.py [--gearhost build/bin/gearhost] [--repeats 3]
+"""
+import argparse
+import csv
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WIDTHS = [16, "M", 32, "M", 64, 64, "M", 128, 128, "M", 128, 128, "M"]  # vgg11 x 0.25
+BATCH, IMAGES, PAD, EPOCHS = 128, 12800, 2, 2
+MEAN, STD = 0.2860, 0.3530
+
+
+class Vgg(nn.Module):
+    """The same network as architectures/vgg: conv3x3(no bias)+BN+ReLU, pools skipped at 1x1,
+    adaptive average pool, 1x1 conv classifier."""
+
+    def __init__(self, in_channels=1, classes=10, size=28):
+        super().__init__()
+        layers, c = [], in_channels
+        for item in WIDTHS:
+            if item == "M":
+                if size > 1:
+                    layers.append(nn.MaxPool2d(2))
+                    size //= 2
+            else:
+                layers += [nn.Conv2d(c, item, 3, padding=1, bias=False), nn.BatchNorm2d(item),
+                           nn.ReLU(inplace=True)]
+                c = item
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Conv2d(c, classes, 1)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), 1)
+        return self.classifier(x).flatten(1)
+
+
+def load_fashion(limit):
+    base = "/usr/share/datasets/fashion-mnist"
+    with gzip.open(f"{base}/train-images-idx3-ubyte.gz") as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)[:limit]
+    with gzip.open(f"{base}/train-labels-idx1-ubyte.gz") as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)[:limit]
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
+
+
+def train_loop(model, batches):
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,
+                          weight_decay=5e-4)
+    model.train()
+    rates = []
+    for _ in range(EPOCHS):
+        start, seen = time.perf_counter(), 0
+        for x, y in batches():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            seen += y.numel()
+        rates.append(seen / (time.perf_counter() - start))
+    return rates[-1]
+
+
+def python_idiomatic(images, labels, threads):
+    """torchvision transforms per image, DataLoader with the main process doing the work."""
+    import torchvision.transforms as T
+    from PIL import Image
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    transform = T.Compose([T.RandomCrop(28, padding=PAD), T.RandomHorizontalFlip(), T.ToTensor(),
+                           T.Normalize((MEAN,), (STD,))])
+
+    class Data(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(labels)
+
+        def __getitem__(self, i):
+            return transform(Image.fromarray(images[i, 0].numpy(), mode="L")), labels[i]
+
+    loader = torch.utils.data.DataLoader(Data(), batch_size=BATCH, shuffle=True, num_workers=0)
+    return train_loop(Vgg(), lambda: loader)
+
+
+def python_batched(images, labels, threads):
+    """The data path written the way GEAR does it: batched gather + crop + flip on tensors."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+
+    def batches():
+        order = torch.randperm(len(labels))
+        for start in range(0, len(labels), BATCH):
+            idx = order[start:start + BATCH]
+            x = F.pad(images[idx], (PAD, PAD, PAD, PAD))
+            n = len(idx)
+            oy = torch.randint(0, 2 * PAD + 1, (n,))
+            ox = torch.randint(0, 2 * PAD + 1, (n,))
+            rows = (oy[:, None] + torch.arange(28))[:, None, :, None].expand(n, 1, 28, 28 + 2 * PAD)
+            x = x.gather(2, rows)
+            cols = (ox[:, None] + torch.arange(28))[:, None, None, :].expand(n, 1, 28, 28)
+            x = x.gather(3, cols)
+            flip = torch.rand(n) < 0.5
+            x = torch.where(flip[:, None, None, None], x.flip(3), x)
+            yield (x.float() / 255 - MEAN) / STD, labels[idx]
+
+    return train_loop(Vgg(), batches)
+
+
+def gear(gearhost, threads):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run")
+        subprocess.run([gearhost, "--log-level", "warn", "run",
+                        os.path.join(ROOT, "bench/pipelines/throughput.toml"),
+                        f"run.threads={threads}", "--out", out], check=True)
+        with open(os.path.join(out, "metrics.csv")) as f:
+            rows = list(csv.DictReader(f))
+        return float(rows[-1]["images_per_second"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/train_throughput.json"))
+    args = parser.parse_args()
+    images, labels = load_fashion(IMAGES)
+    runners = {
+        "gear": lambda t: gear(args.gearhost, t),
+        "python_idiomatic": lambda t: python_idiomatic(images, labels, t),
+        "python_batched": lambda t: python_batched(images, labels, t),
+    }
+    samples = {f"{name}@{t}": [] for name in runners for t in (1, 2)}
+    for r in range(args.repeats):
+        for t in (2, 1):
+            for name, fn in runners.items():
+                rate = fn(t)
+                samples[f"{name}@{t}"].append(rate)
+                print(f"repeat {r + 1}: {name:17s} threads={t}: {rate:8.0f} img/s", flush=True)
+    median = {k: statistics.median(v) for k, v in samples.items()}
+    result = {
+        "benchmark": "training throughput, VGG-11 x0.25, Fashion-MNIST 28x28, batch 128, "
+                     "crop+flip, SGD Nesterov; second epoch of 12,800 images",
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "torch": torch.__version__},
+        "images_per_second_median": median,
+        "samples": samples,
+        "ratios": {
+            "gear_vs_python_idiomatic@2": median["gear@2"] / median["python_idiomatic@2"],
+            "gear_vs_python_batched@2": median["gear@2"] / median["python_batched@2"],
+            "gear_vs_python_idiomatic@1": median["gear@1"] / median["python_idiomatic@1"],
+            "gear_vs_python_batched@1": median["gear@1"] / median["python_batched@1"],
+            "gear_thread_speedup_1_to_2": median["gear@2"] / median["gear@1"],
+            "python_batched_thread_speedup_1_to_2":
+                median["python_batched@2"] / median["python_batched@1"],
+        },
+        "recorded": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(json.dumps(result["ratios"], indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

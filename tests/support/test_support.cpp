@@ -1,0 +1,107 @@
+#include "test_support.h"
+
+#include <zlib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include "gear/host/plugin_loader.h"
+
+namespace gear::test {
+namespace fs = std::filesystem;
+
+namespace {
+struct TempRoot {
+  fs::path path;
+  TempRoot() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("gear-test-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempRoot() {
+    std::error_code ec;
+    if (!std::getenv("GEAR_KEEP_TEST_FILES")) fs::remove_all(path, ec);
+  }
+};
+TempRoot& temp_root() {
+  static TempRoot root;
+  return root;
+}
+}  // namespace
+
+fs::path temp_dir(const std::string& label) {
+  static int counter = 0;
+  fs::path dir = temp_root().path / (label + "-" + std::to_string(++counter));
+  fs::create_directories(dir);
+  return dir;
+}
+
+const host::Registry& real_plugins() {
+  static host::Registry* registry = [] {
+    auto* r = new host::Registry();
+    host::load_plugins({GEAR_PLUGIN_DIR}, *r);
+    return r;
+  }();
+  return *registry;
+}
+
+Config make_config(const OptionSchema& schema,
+                   const std::vector<std::pair<std::string, Value>>& values,
+                   const std::string& path) {
+  Config config(path, {});
+  for (const auto& spec : schema.options())
+    if (spec.default_value) config.set(spec.name, *spec.default_value, {}, false);
+  for (const auto& [name, value] : values) config.set(name, value, {"test", 1, 1}, true);
+  return config;
+}
+
+void write_idx(const fs::path& path, uint32_t magic, const std::vector<int32_t>& dims,
+               const std::vector<uint8_t>& payload, bool gzip) {
+  std::string bytes;
+  auto put32 = [&](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  put32(magic);
+  for (int32_t d : dims) put32(static_cast<uint32_t>(d));
+  bytes.append(payload.begin(), payload.end());
+  if (gzip) {
+    gzFile file = gzopen(path.c_str(), "wb");
+    if (!file) throw std::runtime_error("cannot write " + path.string());
+    gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(file);
+  } else {
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+}
+
+fs::path write_tiny_fashion(const fs::path& dir, int train, int test) {
+  fs::create_directories(dir);
+  std::mt19937 rng(7);
+  auto make = [&](const std::string& prefix, int n) {
+    std::vector<uint8_t> images(static_cast<size_t>(n) * 784), labels(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      int label = i % 10;
+      labels[static_cast<size_t>(i)] = static_cast<uint8_t>(label);
+      for (int p = 0; p < 784; ++p) {
+        int row = p / 28;
+        bool bar = row == 2 * label + 4 || row == 2 * label + 5;
+        images[static_cast<size_t>(i) * 784 + static_cast<size_t>(p)] =
+            static_cast<uint8_t>(bar ? 200 + rng() % 56 : rng() % 40);
+      }
+    }
+    write_idx(dir / (prefix + "-images-idx3-ubyte.gz"), 0x803, {n, 28, 28}, images, true);
+    write_idx(dir / (prefix + "-labels-idx1-ubyte.gz"), 0x801, {n}, labels, true);
+  };
+  make("train", train);
+  make("t10k", test);
+  return dir;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+}  // namespace gear::test

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gear/host/registry.h"
+
+namespace gear::test {
+
+/// A fresh, empty folder under the system temp dir, removed at process exit.
+std::filesystem::path temp_dir(const std::string& label);
+
+/// The registry with the built plugins (architectures, datasets, augmentations) loaded once.
+const host::Registry& real_plugins();
+
+/// A Config with every option of `schema` at its default, overridden by `values`.
+Config make_config(const OptionSchema& schema,
+                   const std::vector<std::pair<std::string, Value>>& values = {},
+                   const std::string& path = "test");
+
+/// Writes an IDX file (big-endian header, uint8 payload); gzip-compressed when `gzip`.
+void write_idx(const std::filesystem::path& path, uint32_t magic, const std::vector<int32_t>& dims,
+               const std::vector<uint8_t>& payload, bool gzip = false);
+
+/// Writes a small Fashion-MNIST-format dataset (4 files) of learnable images: class c has a
+/// bright bar at row 2c. Returns the folder.
+std::filesystem::path write_tiny_fashion(const std::filesystem::path& dir, int train, int test);
+
+/// Writes `text` to `path`.
+void write_text(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace gear::test

@@ -1,0 +1,191 @@
+#include <gtest/gtest.h>
+
+#include "gear/host/pipeline.h"
+#include "test_support.h"
+
+namespace gear::host {
+namespace {
+
+using test::real_plugins;
+using test::temp_dir;
+using test::write_text;
+
+std::filesystem::path pipeline_file(const std::string& text) {
+  auto path = temp_dir("pipeline") / "p.toml";
+  write_text(path, text);
+  return path;
+}
+
+const char* kValid = R"([run]
+seed = 3
+
+[data]
+batch_size = 64
+
+[model]
+architecture = "vgg11"
+width = 0.25
+
+[[stage]]
+kind = "train"
+epochs = 2
+augmentation = { name = "standard", padding = 2 }
+
+[[stage]]
+kind = "evaluate"
+)";
+
+// Expects read_pipeline to throw a ConfigError; returns it.
+ConfigError expect_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  auto path = pipeline_file(text);
+  try {
+    read_pipeline(path, overrides, real_plugins());
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError for:\n" << text;
+  return ConfigError({}, "", "");
+}
+
+TEST(Pipeline, ValidFileFillsDefaultsAndComponents) {
+  Pipeline p = read_pipeline(pipeline_file(kValid), {}, real_plugins());
+  EXPECT_EQ(p.run.get<int64_t>("seed"), 3);
+  EXPECT_EQ(p.run.get<std::string>("device"), "auto");
+  EXPECT_EQ(p.dataset.name, "fashion-mnist");
+  EXPECT_EQ(p.data.get<int64_t>("batch_size"), 64);
+  EXPECT_EQ(p.architecture.name, "vgg11");
+  EXPECT_DOUBLE_EQ(p.model.get<double>("width"), 0.25);
+  ASSERT_EQ(p.stages.size(), 2u);
+  EXPECT_EQ(p.stages[0].kind, "train");
+  EXPECT_EQ(p.stages[0].options.get<int64_t>("epochs"), 2);
+  EXPECT_EQ(p.stages[0].component.name, "standard");
+  EXPECT_EQ(p.stages[0].component.options.get<int64_t>("padding"), 2);
+  EXPECT_EQ(p.stages[1].kind, "evaluate");
+  EXPECT_NE(p.resolved_toml().find("[stage.augmentation]\nname = \"standard\""), std::string::npos)
+      << p.resolved_toml();
+}
+
+TEST(Pipeline, ResolvedTomlReadsBackToTheSamePipeline) {
+  Pipeline p = read_pipeline(pipeline_file(kValid), {"stage.0.epochs=5"}, real_plugins());
+  Pipeline again = read_pipeline(pipeline_file(p.resolved_toml()), {}, real_plugins());
+  EXPECT_EQ(again.resolved_toml().substr(again.resolved_toml().find('\n')),
+            p.resolved_toml().substr(p.resolved_toml().find('\n')));
+  EXPECT_EQ(again.stages[0].options.get<int64_t>("epochs"), 5);
+}
+
+TEST(Pipeline, SyntaxErrorHasLineAndColumn) {
+  ConfigError e = expect_error("[run]\nseed = 3\n[data\nbatch_size = 1\n");
+  EXPECT_EQ(e.where().line, 3);
+  EXPECT_GT(e.where().column, 1);
+  EXPECT_NE(std::string(e.what()).find("TOML syntax error"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("p.toml:3:"), std::string::npos) << e.what();
+}
+
+TEST(Pipeline, UnknownKeySuggestsTheClosestName) {
+  std::string text = kValid;
+  text.replace(text.find("epochs = 2"), 10, "epochz = 2");
+  ConfigError e = expect_error(text);
+  EXPECT_EQ(e.key(), "stage.0.epochz");
+  EXPECT_EQ(e.where().line, 13);
+  EXPECT_EQ(e.where().column, 10);  // the value of the offending key
+  EXPECT_NE(e.message().find("did you mean 'epochs'?"), std::string::npos) << e.what();
+}
+
+TEST(Pipeline, WrongTypeSaysExpectedAndGot) {
+  std::string text = kValid;
+  text.replace(text.find("batch_size = 64"), 15, "batch_size = \"big\"");
+  ConfigError e = expect_error(text);
+  EXPECT_EQ(e.key(), "data.batch_size");
+  EXPECT_EQ(e.where().line, 5);
+  EXPECT_EQ(e.where().column, 14);
+  EXPECT_EQ(e.message(), "expected integer, got a string");
+}
+
+TEST(Pipeline, OutOfRangeNamesTheRange) {
+  std::string text = kValid;
+  text.replace(text.find("width = 0.25"), 12, "width = -1.0");
+  ConfigError e = expect_error(text);
+  EXPECT_EQ(e.key(), "model.width");
+  EXPECT_EQ(e.where().line, 9);
+  EXPECT_NE(e.message().find("out of range [0.001, 16.0]"), std::string::npos) << e.what();
+}
+
+TEST(Pipeline, PluginOptionIsValidatedAgainstPluginSchema) {
+  std::string text = kValid;
+  text.replace(text.find("padding = 2"), 11, "padding = -3");
+  ConfigError e = expect_error(text);
+  EXPECT_EQ(e.key(), "stage.0.augmentation.padding");
+  EXPECT_EQ(e.where().line, 14);
+  EXPECT_NE(e.message().find("out of range"), std::string::npos) << e.what();
+}
+
+TEST(Pipeline, UnknownPluginListsAvailableWithDidYouMean) {
+  std::string text = kValid;
+  text.replace(text.find("\"vgg11\""), 7, "\"vgg12\"");
+  ConfigError e = expect_error(text);
+  EXPECT_EQ(e.key(), "model.architecture");
+  EXPECT_EQ(e.where().line, 8);
+  EXPECT_NE(e.message().find("unknown architecture 'vgg12'"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("did you mean 'vgg1"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("available: vgg11, vgg13, vgg16, vgg19"), std::string::npos)
+      << e.what();
+}
+
+TEST(Pipeline, UnknownChoiceSuggests) {
+  std::string text = kValid;
+  text.replace(text.find("kind = \"evaluate\""), 17, "kind = \"evalute\"");
+  ConfigError e = expect_error(text);
+  EXPECT_EQ(e.key(), "stage.1.kind");
+  EXPECT_NE(e.message().find("did you mean 'evaluate'?"), std::string::npos) << e.what();
+}
+
+TEST(Pipeline, UnknownTopLevelTable) {
+  ConfigError e = expect_error(std::string(kValid) + "\n[modle]\nwidth = 1\n");
+  EXPECT_EQ(e.key(), "modle");
+  EXPECT_NE(e.message().find("did you mean 'model'?"), std::string::npos) << e.what();
+}
+
+TEST(Pipeline, MissingStagesAndMissingKind) {
+  EXPECT_NE(expect_error("[run]\nseed = 1\n").message().find("no [[stage]]"), std::string::npos);
+  ConfigError e = expect_error("[[stage]]\nepochs = 1\n");
+  EXPECT_EQ(e.key(), "stage.0.kind");
+  EXPECT_EQ(e.where().line, 1);
+}
+
+TEST(Pipeline, OverridesChangeValuesWithTypes) {
+  Pipeline p = read_pipeline(pipeline_file(kValid),
+                             {"stage.0.epochs=1", "data.batch_size=32", "run.device=cpu",
+                              "model.widths=[4, 4, 4, 4, 4, 4, 4, 4]", "stage.0.lr=0.2"},
+                             real_plugins());
+  EXPECT_EQ(p.stages[0].options.get<int64_t>("epochs"), 1);
+  EXPECT_EQ(p.data.get<int64_t>("batch_size"), 32);
+  EXPECT_EQ(p.run.get<std::string>("device"), "cpu");
+  EXPECT_EQ(p.model.get<std::vector<int64_t>>("widths").size(), 8u);
+  EXPECT_DOUBLE_EQ(p.stages[0].options.get<double>("lr"), 0.2);
+}
+
+TEST(Pipeline, BadOverridesNameTheOverride) {
+  ConfigError e = expect_error(kValid, {"stage.7.epochs=1"});
+  EXPECT_NE(std::string(e.what()).find("override 'stage.7.epochs=1'"), std::string::npos)
+      << e.what();
+  EXPECT_NE(e.message().find("2 stage(s)"), std::string::npos) << e.what();
+  ConfigError typed = expect_error(kValid, {"stage.0.epochs=many"});
+  EXPECT_EQ(typed.where().file, "override 'stage.0.epochs=many'");
+  EXPECT_EQ(typed.message(), "expected integer, got a string");
+  ConfigError unknown = expect_error(kValid, {"data.batchsize=4"});
+  EXPECT_NE(unknown.message().find("did you mean 'batch_size'?"), std::string::npos);
+  ConfigError no_equals = expect_error(kValid, {"data.batch_size"});
+  EXPECT_NE(no_equals.message().find("key=value"), std::string::npos);
+}
+
+TEST(Pipeline, MissingFile) {
+  try {
+    read_pipeline("/nonexistent/p.toml", {}, real_plugins());
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where().file, "/nonexistent/p.toml");
+  }
+}
+
+}  // namespace
+}  // namespace gear::host
