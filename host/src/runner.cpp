@@ -363,7 +363,12 @@ json Run::execute() {
                  final_["clean_accuracy"].get<double>(), final_["params"].get<int64_t>(),
                  final_["size_percent"].get<double>(), seconds_since(start_));
   } catch (const std::exception& e) {
-    write_reports("failed", e.what());
+    try {
+      write_reports("failed", e.what());
+    } catch (const std::exception& report_error) {
+      // The original error matters more; say why the folder could not record it.
+      spdlog::error("could not write the failed run's summary: {}", report_error.what());
+    }
     remove_log_files();
     throw;
   }
