@@ -101,6 +101,7 @@ class Run {
   int64_t reference_params_ = 0;
   json stages_ = json::array();
   json final_;
+  json summary_;  // as last written to summary.json
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::optional<PassStats> last_test_;
 };
@@ -329,6 +330,7 @@ void Run::write_reports(const std::string& status, const std::string& error) {
   if (!final_.is_null()) summary["final"] = final_;
   if (!error.empty()) summary["error"] = error;
   folder_->write_json("summary.json", summary);
+  summary_ = std::move(summary);
 }
 
 json Run::execute() {
@@ -372,9 +374,8 @@ json Run::execute() {
     remove_log_files();
     throw;
   }
-  json summary = json::parse(std::ifstream(folder_->root() / "summary.json"));
   remove_log_files();
-  return summary;
+  return summary_;
 }
 
 }  // namespace
