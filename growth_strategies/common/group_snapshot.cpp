@@ -1,0 +1,38 @@
+#include "group_snapshot.h"
+
+#include <torch/utils.h>
+
+#include <numeric>
+#include <set>
+
+namespace gear::growth {
+
+GroupSnapshot::GroupSnapshot(GrowableNet& net, std::vector<std::string> groups)
+    : net_(net), names_(std::move(groups)) {
+  std::set<const void*> seen;
+  for (const auto& name : names_) {
+    widths_.push_back(net_.width(name));
+    for (const auto& tied : net_.tied_tensors(name)) {
+      if (!seen.insert(tied.tensor.unsafeGetTensorImpl()).second) continue;
+      aliases_.push_back(tied.tensor);
+      saved_.push_back(tied.tensor.detach().clone());
+    }
+  }
+}
+
+void GroupSnapshot::restore() {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    const int64_t now = net_.width(names_[i]);
+    if (now > widths_[i]) {
+      std::vector<int64_t> keep(static_cast<size_t>(widths_[i]));
+      std::iota(keep.begin(), keep.end(), 0);
+      net_.select(names_[i], keep);
+    } else if (now < widths_[i]) {
+      net_.widen(names_[i], widths_[i] - now);
+    }
+  }
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < aliases_.size(); ++i) aliases_[i].copy_(saved_[i]);
+}
+
+}  // namespace gear::growth

@@ -1,0 +1,63 @@
+#include "growth_options.h"
+
+#include <algorithm>
+
+namespace gear::growth {
+
+OptionSchema growth_schema(double default_gamma) {
+  return OptionSchema()
+      .add_float("gamma", default_gamma,
+                 "growth ratio: new channels = floor(gamma * sum of the grown groups' widths)")
+      .range(0.0, 16.0)
+      .add_string_list("groups", {}, "channel groups to grow; empty = every growable group");
+}
+
+std::vector<std::string> groups_to_grow(const GrowableNet& net, const Config& options) {
+  auto requested = options.get<std::vector<std::string>>("groups");
+  std::vector<std::string> growable;
+  for (const auto& g : net.groups())
+    if (g.growable) growable.push_back(g.name);
+  if (requested.empty()) {
+    if (growable.empty()) options.fail("groups", "the network declares no growable channel group");
+    return growable;
+  }
+  auto join = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  std::vector<std::string> out;
+  for (const auto& name : requested) {
+    if (std::find(growable.begin(), growable.end(), name) == growable.end())
+      options.fail("groups", "'" + name + "' is not a growable channel group of this network " +
+                                 "(growable: " + join(growable) + ")");
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> sets_of(const GrowableNet& net, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(net.group(n).set);
+  return out;
+}
+
+std::vector<int64_t> widths_of(const GrowableNet& net, const std::vector<std::string>& names) {
+  std::vector<int64_t> out;
+  for (const auto& n : names) out.push_back(net.width(n));
+  return out;
+}
+
+GrowthResult make_result(const GrowableNet& net, const std::vector<std::string>& names,
+                         const std::vector<int64_t>& split, const std::vector<int64_t>& fresh) {
+  GrowthResult result;
+  for (const auto& g : net.groups()) {
+    auto it = std::find(names.begin(), names.end(), g.name);
+    const size_t i = static_cast<size_t>(it - names.begin());
+    result.split.push_back(it == names.end() ? 0 : split[i]);
+    result.fresh.push_back(it == names.end() ? 0 : fresh[i]);
+  }
+  return result;
+}
+
+}  // namespace gear::growth

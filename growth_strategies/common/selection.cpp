@@ -1,0 +1,99 @@
+#include "selection.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace gear::growth {
+
+std::vector<std::pair<std::string, int64_t>> set_targets(const std::vector<std::string>& sets,
+                                                         const std::vector<int64_t>& widths,
+                                                         double gamma) {
+  std::vector<std::pair<std::string, int64_t>> sums;
+  for (size_t g = 0; g < sets.size(); ++g) {
+    auto it = std::find_if(sums.begin(), sums.end(), [&](const auto& s) { return s.first == sets[g]; });
+    if (it == sums.end()) sums.emplace_back(sets[g], widths[g]);
+    else it->second += widths[g];
+  }
+  for (auto& s : sums) s.second = static_cast<int64_t>(std::floor(gamma * static_cast<double>(s.second) + 1e-9));
+  return sums;
+}
+
+std::vector<RankedSet> rank_candidates(const std::vector<std::vector<double>>& scores,
+                                       const std::vector<std::string>& sets,
+                                       const std::vector<int64_t>& widths, double gamma) {
+  std::vector<RankedSet> out;
+  for (const auto& [set, target] : set_targets(sets, widths, gamma)) {
+    RankedSet ranked{set, {}, target};
+    for (size_t g = 0; g < scores.size(); ++g) {
+      if (sets[g] != set) continue;
+      for (size_t i = 0; i < scores[g].size(); ++i)
+        ranked.order.push_back({g, static_cast<int64_t>(i), scores[g][i]});
+    }
+    std::stable_sort(ranked.order.begin(), ranked.order.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
+    ranked.target = std::min<int64_t>(ranked.target, static_cast<int64_t>(ranked.order.size()));
+    out.push_back(std::move(ranked));
+  }
+  return out;
+}
+
+std::vector<int64_t> share(const std::vector<int64_t>& targets, int64_t kept) {
+  int64_t total = 0;
+  for (int64_t t : targets) total += t;
+  std::vector<int64_t> out;
+  for (int64_t t : targets) out.push_back(total == 0 ? 0 : t * kept / total);
+  return out;
+}
+
+std::vector<int64_t> targets_of(const std::vector<RankedSet>& ranked) {
+  std::vector<int64_t> out;
+  for (const auto& r : ranked) out.push_back(r.target);
+  return out;
+}
+
+std::vector<GroupChoice> choose(const std::vector<RankedSet>& ranked,
+                                const std::vector<int64_t>& widths, int64_t kept) {
+  const std::vector<int64_t> counts = share(targets_of(ranked), kept);
+  std::vector<GroupChoice> choice(widths.size());
+  for (size_t s = 0; s < ranked.size(); ++s) {
+    for (int64_t i = 0; i < counts[s]; ++i) {
+      const Candidate& c = ranked[s].order[static_cast<size_t>(i)];
+      if (c.index < widths[c.group]) choice[c.group].split.push_back(c.index);
+      else choice[c.group].fresh.push_back(c.index - widths[c.group]);
+    }
+  }
+  for (auto& c : choice) {
+    std::sort(c.split.begin(), c.split.end());
+    std::sort(c.fresh.begin(), c.fresh.end());
+  }
+  return choice;
+}
+
+Fit fit_to_budget(GrowableNet& net, GrowthContext& context, int64_t total,
+                  const std::function<void(int64_t)>& apply) {
+  apply(total);
+  std::string over = context.exceeds_budget(net);
+  if (over.empty()) return {total, "gamma"};
+  Fit fit{0, over};
+  apply(0);
+  over = context.exceeds_budget(net);
+  if (!over.empty()) return {0, over};
+  int64_t lo = 0, hi = total;  // apply(lo) fits, apply(hi) does not
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    apply(mid);
+    over = context.exceeds_budget(net);
+    if (over.empty()) {
+      lo = mid;
+    } else {
+      hi = mid;
+      fit.bound_by = over;
+    }
+  }
+  apply(lo);
+  fit.kept = lo;
+  return fit;
+}
+
+}  // namespace gear::growth

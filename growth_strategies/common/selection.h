@@ -1,0 +1,71 @@
+#pragma once
+
+// Global ranking of growth candidates and fitting the kept count to the pipeline's budget.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gear/growth_strategy.h"
+
+namespace gear::growth {
+
+/// One candidate of a group: `index` < width is a split of that channel, otherwise fresh
+/// candidate index - width.
+struct Candidate {
+  size_t group = 0;
+  int64_t index = 0;
+  double score = 0.0;
+};
+
+/// The candidates of one budget set (ChannelGroup::set), best (lowest score) first, and how many
+/// of them γ allows: ⌊γ · Σ widths⌋ over the set's grown groups.
+struct RankedSet {
+  std::string set;
+  std::vector<Candidate> order;
+  int64_t target = 0;
+};
+
+/// Ranks candidates per budget set. `scores[g]` holds group g's candidate scores (split ones
+/// first, then fresh); `sets[g]` and `widths[g]` are the group's set and width before growth.
+/// Ties keep candidate order, so the ranking is deterministic.
+std::vector<RankedSet> rank_candidates(const std::vector<std::vector<double>>& scores,
+                                       const std::vector<std::string>& sets,
+                                       const std::vector<int64_t>& widths, double gamma);
+
+/// Candidates of one group to keep: indices of split channels (< width) and of fresh ones (< K).
+struct GroupChoice {
+  std::vector<int64_t> split, fresh;
+};
+
+/// Each set's target, in ranking order.
+std::vector<int64_t> targets_of(const std::vector<RankedSet>& ranked);
+
+/// The first share(targets, kept) candidates of each set, as sorted choices per group
+/// (`widths[g]` splits the index space of group g into split and fresh candidates).
+std::vector<GroupChoice> choose(const std::vector<RankedSet>& ranked,
+                                const std::vector<int64_t>& widths, int64_t kept);
+
+/// ⌊γ · Σ widths⌋ per budget set, in order of first appearance of the set.
+std::vector<std::pair<std::string, int64_t>> set_targets(const std::vector<std::string>& sets,
+                                                         const std::vector<int64_t>& widths,
+                                                         double gamma);
+
+/// How many to keep of each set when `kept` of all `Σ targets` are allowed: ⌊target · kept / Σ⌋,
+/// which is monotone in `kept` and equals the targets at kept = Σ targets.
+std::vector<int64_t> share(const std::vector<int64_t>& targets, int64_t kept);
+
+/// Outcome of fitting growth to the budget.
+struct Fit {
+  int64_t kept = 0;                  ///< candidates kept, of `total`
+  std::string bound_by = "gamma";    ///< "gamma" or the budget field that limited it
+};
+
+/// Finds the largest kept ≤ total for which `apply(kept)` leaves the net within the context's
+/// budget (binary search; apply must accept any kept in any order). Leaves the net in the state
+/// apply(result.kept). If even kept = 0 exceeds the budget, returns 0 bound by that field.
+Fit fit_to_budget(GrowableNet& net, GrowthContext& context, int64_t total,
+                  const std::function<void(int64_t kept)>& apply);
+
+}  // namespace gear::growth

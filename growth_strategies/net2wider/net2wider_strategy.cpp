@@ -1,0 +1,88 @@
+#include "net2wider_strategy.h"
+
+#include <torch/utils.h>
+
+#include "group_snapshot.h"
+#include "growth_options.h"
+#include "selection.h"
+
+namespace gear::growth {
+
+Net2WiderStrategy::Net2WiderStrategy(const Config& options)
+    : options_(options), gamma_(options.get<double>("gamma")), noise_(options.get<double>("noise")) {}
+
+OptionSchema Net2WiderStrategy::schema() {
+  return growth_schema(0.9)
+      .add_float("noise", 0.01,
+                 "noise added to a copy's incoming weights, as a fraction of the layer's weight std")
+      .at_least(0.0);
+}
+
+GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
+  const std::vector<std::string> names = groups_to_grow(net, options_);
+  const std::vector<int64_t> widths = widths_of(net, names);
+  const std::vector<std::string> sets = sets_of(net, names);
+
+  // Sources drawn uniformly over the set's existing channels (Net2Net's g(j)); a channel may be
+  // drawn more than once when gamma > 1.
+  std::vector<RankedSet> draws;
+  for (const auto& [set, target] : set_targets(sets, widths, gamma_)) {
+    std::vector<std::pair<size_t, int64_t>> channels;
+    for (size_t g = 0; g < names.size(); ++g)
+      if (sets[g] == set)
+        for (int64_t c = 0; c < widths[g]; ++c) channels.emplace_back(g, c);
+    RankedSet ranked{set, {}, target};
+    torch::Tensor picks = torch::randint(static_cast<int64_t>(channels.size()), {target},
+                                         context.generator(), torch::kLong);
+    for (int64_t i = 0; i < target; ++i) {
+      const auto& [g, c] = channels[static_cast<size_t>(picks[i].item<int64_t>())];
+      ranked.order.push_back({g, c, 0.0});
+    }
+    draws.push_back(std::move(ranked));
+  }
+  auto sources_for = [&](int64_t kept) {
+    std::vector<std::vector<int64_t>> sources(names.size());
+    const std::vector<int64_t> per_set = share(targets_of(draws), kept);
+    for (size_t s = 0; s < draws.size(); ++s)
+      for (int64_t i = 0; i < per_set[s]; ++i) {
+        const Candidate& c = draws[s].order[static_cast<size_t>(i)];
+        sources[c.group].push_back(c.index);
+      }
+    return sources;
+  };
+
+  GroupSnapshot snapshot(net, names);
+  int64_t total = 0;
+  for (const auto& d : draws) total += d.target;
+  auto apply = [&](int64_t kept) {
+    snapshot.restore();
+    const auto sources = sources_for(kept);
+    for (size_t g = 0; g < names.size(); ++g)
+      if (!sources[g].empty()) net.duplicate(names[g], sources[g]);
+  };
+  Fit fit = fit_to_budget(net, context, total, apply);
+
+  // Noise on the copies' incoming weights (rows past the original width).
+  const auto sources = sources_for(fit.kept);
+  std::vector<int64_t> split;
+  torch::NoGradGuard no_grad;
+  for (size_t g = 0; g < names.size(); ++g) {
+    split.push_back(static_cast<int64_t>(sources[g].size()));
+    if (sources[g].empty() || noise_ == 0.0) continue;
+    for (const auto& tied : net.tied_tensors(names[g])) {
+      if (tied.role != TieRole::kProducerWeight) continue;
+      torch::Tensor copies = tied.tensor.narrow(0, widths[g], split.back());
+      const double scale = noise_ * tied.tensor.std().item<double>();
+      copies.add_((torch::randn(copies.sizes(), context.generator(),
+                                torch::dtype(copies.scalar_type())) *
+                   scale)
+                      .to(copies.device()));
+    }
+  }
+  GrowthResult result = make_result(net, names, split, std::vector<int64_t>(names.size(), 0));
+  result.bound_by = fit.bound_by;
+  result.metrics = {{"target", static_cast<double>(total)}, {"kept", static_cast<double>(fit.kept)}};
+  return result;
+}
+
+}  // namespace gear::growth

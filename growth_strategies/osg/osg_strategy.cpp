@@ -1,0 +1,169 @@
+#include "osg_strategy.h"
+
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/rmsprop.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include "growth_options.h"
+#include "selection.h"
+
+namespace gear::growth {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+OsgStrategy::OsgStrategy(const Config& options)
+    : options_(options),
+      gamma_(options.get<double>("gamma")),
+      lr_(options.get<double>("lr")),
+      momentum_(options.get<double>("momentum")),
+      alpha_(options.get<double>("alpha")),
+      penalty_(options.get<double>("penalty")),
+      fresh_penalty_(options.get<double>("fresh_penalty")),
+      candidates_(options.get<int64_t>("candidates")),
+      epochs_(options.get<int64_t>("epochs")) {
+  init_.split = options.get<double>("split_init");
+  init_.fresh_in = options.get<double>("fresh_in_init");
+  init_.fresh_out = options.get<double>("fresh_out_init");
+}
+
+OptionSchema OsgStrategy::schema() {
+  return growth_schema(0.9)
+      .add_int("candidates", 70, "fresh candidate channels per group (Firefly's K)")
+      .at_least(0)
+      .add_int("epochs", 1, "epochs of candidate training before the scoring pass")
+      .at_least(0)
+      .add_float("lr", 1e-3, "RMSprop learning rate of the candidate phase")
+      .range(0.0, 1.0)
+      .add_float("momentum", 0.1, "RMSprop momentum of the candidate phase")
+      .range(0.0, 1.0)
+      .add_float("alpha", 0.9, "RMSprop smoothing constant of the candidate phase")
+      .range(0.0, 1.0)
+      .add_float("penalty", 1e-2, "L2 penalty on the split directions v")
+      .at_least(0.0)
+      .add_float("fresh_penalty", 1e-2, "L2 penalty on fresh incoming weights, relative to penalty")
+      .at_least(0.0)
+      .add_float("split_init", 0.1, "split directions start U(-split_init, split_init)")
+      .at_least(0.0)
+      .add_float("fresh_in_init", 0.1, "fresh incoming weights start N(0, fresh_in_init^2)")
+      .at_least(0.0)
+      .add_float("fresh_out_init", 0.01, "fresh outgoing weights start U(-x, x)")
+      .at_least(0.0);
+}
+
+GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
+  const std::vector<std::string> names = groups_to_grow(net, options_);
+  const std::vector<int64_t> widths = widths_of(net, names);
+  const std::vector<std::string> sets = sets_of(net, names);
+  const bool was_training = net.is_training();
+  net.eval();  // BatchNorm statistics stay frozen while candidates are evaluated
+
+  auto start = std::chrono::steady_clock::now();
+  CandidateNet candidates(net, names, candidates_, init_, context.generator());
+  torch::optim::RMSprop optimizer(
+      candidates.parameters(),
+      torch::optim::RMSpropOptions(lr_).alpha(alpha_).momentum(momentum_));
+  auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels) {
+    candidates.render_candidates();
+    torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);
+    loss.backward();
+    candidates.pull_gradients();
+    return loss.item<double>();
+  };
+  auto clear_gates = [&] {
+    for (size_t g = 0; g < names.size(); ++g) candidates.gate(g).mutable_grad() = torch::Tensor();
+  };
+
+  // Candidate phase: train v, vno, vni only, with Firefly's L2 penalty.
+  double candidate_loss = 0.0;
+  int64_t steps = 0;
+  for (int64_t epoch = 0; epoch < epochs_; ++epoch) {
+    context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
+      candidate_loss += forward_backward(images, labels);
+      torch::Tensor penalty = torch::zeros({}, images.options());
+      for (const auto& v : candidates.split_directions()) penalty = penalty + v.pow(2).sum();
+      for (const auto& w : candidates.fresh_inputs())
+        penalty = penalty + fresh_penalty_ * w.pow(2).sum();
+      (penalty_ * penalty).backward();
+      optimizer.step();
+      optimizer.zero_grad();
+      clear_gates();
+      ++steps;
+    });
+  }
+  const double candidate_seconds = seconds_since(start);
+
+  // Scoring pass: the mean gate gradient of every candidate.
+  start = std::chrono::steady_clock::now();
+  clear_gates();
+  double score_loss = 0.0;
+  int64_t batches = 0;
+  context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
+    score_loss += forward_backward(images, labels);
+    optimizer.zero_grad();
+    ++batches;
+  });
+  if (batches == 0) throw std::runtime_error("osg: the training split yielded no batch to score");
+  std::vector<std::vector<double>> scores;
+  for (size_t g = 0; g < names.size(); ++g) {
+    torch::Tensor grad = candidates.gate(g).grad();
+    if (!grad.defined()) grad = torch::zeros_like(candidates.gate(g));
+    grad = (grad / static_cast<double>(batches)).to(torch::kCPU, torch::kDouble).contiguous();
+    scores.emplace_back(grad.data_ptr<double>(), grad.data_ptr<double>() + grad.numel());
+  }
+  const double scoring_seconds = seconds_since(start);
+
+  // Global ranking per budget set, kept count fitted to the budget.
+  start = std::chrono::steady_clock::now();
+  const std::vector<RankedSet> ranked = rank_candidates(scores, sets, widths, gamma_);
+  int64_t total = 0;
+  for (const auto& r : ranked) total += r.target;
+  Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
+    candidates.materialize(choose(ranked, widths, kept));
+  });
+  net.train(was_training);
+  for (auto& p : net.parameters())
+    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+
+  std::vector<int64_t> split, fresh;
+  for (const auto& c : choose(ranked, widths, fit.kept)) {
+    split.push_back(static_cast<int64_t>(c.split.size()));
+    fresh.push_back(static_cast<int64_t>(c.fresh.size()));
+  }
+  // Scores of what was kept: Firefly keeps its quota even where a score is positive.
+  const std::vector<int64_t> counts = share(targets_of(ranked), fit.kept);
+  double kept_score = 0.0, threshold = -std::numeric_limits<double>::infinity();
+  int64_t offered = 0;
+  for (size_t s = 0; s < ranked.size(); ++s) {
+    offered += static_cast<int64_t>(ranked[s].order.size());
+    for (int64_t i = 0; i < counts[s]; ++i) {
+      const double score = ranked[s].order[static_cast<size_t>(i)].score;
+      kept_score += score;
+      threshold = std::max(threshold, score);
+    }
+  }
+  GrowthResult result = make_result(net, names, split, fresh);
+  result.bound_by = fit.bound_by;
+  const auto kept = static_cast<double>(fit.kept);
+  result.metrics = {{"candidate_seconds", candidate_seconds},
+                    {"scoring_seconds", scoring_seconds},
+                    {"selection_seconds", seconds_since(start)},
+                    {"candidate_steps", static_cast<double>(steps)},
+                    {"candidate_loss", steps ? candidate_loss / static_cast<double>(steps) : 0.0},
+                    {"scoring_loss", score_loss / static_cast<double>(batches)},
+                    {"candidates", static_cast<double>(offered)},
+                    {"target", static_cast<double>(total)},
+                    {"kept", kept},
+                    {"mean_kept_score", fit.kept ? kept_score / kept : 0.0},
+                    {"score_threshold", fit.kept ? threshold : 0.0}};
+  return result;
+}
+
+}  // namespace gear::growth

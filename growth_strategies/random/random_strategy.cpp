@@ -1,0 +1,72 @@
+#include "random_strategy.h"
+
+#include "fresh_init.h"
+#include "group_snapshot.h"
+#include "growth_options.h"
+#include "selection.h"
+
+namespace gear::growth {
+
+RandomStrategy::RandomStrategy(const Config& options)
+    : options_(options),
+      gamma_(options.get<double>("gamma")),
+      fresh_in_(options.get<double>("fresh_in_init")),
+      fresh_out_(options.get<double>("fresh_out_init")) {}
+
+OptionSchema RandomStrategy::schema() {
+  return growth_schema(0.9)
+      .add_float("fresh_in_init", 0.1, "new incoming weights N(0, fresh_in_init^2)")
+      .at_least(0.0)
+      .add_float("fresh_out_init", 0.01, "new outgoing weights U(-x, x)")
+      .at_least(0.0);
+}
+
+GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
+  const std::vector<std::string> names = groups_to_grow(net, options_);
+  const std::vector<int64_t> widths = widths_of(net, names);
+  const std::vector<std::string> sets = sets_of(net, names);
+
+  // One uniformly drawn group per new channel, per budget set; growth keeps a prefix of the draws.
+  std::vector<RankedSet> draws;
+  for (const auto& [set, target] : set_targets(sets, widths, gamma_)) {
+    std::vector<size_t> members;
+    for (size_t g = 0; g < names.size(); ++g)
+      if (sets[g] == set) members.push_back(g);
+    RankedSet ranked{set, {}, target};
+    torch::Tensor picks = torch::randint(static_cast<int64_t>(members.size()), {target},
+                                         context.generator(), torch::kLong);
+    for (int64_t i = 0; i < target; ++i) {
+      const size_t g = members[static_cast<size_t>(picks[i].item<int64_t>())];
+      ranked.order.push_back({g, widths[g], 0.0});
+    }
+    draws.push_back(std::move(ranked));
+  }
+  auto counts_for = [&](int64_t kept) {
+    std::vector<int64_t> counts(names.size(), 0);
+    const std::vector<int64_t> per_set = share(targets_of(draws), kept);
+    for (size_t s = 0; s < draws.size(); ++s)
+      for (int64_t i = 0; i < per_set[s]; ++i) ++counts[draws[s].order[static_cast<size_t>(i)].group];
+    return counts;
+  };
+
+  GroupSnapshot snapshot(net, names);
+  int64_t total = 0;
+  for (const auto& d : draws) total += d.target;
+  // Values do not change the budget, so the search widens with the SDK's inert defaults.
+  Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
+    snapshot.restore();
+    const std::vector<int64_t> counts = counts_for(kept);
+    for (size_t g = 0; g < names.size(); ++g) net.widen(names[g], counts[g]);
+  });
+  snapshot.restore();
+  const std::vector<int64_t> fresh = counts_for(fit.kept);
+  const SliceInit init = fresh_slice_init(fresh_in_, fresh_out_, context.generator());
+  for (size_t g = 0; g < names.size(); ++g) net.widen(names[g], fresh[g], init);
+
+  GrowthResult result = make_result(net, names, std::vector<int64_t>(names.size(), 0), fresh);
+  result.bound_by = fit.bound_by;
+  result.metrics = {{"target", static_cast<double>(total)}, {"kept", static_cast<double>(fit.kept)}};
+  return result;
+}
+
+}  // namespace gear::growth
