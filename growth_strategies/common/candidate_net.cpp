@@ -124,7 +124,7 @@ CandidateNet::CandidateNet(GrowableNet& net, const std::vector<std::string>& gro
     }
   }
   for (size_t gi = 0; gi < names_.size(); ++gi) {
-    const torch::Tensor& like = net_.tied_tensors(names_[gi]).front().tensor;
+    const torch::Tensor like = net_.tied_tensors(names_[gi]).front().tensor;
     gates_.push_back(torch::zeros({widths_[gi] + fresh_}, like.options().requires_grad(true)));
   }
 }

@@ -1,0 +1,154 @@
+// The osg, random and net2wider strategies on small nets with a scripted context.
+
+#include <gtest/gtest.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/sgd.h>
+
+#include <numeric>
+
+#include "../../growth_strategies/net2wider/net2wider_strategy.h"
+#include "../../growth_strategies/osg/osg_strategy.h"
+#include "../../growth_strategies/random/random_strategy.h"
+#include "toy_net.h"
+
+namespace gear::growth {
+namespace {
+
+using test::make_config;
+using test::outputs;
+
+int64_t sum(const std::vector<int64_t>& v) { return std::accumulate(v.begin(), v.end(), int64_t{0}); }
+
+Config osg_options(double gamma, int64_t candidates = 5) {
+  return make_config(OsgStrategy::schema(), {{"gamma", gamma}, {"candidates", candidates}}, "stage.1");
+}
+
+TEST(Osg, KeepsFloorOfGammaTimesTheSumOfWidths) {
+  auto net = test::make_toy();
+  net->train();
+  test::ScriptedContext context(test::toy_batches(4, 16), 1);
+  OsgStrategy osg(osg_options(0.9));
+  GrowthResult result = osg.grow(*net, context);
+  // floor(0.9 * (4 + 3)) = 6 new channels, split ones and fresh ones together.
+  EXPECT_EQ(sum(net->widths()), 7 + 6);
+  EXPECT_EQ(sum(result.split) + sum(result.fresh), 6);
+  EXPECT_EQ(result.split[0] + result.fresh[0], net->width("a") - 4);
+  EXPECT_EQ(result.bound_by, "gamma");
+  EXPECT_EQ(context.passes, 2);  // one candidate epoch, one scoring pass
+  EXPECT_TRUE(net->is_training());
+  EXPECT_GT(result.metrics.at("candidate_seconds"), 0.0);
+  EXPECT_EQ(result.metrics.at("candidates"), 2 * 5 + 4 + 3);
+  for (const auto& p : net->parameters()) EXPECT_FALSE(p.grad().defined());
+}
+
+TEST(Osg, StopsAtTheParamsBudgetAndSaysSo) {
+  auto net = test::make_toy();
+  Budget budget;
+  budget.params = net->params() + 80;
+  test::ScriptedContext context(test::toy_batches(3, 16), 2, budget);
+  GrowthResult result = OsgStrategy(osg_options(0.9)).grow(*net, context);
+  EXPECT_LE(net->params(), *budget.params);
+  EXPECT_EQ(result.bound_by, "params");
+  EXPECT_LT(sum(result.split) + sum(result.fresh), 6);
+  EXPECT_GT(sum(net->widths()), 7);  // 80 params buy at least one channel of group b
+}
+
+TEST(Osg, GrowsVggThroughItsChannelGroups) {
+  auto net = test::build_vgg(0.0625);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
+  auto gen = host::make_generator(torch::kCPU, 4);
+  for (int i = 0; i < 2; ++i)
+    batches.emplace_back(torch::randn({16, 1, 28, 28}, gen), torch::randint(10, {16}, gen, torch::kLong));
+  test::ScriptedContext context(batches, 3);
+  int64_t growable = 0;
+  for (const auto& g : net->groups())
+    if (g.growable) growable += net->width(g.name);
+  const int64_t before = sum(net->widths());
+  GrowthResult result = OsgStrategy(osg_options(0.5, 8)).grow(*net, context);
+  EXPECT_EQ(sum(net->widths()) - before, growable / 2);
+  EXPECT_EQ(outputs(*net, batches[0].first).sizes(), (std::vector<int64_t>{16, 10}));
+}
+
+TEST(Osg, UnknownGroupFailsAtTheOption) {
+  auto net = test::make_toy();
+  test::ScriptedContext context(test::toy_batches(1, 4), 1);
+  Config options = make_config(OsgStrategy::schema(),
+                               {{"groups", std::vector<std::string>{"a", "zz"}}}, "stage.1");
+  try {
+    OsgStrategy(options).grow(*net, context);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'zz' is not a growable channel group"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("growable: a, b"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(net->widths(), (std::vector<int64_t>{4, 3}));
+}
+
+TEST(Osg, TrainingContinuesWithARebuiltOptimizer) {
+  auto net = test::make_toy();
+  net->train();
+  auto batches = test::toy_batches(2, 16);
+  auto step = [&](torch::optim::Optimizer& optimizer) {
+    optimizer.zero_grad();
+    torch::Tensor loss =
+        torch::nn::functional::cross_entropy(net->forward(batches[0].first), batches[0].second);
+    loss.backward();
+    optimizer.step();
+    return loss.item<double>();
+  };
+  torch::optim::SGD before(net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  step(before);
+  test::ScriptedContext context(batches, 5);
+  OsgStrategy(osg_options(1.0)).grow(*net, context);
+  torch::optim::SGD after(net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  double loss = 0.0;
+  for (int i = 0; i < 3; ++i) loss = step(after);
+  EXPECT_TRUE(std::isfinite(loss));
+  for (const auto& p : net->parameters()) EXPECT_TRUE(p.grad().defined());
+}
+
+TEST(RandomGrowth, AddsTheSameNumberOfFreshChannels) {
+  auto net = test::make_toy();
+  test::ScriptedContext context({}, 6);
+  Config options = make_config(RandomStrategy::schema(), {{"gamma", 1.5}}, "stage.1");
+  GrowthResult result = RandomStrategy(options).grow(*net, context);
+  EXPECT_EQ(sum(net->widths()), 7 + 10);  // floor(1.5 * 7)
+  EXPECT_EQ(sum(result.fresh), 10);
+  EXPECT_EQ(sum(result.split), 0);
+  EXPECT_GT(result.fresh[0], 0);  // uniform over two groups: both get some of 10 draws
+  EXPECT_GT(result.fresh[1], 0);
+  // Fresh incoming weights are drawn, not zero.
+  EXPECT_GT(net->conv1_->weight.slice(0, 4).abs().sum().item<double>(), 0.0);
+}
+
+TEST(Net2Wider, WithoutNoiseTheFunctionIsPreserved) {
+  auto net = test::make_toy();
+  const torch::Tensor x = test::toy_batches(1, 8)[0].first;
+  const torch::Tensor before = outputs(*net, x);
+  test::ScriptedContext context({}, 7);
+  Config options = make_config(Net2WiderStrategy::schema(), {{"gamma", 2.0}, {"noise", 0.0}}, "s");
+  GrowthResult result = Net2WiderStrategy(options).grow(*net, context);
+  EXPECT_EQ(sum(result.split), 14);  // gamma > 1: channels are replicated more than once
+  EXPECT_EQ(sum(net->widths()), 21);
+  EXPECT_TRUE(torch::allclose(outputs(*net, x), before, 1e-5, 1e-5));
+}
+
+TEST(Net2Wider, NoiseBreaksTheSymmetryOfCopiesOnly) {
+  auto net = test::make_toy();
+  const torch::Tensor original = net->conv1_->weight.detach().clone();
+  test::ScriptedContext context({}, 8);
+  Config options = make_config(Net2WiderStrategy::schema(), {{"gamma", 0.5}, {"noise", 0.05}}, "s");
+  Net2WiderStrategy(options).grow(*net, context);
+  const torch::Tensor w = net->conv1_->weight.detach();
+  EXPECT_TRUE(torch::equal(w.slice(0, 0, 4), original));
+  for (int64_t c = 4; c < w.size(0); ++c) {
+    double nearest = 1e9;
+    for (int64_t s = 0; s < 4; ++s) nearest = std::min(nearest, (w[c] - original[s]).abs().max().item<double>());
+    EXPECT_GT(nearest, 0.0);
+    EXPECT_LT(nearest, 0.05);
+  }
+}
+
+}  // namespace
+}  // namespace gear::growth
