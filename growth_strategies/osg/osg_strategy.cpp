@@ -28,7 +28,8 @@ OsgStrategy::OsgStrategy(const Config& options)
       penalty_(options.get<double>("penalty")),
       fresh_penalty_(options.get<double>("fresh_penalty")),
       candidates_(options.get<int64_t>("candidates")),
-      epochs_(options.get<int64_t>("epochs")) {
+      epochs_(options.get<int64_t>("epochs")),
+      batches_(options.get<int64_t>("batches")) {
   init_.split = options.get<double>("split_init");
   init_.fresh_in = options.get<double>("fresh_in_init");
   init_.fresh_out = options.get<double>("fresh_out_init");
@@ -39,6 +40,9 @@ OptionSchema OsgStrategy::schema() {
       .add_int("candidates", 70, "fresh candidate channels per group (Firefly's K)")
       .at_least(0)
       .add_int("epochs", 1, "epochs of candidate training before the scoring pass")
+      .at_least(0)
+      .add_int("batches", 0,
+               "batches per candidate epoch and scoring pass (0 = the whole training split)")
       .at_least(0)
       .add_float("lr", 1e-3, "RMSprop learning rate of the candidate phase")
       .range(0.0, 1.0)
@@ -85,7 +89,9 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   double candidate_loss = 0.0;
   int64_t steps = 0;
   for (int64_t epoch = 0; epoch < epochs_; ++epoch) {
+    int64_t seen = 0;
     context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
+      if (batches_ > 0 && seen++ >= batches_) return;
       candidate_loss += forward_backward(images, labels);
       torch::Tensor penalty = torch::zeros({}, images.options());
       for (const auto& v : candidates.split_directions()) penalty = penalty + v.pow(2).sum();
@@ -106,6 +112,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   double score_loss = 0.0;
   int64_t batches = 0;
   context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
+    if (batches_ > 0 && batches >= batches_) return;
     score_loss += forward_backward(images, labels);
     optimizer.zero_grad();
     ++batches;

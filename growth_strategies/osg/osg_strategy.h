@@ -21,7 +21,7 @@ class OsgStrategy final : public GrowthStrategy {
  private:
   Config options_;
   double gamma_, lr_, momentum_, alpha_, penalty_, fresh_penalty_;
-  int64_t candidates_, epochs_;
+  int64_t candidates_, epochs_, batches_;
   CandidateInit init_;
 };
 

@@ -41,6 +41,17 @@ TEST(Osg, KeepsFloorOfGammaTimesTheSumOfWidths) {
   for (const auto& p : net->parameters()) EXPECT_FALSE(p.grad().defined());
 }
 
+TEST(Osg, BatchesLimitsTheCandidateAndScoringPasses) {
+  auto net = test::make_toy();
+  test::ScriptedContext context(test::toy_batches(5, 8), 1);
+  Config options = make_config(OsgStrategy::schema(),
+                               {{"candidates", int64_t{3}}, {"batches", int64_t{2}}, {"epochs", int64_t{2}}},
+                               "stage.1");
+  GrowthResult result = OsgStrategy(options).grow(*net, context);
+  EXPECT_EQ(result.metrics.at("candidate_steps"), 4);  // 2 epochs x 2 batches
+  EXPECT_EQ(context.passes, 3);
+}
+
 TEST(Osg, StopsAtTheParamsBudgetAndSaysSo) {
   auto net = test::make_toy();
   Budget budget;
