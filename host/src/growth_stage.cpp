@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <numeric>
+
 #include "gear/host/device.h"
+#include "gear/host/train_memory.h"
 
 namespace gear::host {
 
@@ -11,6 +14,17 @@ int64_t model_bytes(GrowableNet& net) {
   for (const auto& p : net.parameters()) bytes += p.numel() * static_cast<int64_t>(p.element_size());
   for (const auto& b : net.buffers()) bytes += b.numel() * static_cast<int64_t>(b.element_size());
   return bytes;
+}
+
+std::string exceeded_budget_field(GrowableNet& net, const Budget& budget,
+                                  const std::vector<int64_t>& sample_shape, int64_t batch_size,
+                                  torch::Device device) {
+  if (budget.params && net.params() > *budget.params) return "params";
+  if (budget.bytes && model_bytes(net) > *budget.bytes) return "bytes";
+  if (budget.train_memory &&
+      measure_train_memory(net, sample_shape, batch_size, device) > *budget.train_memory)
+    return "train_memory";
+  return {};
 }
 
 namespace {
@@ -34,9 +48,8 @@ class HostGrowthContext final : public GrowthContext {
   const Budget& budget() const override { return inputs_.budget; }
 
   std::string exceeds_budget(GrowableNet& net) override {
-    if (inputs_.budget.params && net.params() > *inputs_.budget.params) return "params";
-    if (inputs_.budget.bytes && model_bytes(net) > *inputs_.budget.bytes) return "bytes";
-    return {};
+    return exceeded_budget_field(net, inputs_.budget, inputs_.sample_shape, inputs_.batch_size,
+                                 device());
   }
 
  private:
@@ -51,6 +64,22 @@ nlohmann::json per_group(const std::vector<std::string>& names, const std::vecto
   return out;
 }
 
+int64_t total(const std::vector<int64_t>& values) {
+  return std::accumulate(values.begin(), values.end(), int64_t{0});
+}
+
+// "conv0 8->12, conv1 16->20": the groups whose width changed, or "none" if nothing grew.
+std::string width_changes(const std::vector<std::string>& names, const std::vector<int64_t>& before,
+                          const std::vector<int64_t>& after) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < before.size() && i < after.size(); ++i) {
+    if (before[i] == after[i]) continue;
+    out += (out.empty() ? "" : ", ") + names[i] + " " + std::to_string(before[i]) + "->" +
+           std::to_string(after[i]);
+  }
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, GrowthInputs inputs) {
@@ -59,6 +88,7 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
   const std::vector<std::string> names = net.group_names();
   const std::vector<int64_t> before = net.widths();
   const int64_t params_before = net.params();
+  const int64_t bytes_before = model_bytes(net);
   HostGrowthContext context(inputs);
   GrowthResult result;
   const ComponentEntry* entry = registry.find(stage.component.name);
@@ -66,16 +96,59 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
               stage.where.str() + " (stage " + std::to_string(stage.index) + ")",
               [&] { result = strategy->grow(net, context); });
   const std::vector<int64_t> after = net.widths();
-  spdlog::info("grow ({}): params {} -> {}, bound by {}", stage.component.name, params_before,
-               net.params(), result.bound_by);
-  return {{"strategy", stage.component.name},
-          {"widths_before", per_group(names, before)},
-          {"widths_after", per_group(names, after)},
-          {"split", per_group(names, result.split)},
-          {"fresh", per_group(names, result.fresh)},
-          {"bound_by", result.bound_by},
-          {"params_before", params_before},
-          {"metrics", result.metrics}};
+  const int64_t params_after = net.params();
+  auto percent = [&](int64_t params) {
+    return inputs.reference_params > 0 ? nlohmann::json(100.0 * static_cast<double>(params) /
+                                                        static_cast<double>(inputs.reference_params))
+                                       : nlohmann::json();
+  };
+  nlohmann::json record = {
+      {"strategy", stage.component.name},
+      {"widths_before", per_group(names, before)},
+      {"widths_after", per_group(names, after)},
+      {"kept", {{"split", total(result.split)}, {"fresh", total(result.fresh)}}},
+      {"split", per_group(names, result.split)},
+      {"fresh", per_group(names, result.fresh)},
+      {"bound_by", result.bound_by},
+      {"budget", inputs.budget_written},
+      {"params_before", params_before},
+      {"params_after", params_after},
+      {"size_percent_before", percent(params_before)},
+      {"size_percent_after", percent(params_after)},
+      {"bytes_before", bytes_before},
+      {"bytes_after", model_bytes(net)},
+      {"metrics", result.metrics}};
+  const torch::Device device = inputs.train->images.device();
+  if (inputs.budget.train_memory)
+    record["train_memory_after"] =
+        measure_train_memory(net, inputs.sample_shape, inputs.batch_size, device);
+  // A strategy that overshoots its budget is a plugin bug worth seeing, not a reason to stop.
+  Budget caps = inputs.budget;
+  caps.train_memory.reset();  // measured just above; compare the figure instead of re-measuring
+  std::string over = exceeded_budget_field(net, caps, inputs.sample_shape, inputs.batch_size, device);
+  if (over.empty() && inputs.budget.train_memory &&
+      record["train_memory_after"].get<int64_t>() > *inputs.budget.train_memory)
+    over = "train_memory";
+  if (!over.empty()) {
+    record["over_budget"] = over;
+    spdlog::warn("grow ({}): the grown net exceeds the budget's {} ({})", stage.component.name,
+                 over, inputs.budget_written.dump());
+  }
+  const std::string step =
+      inputs.steps > 1 ? ", step " + std::to_string(inputs.step) + "/" + std::to_string(inputs.steps)
+                       : "";
+  const std::string sizes =
+      inputs.reference_params > 0
+          ? fmt::format(" ({:.2f}% -> {:.2f}% of full size)", record["size_percent_before"].get<double>(),
+                        record["size_percent_after"].get<double>())
+          : "";
+  spdlog::info("grow ({}{}): bound by {}{}; params {} -> {}{}; kept {} split + {} fresh channels; "
+               "widths {}",
+               stage.component.name, step, result.bound_by,
+               inputs.budget_written.empty() ? "" : " (budget " + inputs.budget_written.dump() + ")",
+               params_before, params_after, sizes, total(result.split), total(result.fresh),
+               width_changes(names, before, after));
+  return record;
 }
 
 }  // namespace gear::host

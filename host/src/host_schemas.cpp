@@ -12,7 +12,11 @@ OptionSchema run_schema() {
       .add_string("device", "auto", "\"auto\" (CUDA when present), \"cpu\", \"cuda\" or \"cuda:N\"")
       .add_int("threads", 0, "CPU threads for tensor ops; 0 = all cores")
       .at_least(0)
-      .add_string("out", "runs", "folder under which run folders are created");
+      .add_string("out", "runs", "folder under which run folders are created")
+      .add_float("epoch_scale", 1.0,
+                 "multiplies every train stage's epochs (rounded, at least 1) and its schedule's "
+                 "milestones, step_size and warmup_epochs: a quick version of a long pipeline")
+      .at_least(0.0);
 }
 
 OptionSchema data_schema() {
@@ -89,7 +93,11 @@ OptionSchema stage_schema(const std::string& kind) {
         .add_bool("checkpoint", true, "write checkpoints/last.pt and best.pt each epoch");
   }
   if (kind == "grow") {
-    return common.add_required("strategy", ValueType::kString, "growth strategy plugin");
+    return common.add_required("strategy", ValueType::kString, "growth strategy plugin")
+        .add_int("steps", 1,
+                 "multi-shot growth: grow in this many steps, each with gamma_k = "
+                 "(1+gamma)^(1/steps)-1, between equal segments of the next train stage")
+        .at_least(1);
   }
   if (kind == "evaluate") {
     return common.add_string_list("suites", {"clean"}, "evaluation suites to run")

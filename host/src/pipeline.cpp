@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "gear/host/host_schemas.h"
+#include "gear/host/stage_plan.h"
 #include "gear/host/text_match.h"
 #include "gear/host/toml_config.h"
 
@@ -35,14 +36,15 @@ std::string string_key(const toml::table& table, const std::string& key, const s
 ComponentRef component_section(const toml::table& table, const std::string& path,
                                const std::string& plugin_key, const std::string& default_plugin,
                                ComponentKind kind, const OptionSchema& host_schema,
-                               const Registry& registry, const std::string& file, Config* host) {
+                               const Registry& registry, const std::string& file, Config* host,
+                               const std::vector<std::string>& skip = {}) {
   std::string name = string_key(table, plugin_key, default_plugin, path, file);
   const toml::node* node = table.get(plugin_key);
   SourcePosition where = node ? position_of(*node, file) : position_of(table, file);
   const ComponentEntry& entry = registry.require(kind, name, where, path + "." + plugin_key);
   OptionSchema schema = entry.info.schema;
   schema.merge(host_schema);
-  Config config = config_from_table(table, path, schema, file);
+  Config config = config_from_table(table, path, schema, file, skip);
   *host = config;
   return {name, config};
 }
@@ -148,10 +150,13 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
   pipeline.dataset =
       component_section(table_at(root, "data", name), "data", "plugin", "fashion-mnist",
                         ComponentKind::kDataset, data_schema(), registry, name, &pipeline.data);
+  const toml::table& model = table_at(root, "model", name);
   pipeline.architecture =
-      component_section(table_at(root, "model", name), "model", "architecture", "vgg11",
-                        ComponentKind::kArchitecture, model_schema(), registry, name,
-                        &pipeline.model);
+      component_section(model, "model", "architecture", "vgg11", ComponentKind::kArchitecture,
+                        model_schema(), registry, name, &pipeline.model, {"budget"});
+  pipeline.budget = read_budget(model.get("budget"), "model.budget", name);
+  if (pipeline.run.get<double>("epoch_scale") <= 0.0)
+    pipeline.run.fail("epoch_scale", "must be > 0 (1.0 runs the epochs as written)");
 
   const toml::node* stages = root.get("stage");
   if (!stages)
@@ -164,6 +169,9 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
     pipeline.stages.push_back(read_stage(node, index++, registry, name));
   if (pipeline.stages.empty())
     throw ConfigError(position_of(*stages, name), "stage", "the pipeline has no stages");
+  // Multi-shot growth couples a grow stage to the train stage after it: check that now, not
+  // after hours of training.
+  plan_stages(pipeline);
   return pipeline;
 }
 
@@ -176,6 +184,7 @@ std::string Pipeline::resolved_toml() const {
   write_config(out, data);
   out << "\n[model]\n";
   write_config(out, model);
+  if (!budget.empty()) out << "budget = " << budget.toml() << "\n";
   for (const auto& stage : stages) {
     out << "\n[[stage]]\n";
     bool table_augmentation = stage.kind == "train" && !stage.component.name.empty();

@@ -18,6 +18,7 @@
 #include "gear/host/plugin_error.h"
 #include "gear/host/progress.h"
 #include "gear/host/run_folder.h"
+#include "gear/host/stage_plan.h"
 #include "gear/host/trainer.h"
 
 namespace gear::host {
@@ -79,9 +80,9 @@ class Run {
   void prepare();
   void load_data();
   void build_model();
-  json train_stage(const StageSpec& stage);
+  json train_stage(const PlannedStage& planned);
   json evaluate_stage(const StageSpec& stage);
-  json grow_stage(const StageSpec& stage);
+  json grow_stage(const PlannedStage& planned);
   json final_block();
   void write_reports(const std::string& status, const std::string& error = {});
   CheckpointMeta checkpoint_meta(int64_t stage, int64_t epoch, double val_accuracy) const;
@@ -198,7 +199,8 @@ CheckpointMeta Run::checkpoint_meta(int64_t stage, int64_t epoch, double val_acc
           net_->widths(), stage, epoch, val_accuracy};
 }
 
-json Run::train_stage(const StageSpec& stage) {
+json Run::train_stage(const PlannedStage& planned) {
+  const StageSpec& stage = planned.stage;
   const Config& o = stage.options;
   const int64_t epochs = o.get<int64_t>("epochs");
   std::shared_ptr<Augmentation> augmentation;
@@ -220,10 +222,15 @@ json Run::train_stage(const StageSpec& stage) {
   int64_t images = 0;
   PassStats train_stats, val_stats;
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    // Segments of one pipeline stage continue its epoch count, so none repeats a shuffle.
+    const int64_t stage_epoch = planned.first_epoch + epoch;
     stream.start_epoch(seed_ * 1000003ULL + static_cast<uint64_t>(stage.index) * 1009ULL +
-                       static_cast<uint64_t>(epoch));
-    progress.begin("stage " + std::to_string(stage.index) + " epoch " + std::to_string(epoch + 1) +
-                       "/" + std::to_string(epochs),
+                       static_cast<uint64_t>(stage_epoch));
+    const std::string segment = planned.steps > 1 ? " segment " + std::to_string(planned.step) +
+                                                        "/" + std::to_string(planned.steps)
+                                                  : "";
+    progress.begin("stage " + std::to_string(stage.index) + segment + " epoch " +
+                       std::to_string(epoch + 1) + "/" + std::to_string(epochs),
                    stream.batches_per_epoch());
     train_stats = train_epoch(*net_, stream, *optimizer, schedule, epoch, smoothing, progress);
     progress.end();
@@ -231,14 +238,14 @@ json Run::train_stage(const StageSpec& stage) {
     image_seconds += train_stats.seconds;
     if (val_.size() > 0) val_stats = evaluate(*net_, val_, eval_batch, normalizer_);
     const double lr = schedule.at(static_cast<double>(epoch + 1) - 1e-9);
-    spdlog::info("stage {} epoch {}/{}: loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
+    spdlog::info("stage {}{} epoch {}/{}: loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
                  "{:.1f} s, {:.0f} img/s",
-                 stage.index, epoch + 1, epochs, train_stats.loss, train_stats.accuracy,
+                 stage.index, segment, epoch + 1, epochs, train_stats.loss, train_stats.accuracy,
                  val_stats.loss, val_stats.accuracy, train_stats.seconds,
                  train_stats.images_per_second());
     folder_->append_metrics({{"stage", stage.index},
                              {"kind", stage.kind},
-                             {"epoch", epoch + 1},
+                             {"epoch", stage_epoch + 1},
                              {"lr", lr},
                              {"train_loss", train_stats.loss},
                              {"train_accuracy", train_stats.accuracy},
@@ -248,7 +255,8 @@ json Run::train_stage(const StageSpec& stage) {
                              {"images_per_second", train_stats.images_per_second()},
                              {"params", net_->params()}});
     if (o.get<bool>("checkpoint")) {
-      auto meta = checkpoint_meta(stage.index, epoch + 1, val_.size() ? val_stats.accuracy : -1.0);
+      auto meta =
+          checkpoint_meta(stage.index, stage_epoch + 1, val_.size() ? val_stats.accuracy : -1.0);
       save_checkpoint(*net_, meta, folder_->checkpoints() / "last.pt");
       if (val_.size() > 0 && val_stats.accuracy > best_val) {
         best_val = val_stats.accuracy;
@@ -282,14 +290,22 @@ json Run::evaluate_stage(const StageSpec& stage) {
           {"images", stats.samples}};
 }
 
-json Run::grow_stage(const StageSpec& stage) {
+json Run::grow_stage(const PlannedStage& planned) {
+  const StageSpec& stage = planned.stage;
   GrowthInputs inputs;
   inputs.net = net_.get();
   inputs.train = &train_;
   inputs.normalizer = normalizer_;
   inputs.batch_size = pipeline_.data.get<int64_t>("batch_size");
   inputs.prefetch = pipeline_.data.get<bool>("prefetch");
-  inputs.seed = seed_ + 31 * static_cast<uint64_t>(stage.index);
+  inputs.seed = seed_ + 31 * static_cast<uint64_t>(stage.index) +
+                1000003ULL * static_cast<uint64_t>(std::max<int64_t>(0, planned.step - 1));
+  inputs.budget = pipeline_.budget.budget;
+  inputs.budget_written = pipeline_.budget.json();
+  inputs.sample_shape = info_.image_shape;
+  inputs.reference_params = reference_params_;
+  inputs.step = planned.step;
+  inputs.steps = planned.steps;
   json record = run_growth(stage, registry_, inputs);
   net_->to(device_);
   last_test_.reset();
@@ -326,6 +342,8 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"dataset", pipeline_.dataset.name},
                   {"architecture", pipeline_.architecture.name},
                   {"wall_seconds", seconds_since(start_)},
+                  {"epoch_scale", pipeline_.run.get<double>("epoch_scale")},
+                  {"budget", pipeline_.budget.json()},
                   {"stages", stages_}};
   if (!final_.is_null()) summary["final"] = final_;
   if (!error.empty()) summary["error"] = error;
@@ -339,15 +357,23 @@ json Run::execute() {
     write_reports("running");
     load_data();
     build_model();
-    for (const auto& stage : pipeline_.stages) {
+    for (const PlannedStage& planned : plan_stages(pipeline_)) {
+      const StageSpec& stage = planned.stage;
       auto start = std::chrono::steady_clock::now();
-      spdlog::info("stage {} ({}{}) starts", stage.index, stage.kind,
-                   stage.component.name.empty() ? "" : ": " + stage.component.name);
+      const std::string step = planned.steps > 1 ? " step " + std::to_string(planned.step) + "/" +
+                                                       std::to_string(planned.steps)
+                                                 : "";
+      spdlog::info("stage {} ({}{}){} starts", stage.index, stage.kind,
+                   stage.component.name.empty() ? "" : ": " + stage.component.name, step);
       json record;
-      if (stage.kind == "train") record = train_stage(stage);
-      else if (stage.kind == "grow") record = grow_stage(stage);
+      if (stage.kind == "train") record = train_stage(planned);
+      else if (stage.kind == "grow") record = grow_stage(planned);
       else record = evaluate_stage(stage);
       record["index"] = stage.index;
+      if (planned.steps > 1) {
+        record["step"] = planned.step;
+        record["steps"] = planned.steps;
+      }
       record["kind"] = stage.kind;
       record["name"] = stage.options.get<std::string>("name");
       record["epochs"] = stage.options.has("epochs") ? stage.options.get<int64_t>("epochs") : 0;

@@ -1,7 +1,12 @@
 // A well-formed plugin used by the loader and e2e tests: an identity augmentation, one that
-// throws when called, and a growth strategy that duplicates the first channel of every group.
+// throws when called, a growth strategy that duplicates the first channel of every group (within
+// the pipeline's budget) and one that grows nothing.
 
+#include <cmath>
+#include <numeric>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "gear/gear.h"
 
@@ -29,16 +34,67 @@ class ThrowingAugmentation final : public gear::Augmentation {
 
 class DuplicateFirst final : public gear::GrowthStrategy {
  public:
-  explicit DuplicateFirst(const gear::Config&) {}
+  explicit DuplicateFirst(const gear::Config& options) : gamma_(options.get<double>("gamma")) {}
+  static gear::OptionSchema schema() {
+    return gear::OptionSchema()
+        .add_float("gamma", 0.0,
+                   "0: one copy of channel 0 per group; > 0: ceil(gamma * width) copies per "
+                   "group, one at a time, stopping at the first that breaks the budget")
+        .range(0.0, 10.0);
+  }
+  gear::GrowthResult grow(gear::GrowableNet& net, gear::GrowthContext& context) override {
+    gear::GrowthResult result;
+    int64_t checks = 0;
+    bool stopped = false;
+    for (const auto& group : net.groups()) {
+      int64_t copies = 0;
+      const int64_t width = net.width(group.name);
+      const int64_t wanted =
+          !group.growable || stopped
+              ? 0
+              : (gamma_ > 0.0 ? static_cast<int64_t>(std::ceil(gamma_ * static_cast<double>(width)))
+                              : 1);
+      for (; copies < wanted; ++copies) {
+        net.duplicate(group.name, {0});
+        if (gamma_ <= 0.0) continue;
+        ++checks;
+        std::string over = context.exceeds_budget(net);
+        if (over.empty()) continue;
+        undo_last_copy(net, group.name);
+        result.bound_by = over;
+        stopped = true;
+        break;
+      }
+      result.split.push_back(copies);
+      result.fresh.push_back(0);
+    }
+    result.metrics["budget_checks"] = static_cast<double>(checks);
+    return result;
+  }
+
+ private:
+  // Removes the newest copy of channel 0 and gives channel 0 back the consumer weight the copy
+  // took (duplicate() halved it), so the function is as before the copy.
+  static void undo_last_copy(gear::GrowableNet& net, const std::string& name) {
+    std::vector<int64_t> keep(static_cast<size_t>(net.width(name) - 1));
+    std::iota(keep.begin(), keep.end(), int64_t{0});
+    net.select(name, keep);
+    torch::NoGradGuard no_grad;
+    for (const auto& t : net.tied_tensors(name))
+      if (t.role == gear::TieRole::kConsumerWeight) t.tensor.narrow(t.dim, 0, t.block).mul_(2.0);
+  }
+
+  double gamma_;
+};
+
+class NoOpGrowth final : public gear::GrowthStrategy {
+ public:
+  explicit NoOpGrowth(const gear::Config&) {}
   static gear::OptionSchema schema() { return {}; }
   gear::GrowthResult grow(gear::GrowableNet& net, gear::GrowthContext&) override {
     gear::GrowthResult result;
-    for (const auto& group : net.groups()) {
-      bool grow = group.growable;
-      if (grow) net.duplicate(group.name, {0});
-      result.split.push_back(grow ? 1 : 0);
-      result.fresh.push_back(0);
-    }
+    result.split.assign(net.groups().size(), 0);
+    result.fresh.assign(net.groups().size(), 0);
     return result;
   }
 };
@@ -49,4 +105,5 @@ GEAR_PLUGIN("gear-fixture-good", "1.2.3", "test fixture") {
   r.add_augmentation<IdentityAugmentation>("fixture-identity", "returns the batch unchanged");
   r.add_augmentation<ThrowingAugmentation>("fixture-throwing", "throws when called");
   r.add_growth<DuplicateFirst>("fixture-duplicate", "duplicates channel 0 of every group");
+  r.add_growth<NoOpGrowth>("fixture-noop", "grows nothing; has no options (no gamma)");
 }

@@ -47,6 +47,15 @@ const host::Registry& real_plugins() {
   return *registry;
 }
 
+const host::Registry& real_and_fixture_plugins() {
+  static host::Registry* registry = [] {
+    auto* r = new host::Registry();
+    host::load_plugins({GEAR_PLUGIN_DIR, GEAR_FIXTURE_DIR}, *r);
+    return r;
+  }();
+  return *registry;
+}
+
 Config make_config(const OptionSchema& schema,
                    const std::vector<std::pair<std::string, Value>>& values,
                    const std::string& path) {

@@ -15,6 +15,9 @@ std::filesystem::path temp_dir(const std::string& label);
 /// The registry with the built plugins (architectures, datasets, augmentations) loaded once.
 const host::Registry& real_plugins();
 
+/// The built plugins plus the fixture plugins (fixture-duplicate, fixture-noop, ...), loaded once.
+const host::Registry& real_and_fixture_plugins();
+
 /// A Config with every option of `schema` at its default, overridden by `values`.
 Config make_config(const OptionSchema& schema,
                    const std::vector<std::pair<std::string, Value>>& values = {},

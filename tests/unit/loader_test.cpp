@@ -18,7 +18,7 @@ TEST(Loader, LoadsGoodPluginAndRecordsComponents) {
   EXPECT_EQ(record.name, "gear-fixture-good");
   EXPECT_EQ(record.version, "1.2.3");
   EXPECT_EQ(record.toolchain, host_toolchain());
-  EXPECT_EQ(record.components.size(), 3u);
+  EXPECT_EQ(record.components.size(), 4u);
   const ComponentEntry* entry = registry.find("fixture-identity");
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry->info.kind, ComponentKind::kAugmentation);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gear/config.h"
+#include "gear/host/budget.h"
 #include "gear/host/registry.h"
 
 namespace gear::host {
@@ -30,6 +31,8 @@ struct Pipeline {
   std::filesystem::path file;
   Config run, data, model;
   ComponentRef dataset, architecture;
+  /// [model] budget: caps on the grown network (empty when the pipeline sets none).
+  BudgetSpec budget;
   std::vector<StageSpec> stages;
 
   /// The whole pipeline as TOML, after overrides, with every default written out.
