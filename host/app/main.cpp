@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "gear/dataset.h"
 #include "gear/host/env_info.h"
+#include "gear/host/host_schemas.h"
 #include "gear/host/logging.h"
 #include "gear/host/pipeline.h"
 #include "gear/host/plugin_error.h"
@@ -52,18 +54,9 @@ int list_plugins(const Registry& registry) {
   return kExitOk;
 }
 
-int describe(const Registry& registry, const std::string& name) {
-  const ComponentEntry* entry = registry.find(name);
-  if (!entry) {
-    std::vector<std::string> all;
-    for (const auto* e : registry.entries()) all.push_back(e->info.name);
-    throw ConfigError({}, "", "no plugin component named '" + name + "'" +
-                                  suggestion_text(name, all));
-  }
-  std::printf("%s (%s) from %s\n  %s\n\n", entry->info.name.c_str(), to_string(entry->info.kind),
-              entry->library.c_str(), entry->info.doc.c_str());
-  if (entry->info.schema.options().empty()) std::printf("  no options\n");
-  for (const auto& spec : entry->info.schema.options()) {
+void print_schema(const OptionSchema& schema) {
+  if (schema.options().empty()) std::printf("  no options\n");
+  for (const auto& spec : schema.options()) {
     std::string def = spec.default_value ? to_toml(*spec.default_value) : "(required)";
     std::string limits;
     if (spec.min || spec.max)
@@ -76,6 +69,54 @@ int describe(const Registry& registry, const std::string& name) {
     std::printf("  %-18s %-16s = %-12s%s\n      %s\n", spec.name.c_str(), to_string(spec.type),
                 def.c_str(), limits.c_str(), spec.doc.c_str());
   }
+}
+
+// The host's own keys: `describe run|data|model|train|grow|evaluate`.
+bool describe_host_table(const std::string& name) {
+  OptionSchema schema;
+  std::string title;
+  if (name == "run") {
+    schema = run_schema();
+    title = "[run]";
+  } else if (name == "data") {
+    schema = data_schema();
+    title = "[data] (host keys; the dataset plugin adds its own)";
+  } else if (name == "model") {
+    schema = model_schema();
+    title = "[model] (host keys; the architecture plugin adds its own)";
+  } else if (std::find(stage_kinds().begin(), stage_kinds().end(), name) != stage_kinds().end()) {
+    schema = stage_schema(name);
+    title = "[[stage]] kind = \"" + name + "\" (host keys" +
+            (name == "evaluate" ? std::string(")") : "; the plugin it names adds its own)");
+  } else {
+    return false;
+  }
+  std::printf("%s\n\n", title.c_str());
+  print_schema(schema);
+  if (name == "model") {
+    // A table, which OptionSchema cannot declare: documented here by hand.
+    std::printf("  %-18s %-16s = %-12s\n      %s\n", "budget", "table", "{}",
+                "caps on the grown network: { params = N, bytes = N or \"8MiB\", train_memory = "
+                "N or \"512MiB\" }; sizes in B, KB, MB, GB (1000-based) or KiB, MiB, GiB "
+                "(1024-based); train_memory is the peak of one training step at data.batch_size "
+                "plus weights and momentum");
+  }
+  return true;
+}
+
+int describe(const Registry& registry, const std::string& name) {
+  const ComponentEntry* entry = registry.find(name);
+  if (!entry) {
+    if (describe_host_table(name)) return kExitOk;
+    std::vector<std::string> all = {"run", "data", "model"};
+    all.insert(all.end(), stage_kinds().begin(), stage_kinds().end());
+    for (const auto* e : registry.entries()) all.push_back(e->info.name);
+    throw ConfigError({}, "", "no plugin component or host table named '" + name + "'" +
+                                  suggestion_text(name, all));
+  }
+  std::printf("%s (%s) from %s\n  %s\n\n", entry->info.name.c_str(), to_string(entry->info.kind),
+              entry->library.c_str(), entry->info.doc.c_str());
+  print_schema(entry->info.schema);
   return kExitOk;
 }
 
@@ -110,9 +151,12 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list plugins found, and any refused with the reason");
   list->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
 
-  auto* describe_cmd = app.add_subcommand("describe", "show a plugin component's options");
+  auto* describe_cmd = app.add_subcommand(
+      "describe", "show a plugin component's options, or the host's keys of a table: run, data, "
+                  "model, train, grow, evaluate");
   std::string component;
-  describe_cmd->add_option("name", component, "component name (e.g. vgg11)")->required();
+  describe_cmd->add_option("name", component, "component name (e.g. vgg11) or host table")
+      ->required();
   describe_cmd->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
 
   try {

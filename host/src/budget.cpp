@@ -95,7 +95,8 @@ BudgetSpec read_budget(const toml::node* node, const std::string& path, const st
   if (!node->is_table())
     throw ConfigError(spec.where, path,
                       "expected a table such as { params = 2000000, bytes = \"8MiB\", "
-                      "train_memory = \"512MiB\" }, got " + node_kind(*node));
+                      "train_memory = \"512MiB\" }, got " +
+                          node_kind(*node));
   const toml::table& table = *node->as_table();
   for (const auto& [key, value] : table) {
     const std::string name(key.str());
@@ -123,16 +124,16 @@ BudgetSpec read_budget(const toml::node* node, const std::string& path, const st
     } else if (value->is_string() && is_byte_field(name)) {
       const std::string text = *value->value<std::string>();
       std::optional<int64_t> bytes = parse_byte_size(text);
-      if (!bytes) throw ConfigError(where, full, "cannot read '" + text + "' as a size; " + kUnitHelp);
+      if (!bytes)
+        throw ConfigError(where, full, "cannot read '" + text + "' as a size; " + kUnitHelp);
       amount = *bytes;
       spec.written.emplace_back(name, Value(text));
     } else {
       throw ConfigError(where, full,
-                        name == "params"
-                            ? "expected a positive integer (a parameter count), got " +
-                                  node_kind(*value)
-                            : "expected an integer or a size string, got " + node_kind(*value) +
-                                  "; " + kUnitHelp);
+                        name == "params" ? "expected a positive integer (a parameter count), got " +
+                                               node_kind(*value)
+                                         : "expected an integer or a size string, got " +
+                                               node_kind(*value) + "; " + kUnitHelp);
     }
     if (name == "params") spec.budget.params = amount;
     if (name == "bytes") spec.budget.bytes = amount;

@@ -11,7 +11,8 @@ namespace gear::host {
 
 int64_t model_bytes(GrowableNet& net) {
   int64_t bytes = 0;
-  for (const auto& p : net.parameters()) bytes += p.numel() * static_cast<int64_t>(p.element_size());
+  for (const auto& p : net.parameters())
+    bytes += p.numel() * static_cast<int64_t>(p.element_size());
   for (const auto& b : net.buffers()) bytes += b.numel() * static_cast<int64_t>(b.element_size());
   return bytes;
 }
@@ -36,8 +37,8 @@ class HostGrowthContext final : public GrowthContext {
 
   torch::Device device() const override { return inputs_.train->images.device(); }
 
-  void for_each_batch(const std::function<void(const torch::Tensor&, const torch::Tensor&)>& step)
-      override {
+  void for_each_batch(
+      const std::function<void(const torch::Tensor&, const torch::Tensor&)>& step) override {
     BatchStream stream(*inputs_.train, inputs_.batch_size, nullptr, inputs_.normalizer,
                        inputs_.prefetch);
     stream.start_epoch(inputs_.seed + 7919 * ++passes_);
@@ -58,7 +59,8 @@ class HostGrowthContext final : public GrowthContext {
   uint64_t passes_ = 0;
 };
 
-nlohmann::json per_group(const std::vector<std::string>& names, const std::vector<int64_t>& values) {
+nlohmann::json per_group(const std::vector<std::string>& names,
+                         const std::vector<int64_t>& values) {
   nlohmann::json out = nlohmann::json::object();
   for (size_t i = 0; i < names.size() && i < values.size(); ++i) out[names[i]] = values[i];
   return out;
@@ -98,9 +100,10 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
   const std::vector<int64_t> after = net.widths();
   const int64_t params_after = net.params();
   auto percent = [&](int64_t params) {
-    return inputs.reference_params > 0 ? nlohmann::json(100.0 * static_cast<double>(params) /
-                                                        static_cast<double>(inputs.reference_params))
-                                       : nlohmann::json();
+    return inputs.reference_params > 0
+               ? nlohmann::json(100.0 * static_cast<double>(params) /
+                                static_cast<double>(inputs.reference_params))
+               : nlohmann::json();
   };
   nlohmann::json record = {
       {"strategy", stage.component.name},
@@ -125,7 +128,8 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
   // A strategy that overshoots its budget is a plugin bug worth seeing, not a reason to stop.
   Budget caps = inputs.budget;
   caps.train_memory.reset();  // measured just above; compare the figure instead of re-measuring
-  std::string over = exceeded_budget_field(net, caps, inputs.sample_shape, inputs.batch_size, device);
+  std::string over =
+      exceeded_budget_field(net, caps, inputs.sample_shape, inputs.batch_size, device);
   if (over.empty() && inputs.budget.train_memory &&
       record["train_memory_after"].get<int64_t>() > *inputs.budget.train_memory)
     over = "train_memory";
@@ -134,20 +138,21 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
     spdlog::warn("grow ({}): the grown net exceeds the budget's {} ({})", stage.component.name,
                  over, inputs.budget_written.dump());
   }
-  const std::string step =
-      inputs.steps > 1 ? ", step " + std::to_string(inputs.step) + "/" + std::to_string(inputs.steps)
-                       : "";
-  const std::string sizes =
-      inputs.reference_params > 0
-          ? fmt::format(" ({:.2f}% -> {:.2f}% of full size)", record["size_percent_before"].get<double>(),
-                        record["size_percent_after"].get<double>())
-          : "";
-  spdlog::info("grow ({}{}): bound by {}{}; params {} -> {}{}; kept {} split + {} fresh channels; "
-               "widths {}",
-               stage.component.name, step, result.bound_by,
-               inputs.budget_written.empty() ? "" : " (budget " + inputs.budget_written.dump() + ")",
-               params_before, params_after, sizes, total(result.split), total(result.fresh),
-               width_changes(names, before, after));
+  const std::string step = inputs.steps > 1 ? ", step " + std::to_string(inputs.step) + "/" +
+                                                  std::to_string(inputs.steps)
+                                            : "";
+  const std::string sizes = inputs.reference_params > 0
+                                ? fmt::format(" ({:.2f}% -> {:.2f}% of full size)",
+                                              record["size_percent_before"].get<double>(),
+                                              record["size_percent_after"].get<double>())
+                                : "";
+  spdlog::info(
+      "grow ({}{}): bound by {}{}; params {} -> {}{}; kept {} split + {} fresh channels; "
+      "widths {}",
+      stage.component.name, step, result.bound_by,
+      inputs.budget_written.empty() ? "" : " (budget " + inputs.budget_written.dump() + ")",
+      params_before, params_after, sizes, total(result.split), total(result.fresh),
+      width_changes(names, before, after));
   return record;
 }
 

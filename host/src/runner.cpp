@@ -254,14 +254,13 @@ json Run::train_stage(const PlannedStage& planned) {
                              {"seconds", train_stats.seconds},
                              {"images_per_second", train_stats.images_per_second()},
                              {"params", net_->params()}});
+    const bool best = val_.size() > 0 && val_stats.accuracy > best_val;
+    if (best) best_val = val_stats.accuracy;
     if (o.get<bool>("checkpoint")) {
       auto meta =
           checkpoint_meta(stage.index, stage_epoch + 1, val_.size() ? val_stats.accuracy : -1.0);
       save_checkpoint(*net_, meta, folder_->checkpoints() / "last.pt");
-      if (val_.size() > 0 && val_stats.accuracy > best_val) {
-        best_val = val_stats.accuracy;
-        save_checkpoint(*net_, meta, folder_->checkpoints() / "best.pt");
-      }
+      if (best) save_checkpoint(*net_, meta, folder_->checkpoints() / "best.pt");
     }
   }
   json record = {{"augmentation", stage.component.name.empty() ? "none" : stage.component.name},
@@ -376,7 +375,8 @@ json Run::execute() {
       }
       record["kind"] = stage.kind;
       record["name"] = stage.options.get<std::string>("name");
-      record["epochs"] = stage.options.has("epochs") ? stage.options.get<int64_t>("epochs") : 0;
+      // Training epochs actually run; a grow stage's "epochs" is the strategy's own option.
+      record["epochs"] = stage.kind == "train" ? stage.options.get<int64_t>("epochs") : 0;
       record["wall_seconds"] = seconds_since(start);
       record["params"] = net_->params();
       record["macs"] = net_->macs(info_.image_shape);

@@ -23,8 +23,9 @@ StageSpec scale_train(const StageSpec& stage, double scale) {
   std::vector<int64_t> milestones = o.get<std::vector<int64_t>>("milestones");
   for (auto& m : milestones) m = std::llround(static_cast<double>(m) * scale);
   replace(o, "milestones", milestones);
-  replace(o, "step_size",
-          std::max<int64_t>(1, std::llround(static_cast<double>(o.get<int64_t>("step_size")) * scale)));
+  replace(
+      o, "step_size",
+      std::max<int64_t>(1, std::llround(static_cast<double>(o.get<int64_t>("step_size")) * scale)));
   replace(o, "warmup_epochs", o.get<double>("warmup_epochs") * scale);
   return out;
 }
@@ -70,8 +71,10 @@ std::vector<PlannedStage> plan_stages(const Pipeline& pipeline) {
     const std::string k = std::to_string(steps);
     const Config& strategy = stage.component.options;
     if (!strategy.has("gamma") || !std::holds_alternative<double>(strategy.value("gamma")))
-      o.fail("steps", "steps = " + k + " divides the growth ratio gamma between steps, but "
-                      "strategy '" + stage.component.name + "' has no float option 'gamma'");
+      o.fail("steps", "steps = " + k +
+                          " divides the growth ratio gamma between steps, but "
+                          "strategy '" +
+                          stage.component.name + "' has no float option 'gamma'");
     const std::string next_path = "stage " + std::to_string(stage.index + 1);
     if (i + 1 >= stages.size() || stages[i + 1].kind != "train")
       o.fail("steps", "steps = " + k + " trains between growth steps, so the next stage (" +
@@ -81,8 +84,9 @@ std::vector<PlannedStage> plan_stages(const Pipeline& pipeline) {
     const StageSpec train = scale_train(stages[i + 1], scale);
     const int64_t epochs = train.options.get<int64_t>("epochs");
     if (epochs < steps)
-      o.fail("steps", "steps = " + k + " needs at least " + k + " epochs in the next train stage (" +
-                          next_path + "), which has " + std::to_string(epochs) + scale_note(scale));
+      o.fail("steps", "steps = " + k + " needs at least " + k +
+                          " epochs in the next train stage (" + next_path + "), which has " +
+                          std::to_string(epochs) + scale_note(scale));
     const std::vector<int64_t> segments = split_epochs(epochs, steps);
     const double warmup = train.options.get<double>("warmup_epochs");
     if (warmup > static_cast<double>(segments.back()))

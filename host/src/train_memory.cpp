@@ -58,7 +58,8 @@ int64_t bytes_of(const std::vector<torch::Tensor>& tensors) {
 class NetState {
  public:
   NetState(GrowableNet& net, torch::Device device)
-      : net_(net), training_(net.is_training()),
+      : net_(net),
+        training_(net.is_training()),
         generator_(at::globalContext().defaultGenerator(device)) {
     torch::NoGradGuard no_grad;
     for (const auto& b : net.buffers()) buffers_.push_back(b.clone());
@@ -92,15 +93,16 @@ class NetState {
 
 // One forward, cross-entropy and backward pass on zeros with label 0; the inputs, activations
 // and gradients are freed before it returns.
-void training_step(GrowableNet& net, const std::vector<int64_t>& sample_shape,
-                   int64_t batch_size, torch::Device device, NetState& state) {
+void training_step(GrowableNet& net, const std::vector<int64_t>& sample_shape, int64_t batch_size,
+                   torch::Device device, NetState& state) {
   torch::AutoGradMode enable_grad(true);
   std::vector<int64_t> shape = {batch_size};
   shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
   auto params = net.parameters();
   auto dtype = params.empty() ? torch::kFloat : params.front().scalar_type();
   torch::Tensor images = torch::zeros(shape, torch::TensorOptions().dtype(dtype).device(device));
-  torch::Tensor labels = torch::zeros({batch_size}, torch::TensorOptions(torch::kLong).device(device));
+  torch::Tensor labels =
+      torch::zeros({batch_size}, torch::TensorOptions(torch::kLong).device(device));
   try {
     net.train();
     torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);

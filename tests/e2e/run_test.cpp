@@ -119,6 +119,161 @@ TEST_F(EndToEnd, TinyPipelineWritesACompleteRunFolder) {
   EXPECT_EQ(env["device"], "cpu");
 }
 
+// Two growth steps under a parameter budget, with the epochs halved by run.epoch_scale.
+std::string budget_pipeline(const fs::path& data) {
+  return R"([run]
+seed = 5
+device = "cpu"
+threads = 1
+epoch_scale = 0.5
+
+[data]
+plugin = "fashion-mnist"
+path = ")" + data.string() + R"("
+batch_size = 32
+val_split = 0.2
+
+[model]
+architecture = "vgg11"
+width = 0.125
+budget = { params = 260000, train_memory = "1GiB" }
+
+[[stage]]
+kind = "train"
+epochs = 2
+checkpoint = false
+
+[[stage]]
+kind = "grow"
+strategy = "fixture-duplicate"
+gamma = 0.5
+steps = 2
+
+[[stage]]
+kind = "train"
+epochs = 6
+optimizer = "adam"
+lr = 0.001
+checkpoint = false
+
+[[stage]]
+kind = "evaluate"
+)";
+}
+
+int64_t sum_values(const json& per_group) {
+  int64_t total = 0;
+  for (const auto& [group, value] : per_group.items()) total += value.get<int64_t>();
+  return total;
+}
+
+TEST_F(EndToEnd, BudgetedMultiShotGrowthRecordsEveryStepAndSegment) {
+  fs::path pipeline = *dir_ / "budget.toml", out = *dir_ / "budget-run";
+  test::write_text(pipeline, budget_pipeline(*dir_ / "data"));
+  Result r = gearhost("run " + pipeline.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  json summary = read_json(out / "summary.json");
+  json stages = read_json(out / "stages.json");
+  EXPECT_EQ(summary["stages"], stages);
+  EXPECT_EQ(summary["status"], "completed");
+  EXPECT_EQ(summary["epoch_scale"], 0.5);
+  EXPECT_EQ(summary["budget"], json::parse(R"({"params": 260000, "train_memory": "1GiB"})"));
+
+  // train, then grow 1, segment 1, grow 2, segment 2, then evaluate; 2 and 6 epochs halved.
+  ASSERT_EQ(stages.size(), 6u) << stages.dump(2);
+  const std::vector<int> index = {0, 1, 2, 1, 2, 3};
+  const std::vector<std::string> kind = {"train", "grow", "train", "grow", "train", "evaluate"};
+  const std::vector<int> epochs = {1, 0, 2, 0, 1, 0};
+  for (size_t i = 0; i < stages.size(); ++i) {
+    EXPECT_EQ(stages[i]["index"], index[i]) << i;
+    EXPECT_EQ(stages[i]["kind"], kind[i]) << i;
+    EXPECT_EQ(stages[i]["epochs"], epochs[i]) << i;
+    const bool shot = i >= 1 && i <= 4;
+    EXPECT_EQ(stages[i].contains("step"), shot) << i;
+    if (shot) {
+      EXPECT_EQ(stages[i]["step"], i <= 2 ? 1 : 2) << i;
+      EXPECT_EQ(stages[i]["steps"], 2) << i;
+    }
+  }
+
+  const int64_t reference = summary["final"]["reference_params"];
+  for (size_t i : {1u, 3u}) {
+    const json& grow = stages[i];
+    EXPECT_EQ(grow["strategy"], "fixture-duplicate");
+    EXPECT_EQ(grow["budget"], summary["budget"]);
+    EXPECT_EQ(grow["kept"]["split"], sum_values(grow["split"]));
+    EXPECT_EQ(grow["kept"]["fresh"], 0);
+    EXPECT_GT(grow["kept"]["split"].get<int64_t>(), 0);
+    const int64_t before = grow["params_before"], after = grow["params_after"];
+    EXPECT_GT(after, before);
+    EXPECT_LE(after, 260000);
+    EXPECT_EQ(grow["params"], after);
+    EXPECT_DOUBLE_EQ(grow["size_percent_before"].get<double>(), 100.0 * before / reference);
+    EXPECT_DOUBLE_EQ(grow["size_percent_after"].get<double>(), 100.0 * after / reference);
+    EXPECT_GE(grow["bytes_after"].get<int64_t>(), 4 * after);
+    EXPECT_GT(grow["bytes_after"].get<int64_t>(), grow["bytes_before"].get<int64_t>());
+    // Weights, gradients and momentum at least; far below the 1 GiB cap.
+    EXPECT_GE(grow["train_memory_after"].get<int64_t>(), 3 * 4 * after);
+    EXPECT_LT(grow["train_memory_after"].get<int64_t>(), int64_t{1} << 30);
+    EXPECT_GT(grow["metrics"]["budget_checks"].get<double>(), 0.0);
+    EXPECT_FALSE(grow.contains("over_budget"));
+  }
+  // Without checkpoints the stage still reports its best validation accuracy.
+  EXPECT_GE(stages[2]["best_val_accuracy"].get<double>(), stages[2]["val_accuracy"].get<double>());
+  EXPECT_GE(stages[2]["best_val_accuracy"].get<double>(), 0.0);
+  // Each step grows by (1.5)^(1/2): the first fits, the second runs into the parameter cap.
+  EXPECT_EQ(stages[1]["bound_by"], "gamma");
+  EXPECT_EQ(stages[3]["bound_by"], "params");
+  EXPECT_EQ(stages[3]["widths_before"], stages[1]["widths_after"]);
+  EXPECT_EQ(stages[1]["widths_after"]["conv0"], 8 + 2);  // ceil(0.2247 * 8) copies
+  EXPECT_EQ(summary["final"]["params"], stages[3]["params_after"]);
+
+  std::ifstream resolved(out / "pipeline.resolved.toml");
+  std::string text((std::istreambuf_iterator<char>(resolved)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("steps = 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("epoch_scale = 0.5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("epochs = 6\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("budget = { params = 260000, train_memory = \"1GiB\" }\n"),
+            std::string::npos)
+      << text;
+  // The resolved pipeline is itself a valid pipeline.
+  Result again = gearhost("validate " + (out / "pipeline.resolved.toml").string());
+  EXPECT_EQ(again.code, 0) << again.output;
+
+  // metrics.csv: stage 2's segments continue one epoch count (1, 2 then 3).
+  std::ifstream metrics(out / "metrics.csv");
+  std::string header, line;
+  std::getline(metrics, header);
+  std::vector<std::string> rows;
+  while (std::getline(metrics, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 1u + 2u + 1u);
+  ASSERT_EQ(header.rfind("epoch,", 0), 0u) << header;
+  EXPECT_EQ(rows[1].substr(0, 2), "1,");
+  EXPECT_EQ(rows[2].substr(0, 2), "2,");
+  EXPECT_EQ(rows[3].substr(0, 2), "3,");
+  std::ifstream log(out / "log.txt");
+  std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log_text.find("grow (fixture-duplicate, step 2/2): bound by params"),
+            std::string::npos)
+      << log_text;
+  EXPECT_NE(log_text.find("widths conv0 10->"), std::string::npos) << log_text;
+}
+
+TEST_F(EndToEnd, MultiShotErrorsBeforeRunning) {
+  fs::path pipeline = *dir_ / "budget.toml";
+  test::write_text(pipeline, budget_pipeline(*dir_ / "data"));
+  Result few = gearhost("validate " + pipeline.string() + " stage.2.epochs=2");
+  EXPECT_EQ(few.code, 2) << few.output;
+  EXPECT_NE(few.output.find("budget.toml:27:9"), std::string::npos) << few.output;
+  EXPECT_NE(few.output.find("stage.1.steps"), std::string::npos) << few.output;
+  EXPECT_NE(few.output.find("which has 1 (after run.epoch_scale = 0.5)"), std::string::npos)
+      << few.output;
+  Result budget = gearhost("validate " + pipeline.string() + " model.budget.bytes=8XB");
+  EXPECT_EQ(budget.code, 2) << budget.output;
+  EXPECT_NE(budget.output.find("model.budget.bytes"), std::string::npos) << budget.output;
+  EXPECT_NE(budget.output.find("cannot read '8XB' as a size"), std::string::npos) << budget.output;
+}
+
 TEST_F(EndToEnd, SameSeedGivesTheSameRun) {
   fs::path a = *dir_ / "seed-a", b = *dir_ / "seed-b";
   std::string common = "run " + (*dir_ / "tiny.toml").string() + " stage.0.epochs=1 ";
@@ -165,6 +320,15 @@ TEST_F(EndToEnd, ListAndDescribe) {
   Result describe = gearhost("describe standard");
   EXPECT_EQ(describe.code, 0);
   EXPECT_NE(describe.output.find("padding"), std::string::npos) << describe.output;
+  Result model = gearhost("describe model");
+  EXPECT_EQ(model.code, 0) << model.output;
+  EXPECT_NE(model.output.find("budget"), std::string::npos) << model.output;
+  EXPECT_NE(model.output.find("train_memory"), std::string::npos) << model.output;
+  Result grow = gearhost("describe grow");
+  EXPECT_EQ(grow.code, 0) << grow.output;
+  EXPECT_NE(grow.output.find("steps"), std::string::npos) << grow.output;
+  Result run = gearhost("describe run");
+  EXPECT_NE(run.output.find("epoch_scale"), std::string::npos) << run.output;
   Result unknown = gearhost("describe standerd");
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.output.find("did you mean 'standard'?"), std::string::npos) << unknown.output;

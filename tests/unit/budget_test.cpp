@@ -1,10 +1,11 @@
 // [model] budget: byte sizes, validation with positions, the resolved pipeline, overrides, and
 // the order in which the grow stage checks the caps.
 
+#include "gear/host/budget.h"
+
 #include <gtest/gtest.h>
 
 #include "gear/architecture.h"
-#include "gear/host/budget.h"
 #include "gear/host/growth_stage.h"
 #include "gear/host/pipeline.h"
 #include "gear/host/train_memory.h"
@@ -26,7 +27,9 @@ std::string with_budget(const std::string& budget) {
   return "[model]\n"
          "architecture = \"vgg11\"\n"
          "width = 0.125\n"
-         "budget = " + budget + "\n"
+         "budget = " +
+         budget +
+         "\n"
          "\n"
          "[[stage]]\n"
          "kind = \"evaluate\"\n";
@@ -61,15 +64,16 @@ TEST(Budget, ByteSizesWithUnits) {
 
 TEST(Budget, ReadsEveryFieldAndKeepsTheWrittenForm) {
   Pipeline p = read_pipeline(
-      pipeline_file(with_budget(
-          "{ train_memory = \"512MiB\", params = 2_000_000, bytes = \"8MB\" }")),
+      pipeline_file(
+          with_budget("{ train_memory = \"512MiB\", params = 2_000_000, bytes = \"8MB\" }")),
       {}, real_plugins());
   EXPECT_EQ(p.budget.budget.params, 2000000);
   EXPECT_EQ(p.budget.budget.bytes, 8000000);
   EXPECT_EQ(p.budget.budget.train_memory, int64_t{512} << 20);
   // Reports show what was asked for, in the fixed order params, bytes, train_memory.
-  EXPECT_EQ(p.budget.json(), nlohmann::json::parse(
-                                 R"({"params": 2000000, "bytes": "8MB", "train_memory": "512MiB"})"));
+  EXPECT_EQ(
+      p.budget.json(),
+      nlohmann::json::parse(R"({"params": 2000000, "bytes": "8MB", "train_memory": "512MiB"})"));
   EXPECT_NE(p.resolved_toml().find(
                 "budget = { params = 2000000, bytes = \"8MB\", train_memory = \"512MiB\" }\n"),
             std::string::npos)
@@ -88,8 +92,8 @@ TEST(Budget, IntegerBytesAndNoBudget) {
 }
 
 TEST(Budget, ResolvedTomlReadsBackToTheSameBudget) {
-  Pipeline p = read_pipeline(pipeline_file(with_budget("{ params = 5000, train_memory = \"1GB\" }")),
-                             {}, real_plugins());
+  Pipeline p = read_pipeline(
+      pipeline_file(with_budget("{ params = 5000, train_memory = \"1GB\" }")), {}, real_plugins());
   Pipeline again = read_pipeline(pipeline_file(p.resolved_toml()), {}, real_plugins());
   EXPECT_EQ(again.budget.budget.params, 5000);
   EXPECT_EQ(again.budget.budget.train_memory, 1000000000);
@@ -98,16 +102,16 @@ TEST(Budget, ResolvedTomlReadsBackToTheSameBudget) {
 }
 
 TEST(Budget, OverridesSetAndAddFields) {
-  Pipeline p = read_pipeline(pipeline_file(with_budget("{ params = 5000 }")),
-                             {"model.budget.params=1000", "model.budget.bytes=2KiB"},
-                             real_plugins());
+  Pipeline p =
+      read_pipeline(pipeline_file(with_budget("{ params = 5000 }")),
+                    {"model.budget.params=1000", "model.budget.bytes=2KiB"}, real_plugins());
   EXPECT_EQ(p.budget.budget.params, 1000);
   EXPECT_EQ(p.budget.budget.bytes, 2048);
   // A pipeline without a budget gets one from the command line alone.
   std::string text = with_budget("{}");
   text.erase(text.find("budget = {}\n"), 12);
-  Pipeline q = read_pipeline(pipeline_file(text), {"model.budget.train_memory=64MiB"},
-                             real_plugins());
+  Pipeline q =
+      read_pipeline(pipeline_file(text), {"model.budget.train_memory=64MiB"}, real_plugins());
   EXPECT_EQ(q.budget.budget.train_memory, int64_t{64} << 20);
   ConfigError e = expect_error(text, {"model.budget.params=0"});
   EXPECT_EQ(e.key(), "model.budget.params");
@@ -143,8 +147,7 @@ TEST(Budget, WrongTypes) {
   EXPECT_EQ(scalar.key(), "model.budget");
   EXPECT_EQ(scalar.where().line, 4);
   EXPECT_EQ(scalar.where().column, 10);
-  EXPECT_NE(scalar.message().find("expected a table such as { params = 2000000"),
-            std::string::npos)
+  EXPECT_NE(scalar.message().find("expected a table such as { params = 2000000"), std::string::npos)
       << scalar.what();
 }
 

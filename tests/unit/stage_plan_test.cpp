@@ -1,12 +1,13 @@
 // How pipeline stages expand into what runs: run.epoch_scale and multi-shot growth (steps = k).
 
+#include "gear/host/stage_plan.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <numeric>
 
 #include "gear/host/pipeline.h"
-#include "gear/host/stage_plan.h"
 #include "test_support.h"
 
 namespace gear::host {
@@ -185,8 +186,8 @@ TEST(StagePlan, StrategyWithoutGammaCannotTakeSteps) {
 }
 
 TEST(StagePlan, NextStageMustBeTrainWithEnoughEpochs) {
-  ConfigError e = expect_error(
-      replaced(kMultiShot, "kind = \"train\"\nepochs = 10", "kind = \"evaluate\""));
+  ConfigError e =
+      expect_error(replaced(kMultiShot, "kind = \"train\"\nepochs = 10", "kind = \"evaluate\""));
   EXPECT_EQ(e.key(), "stage.1.steps");
   EXPECT_EQ(e.where().line, 18);
   EXPECT_EQ(e.where().column, 9);

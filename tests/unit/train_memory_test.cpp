@@ -1,10 +1,11 @@
 // Peak training memory: what it counts, how it scales, and that measuring leaves the net alone.
 
+#include "gear/host/train_memory.h"
+
 #include <gtest/gtest.h>
 #include <torch/nn/functional/loss.h>
 
 #include "gear/architecture.h"
-#include "gear/host/train_memory.h"
 #include "test_support.h"
 
 namespace gear::host {
@@ -25,7 +26,8 @@ std::shared_ptr<GrowableNet> vgg(double width) {
 
 int64_t param_bytes(GrowableNet& net) {
   int64_t bytes = 0;
-  for (const auto& p : net.parameters()) bytes += p.numel() * static_cast<int64_t>(p.element_size());
+  for (const auto& p : net.parameters())
+    bytes += p.numel() * static_cast<int64_t>(p.element_size());
   return bytes;
 }
 
