@@ -39,11 +39,16 @@ std::vector<RankedSet> rank_candidates(const std::vector<std::vector<double>>& s
 }
 
 std::vector<int64_t> share(const std::vector<int64_t>& targets, int64_t kept) {
-  int64_t total = 0;
-  for (int64_t t : targets) total += t;
+  const int64_t total = sum_of(targets);
   std::vector<int64_t> out;
   for (int64_t t : targets) out.push_back(total == 0 ? 0 : t * kept / total);
   return out;
+}
+
+int64_t sum_of(const std::vector<int64_t>& values) {
+  int64_t total = 0;
+  for (int64_t v : values) total += v;
+  return total;
 }
 
 std::vector<int64_t> targets_of(const std::vector<RankedSet>& ranked) {
@@ -68,6 +73,26 @@ std::vector<GroupChoice> choose(const std::vector<RankedSet>& ranked,
     std::sort(c.fresh.begin(), c.fresh.end());
   }
   return choice;
+}
+
+std::vector<RankedSet> uniform_draws(
+    const std::vector<std::string>& sets, const std::vector<int64_t>& widths, double gamma,
+    const std::function<std::vector<Candidate>(const std::string& set)>& pool,
+    torch::Generator& generator) {
+  std::vector<RankedSet> out;
+  for (const auto& [set, target] : set_targets(sets, widths, gamma)) {
+    const std::vector<Candidate> candidates = pool(set);
+    RankedSet ranked{set, {}, candidates.empty() ? 0 : target};
+    if (ranked.target > 0) {
+      torch::Tensor picks = torch::randint(static_cast<int64_t>(candidates.size()),
+                                           {ranked.target}, generator, torch::kLong);
+      const int64_t* index = picks.data_ptr<int64_t>();
+      for (int64_t i = 0; i < ranked.target; ++i)
+        ranked.order.push_back(candidates[static_cast<size_t>(index[i])]);
+    }
+    out.push_back(std::move(ranked));
+  }
+  return out;
 }
 
 Fit fit_to_budget(GrowableNet& net, GrowthContext& context, int64_t total,

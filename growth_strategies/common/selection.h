@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/types.h>
+
 #include "gear/growth_strategy.h"
 
 namespace gear::growth {
@@ -39,6 +41,9 @@ struct GroupChoice {
   std::vector<int64_t> split, fresh;
 };
 
+/// Σ of `values`.
+int64_t sum_of(const std::vector<int64_t>& values);
+
 /// Each set's target, in ranking order.
 std::vector<int64_t> targets_of(const std::vector<RankedSet>& ranked);
 
@@ -55,6 +60,13 @@ std::vector<std::pair<std::string, int64_t>> set_targets(const std::vector<std::
 /// How many to keep of each set when `kept` of all `Σ targets` are allowed: ⌊target · kept / Σ⌋,
 /// which is monotone in `kept` and equals the targets at kept = Σ targets.
 std::vector<int64_t> share(const std::vector<int64_t>& targets, int64_t kept);
+
+/// Unranked growth: for each budget set, its target number of candidates drawn uniformly with
+/// replacement from `pool(set)` (the set's candidates), in draw order; growth keeps a prefix.
+std::vector<RankedSet> uniform_draws(
+    const std::vector<std::string>& sets, const std::vector<int64_t>& widths, double gamma,
+    const std::function<std::vector<Candidate>(const std::string& set)>& pool,
+    torch::Generator& generator);
 
 /// Outcome of fitting growth to the budget.
 struct Fit {

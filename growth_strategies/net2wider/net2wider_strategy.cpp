@@ -25,35 +25,24 @@ GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
 
   // Sources drawn uniformly over the set's existing channels (Net2Net's g(j)); a channel may be
   // drawn more than once when gamma > 1.
-  std::vector<RankedSet> draws;
-  for (const auto& [set, target] : set_targets(sets, widths, gamma_)) {
-    std::vector<std::pair<size_t, int64_t>> channels;
-    for (size_t g = 0; g < names.size(); ++g)
-      if (sets[g] == set)
-        for (int64_t c = 0; c < widths[g]; ++c) channels.emplace_back(g, c);
-    RankedSet ranked{set, {}, target};
-    torch::Tensor picks = torch::randint(static_cast<int64_t>(channels.size()), {target},
-                                         context.generator(), torch::kLong);
-    for (int64_t i = 0; i < target; ++i) {
-      const auto& [g, c] = channels[static_cast<size_t>(picks[i].item<int64_t>())];
-      ranked.order.push_back({g, c, 0.0});
-    }
-    draws.push_back(std::move(ranked));
-  }
+  const std::vector<RankedSet> draws = uniform_draws(
+      sets, widths, gamma_,
+      [&](const std::string& set) {
+        std::vector<Candidate> pool;
+        for (size_t g = 0; g < names.size(); ++g)
+          if (sets[g] == set)
+            for (int64_t c = 0; c < widths[g]; ++c) pool.push_back({g, c, 0.0});
+        return pool;
+      },
+      context.generator());
   auto sources_for = [&](int64_t kept) {
-    std::vector<std::vector<int64_t>> sources(names.size());
-    const std::vector<int64_t> per_set = share(targets_of(draws), kept);
-    for (size_t s = 0; s < draws.size(); ++s)
-      for (int64_t i = 0; i < per_set[s]; ++i) {
-        const Candidate& c = draws[s].order[static_cast<size_t>(i)];
-        sources[c.group].push_back(c.index);
-      }
+    std::vector<std::vector<int64_t>> sources;
+    for (auto& choice : choose(draws, widths, kept)) sources.push_back(std::move(choice.split));
     return sources;
   };
 
   GroupSnapshot snapshot(net, names);
-  int64_t total = 0;
-  for (const auto& d : draws) total += d.target;
+  const int64_t total = sum_of(targets_of(draws));
   auto apply = [&](int64_t kept) {
     snapshot.restore();
     const auto sources = sources_for(kept);

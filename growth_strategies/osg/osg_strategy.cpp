@@ -130,8 +130,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Global ranking per budget set, kept count fitted to the budget.
   start = std::chrono::steady_clock::now();
   const std::vector<RankedSet> ranked = rank_candidates(scores, sets, widths, gamma_);
-  int64_t total = 0;
-  for (const auto& r : ranked) total += r.target;
+  const int64_t total = sum_of(targets_of(ranked));
   Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
     candidates.materialize(choose(ranked, widths, kept));
   });

@@ -26,32 +26,25 @@ GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
   const std::vector<int64_t> widths = widths_of(net, names);
   const std::vector<std::string> sets = sets_of(net, names);
 
-  // One uniformly drawn group per new channel, per budget set; growth keeps a prefix of the draws.
-  std::vector<RankedSet> draws;
-  for (const auto& [set, target] : set_targets(sets, widths, gamma_)) {
-    std::vector<size_t> members;
-    for (size_t g = 0; g < names.size(); ++g)
-      if (sets[g] == set) members.push_back(g);
-    RankedSet ranked{set, {}, target};
-    torch::Tensor picks = torch::randint(static_cast<int64_t>(members.size()), {target},
-                                         context.generator(), torch::kLong);
-    for (int64_t i = 0; i < target; ++i) {
-      const size_t g = members[static_cast<size_t>(picks[i].item<int64_t>())];
-      ranked.order.push_back({g, widths[g], 0.0});
-    }
-    draws.push_back(std::move(ranked));
-  }
+  // Each new channel goes to a uniformly drawn group of its budget set (a fresh candidate).
+  const std::vector<RankedSet> draws = uniform_draws(
+      sets, widths, gamma_,
+      [&](const std::string& set) {
+        std::vector<Candidate> pool;
+        for (size_t g = 0; g < names.size(); ++g)
+          if (sets[g] == set) pool.push_back({g, widths[g], 0.0});
+        return pool;
+      },
+      context.generator());
   auto counts_for = [&](int64_t kept) {
-    std::vector<int64_t> counts(names.size(), 0);
-    const std::vector<int64_t> per_set = share(targets_of(draws), kept);
-    for (size_t s = 0; s < draws.size(); ++s)
-      for (int64_t i = 0; i < per_set[s]; ++i) ++counts[draws[s].order[static_cast<size_t>(i)].group];
+    std::vector<int64_t> counts;
+    for (const auto& choice : choose(draws, widths, kept))
+      counts.push_back(static_cast<int64_t>(choice.fresh.size()));
     return counts;
   };
 
   GroupSnapshot snapshot(net, names);
-  int64_t total = 0;
-  for (const auto& d : draws) total += d.target;
+  const int64_t total = sum_of(targets_of(draws));
   // Values do not change the budget, so the search widens with the SDK's inert defaults.
   Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
     snapshot.restore();

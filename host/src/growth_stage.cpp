@@ -39,10 +39,17 @@ class HostGrowthContext final : public GrowthContext {
 
   void for_each_batch(
       const std::function<void(const torch::Tensor&, const torch::Tensor&)>& step) override {
-    BatchStream stream(*inputs_.train, inputs_.batch_size, nullptr, inputs_.normalizer,
-                       inputs_.prefetch);
+    BatchStream stream(*inputs_.train, inputs_.batch_size, inputs_.augmentation,
+                       inputs_.normalizer, inputs_.prefetch);
     stream.start_epoch(inputs_.seed + 7919 * ++passes_);
-    while (auto batch = stream.next()) step(batch->images, batch->labels);
+    while (auto batch = stream.next()) {
+      if (batch->views.size() <= 1) {
+        step(batch->images, batch->labels);
+      } else {
+        const auto repeats = static_cast<int64_t>(batch->views.size());
+        step(torch::cat(batch->views, 0), batch->labels.repeat({repeats}));
+      }
+    }
   }
 
   torch::Generator& generator() override { return generator_; }
@@ -107,6 +114,7 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
   };
   nlohmann::json record = {
       {"strategy", stage.component.name},
+      {"augmentation", stage.augmentation.name.empty() ? "none" : stage.augmentation.name},
       {"widths_before", per_group(names, before)},
       {"widths_after", per_group(names, after)},
       {"kept", {{"split", total(result.split)}, {"fresh", total(result.fresh)}}},

@@ -97,7 +97,10 @@ OptionSchema stage_schema(const std::string& kind) {
         .add_int("steps", 1,
                  "multi-shot growth: grow in this many steps, each with gamma_k = "
                  "(1+gamma)^(1/steps)-1, between equal segments of the next train stage")
-        .at_least(1);
+        .at_least(1)
+        .add_string("augmentation", "none",
+                    "augmentation of the batches the strategy trains and scores on (GEARnn-1 grows "
+                    "on augmented data), or a table {name = ..., ...}");
   }
   if (kind == "evaluate") {
     return common.add_string_list("suites", {"clean"}, "evaluation suites to run")

@@ -49,6 +49,39 @@ ComponentRef component_section(const toml::table& table, const std::string& path
   return {name, config};
 }
 
+// A stage's `augmentation`: "none", a plugin name, or a table {name = ..., options...}. Records
+// the name in `host` (the stage's own keys) so the resolved pipeline writes it back.
+ComponentRef read_augmentation(const toml::table& table, const std::string& path,
+                               const Registry& registry, const std::string& file, Config& host) {
+  const toml::node* aug = table.get("augmentation");
+  const std::string aug_path = path + ".augmentation";
+  ComponentRef ref;
+  if (aug && aug->is_string()) {
+    const std::string name = *aug->value<std::string>();
+    if (name != "none") {
+      const auto& entry =
+          registry.require(ComponentKind::kAugmentation, name, position_of(*aug, file), aug_path);
+      ref = {name, config_from_table(toml::table{}, aug_path, entry.info.schema, file)};
+    }
+  } else if (aug && aug->is_table()) {
+    const toml::table& aug_table = *aug->as_table();
+    const std::string name = string_key(aug_table, "name", "", aug_path, file);
+    if (name.empty())
+      throw ConfigError(position_of(*aug, file), aug_path + ".name",
+                        "an augmentation table needs name = \"...\"");
+    const auto& entry = registry.require(ComponentKind::kAugmentation, name,
+                                         position_of(*aug_table.get("name"), file),
+                                         aug_path + ".name");
+    ref = {name, config_from_table(aug_table, aug_path, entry.info.schema, file, {"name"})};
+  } else if (aug) {
+    throw ConfigError(position_of(*aug, file), aug_path,
+                      "expected a plugin name or a table {name = ..., ...}");
+  }
+  host.set("augmentation", Value(ref.name.empty() ? std::string("none") : ref.name),
+           aug ? position_of(*aug, file) : SourcePosition{}, aug != nullptr);
+  return ref;
+}
+
 StageSpec read_stage(const toml::node& node, int index, const Registry& registry,
                      const std::string& file) {
   const std::string path = "stage." + std::to_string(index);
@@ -71,39 +104,14 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
 
   OptionSchema schema = stage_schema(stage.kind);
   if (stage.kind == "train") {
-    const toml::node* aug = table.get("augmentation");
-    std::vector<std::string> skip = {"augmentation"};
-    stage.options = config_from_table(table, path, schema, file, skip);
-    std::string name = "none";
-    const std::string aug_path = path + ".augmentation";
-    if (aug && aug->is_string()) {
-      name = *aug->value<std::string>();
-      if (name != "none") {
-        const auto& entry =
-            registry.require(ComponentKind::kAugmentation, name, position_of(*aug, file), aug_path);
-        stage.component = {name, config_from_table(toml::table{}, aug_path, entry.info.schema, file)};
-      }
-    } else if (aug && aug->is_table()) {
-      const toml::table& aug_table = *aug->as_table();
-      name = string_key(aug_table, "name", "", aug_path, file);
-      if (name.empty())
-        throw ConfigError(position_of(*aug, file), aug_path + ".name",
-                          "an augmentation table needs name = \"...\"");
-      const auto& entry = registry.require(ComponentKind::kAugmentation, name,
-                                           position_of(*aug_table.get("name"), file),
-                                           aug_path + ".name");
-      stage.component = {name,
-                         config_from_table(aug_table, aug_path, entry.info.schema, file, {"name"})};
-    } else if (aug) {
-      throw ConfigError(position_of(*aug, file), aug_path,
-                        "expected a plugin name or a table {name = ..., ...}");
-    }
-    stage.options.set("augmentation", Value(name), aug ? position_of(*aug, file) : SourcePosition{},
-                      aug != nullptr);
+    stage.options = config_from_table(table, path, schema, file, {"augmentation"});
+    stage.augmentation = read_augmentation(table, path, registry, file, stage.options);
   } else if (stage.kind == "grow") {
     Config host;
     stage.component = component_section(table, path, "strategy", "", ComponentKind::kGrowthStrategy,
-                                        schema, registry, file, &host);
+                                        schema, registry, file, &host, {"augmentation"});
+    stage.augmentation = read_augmentation(table, path, registry, file, host);
+    stage.component.options = host;
     stage.options = host;
   } else {
     stage.options = config_from_table(table, path, schema, file);
@@ -187,12 +195,12 @@ std::string Pipeline::resolved_toml() const {
   if (!budget.empty()) out << "budget = " << budget.toml() << "\n";
   for (const auto& stage : stages) {
     out << "\n[[stage]]\n";
-    bool table_augmentation = stage.kind == "train" && !stage.component.name.empty();
+    bool table_augmentation = !stage.augmentation.name.empty();
     write_config(out, stage.options, table_augmentation ? std::vector<std::string>{"augmentation"}
                                                         : std::vector<std::string>{});
     if (table_augmentation) {
-      out << "[stage.augmentation]\nname = " << to_toml(Value(stage.component.name)) << "\n";
-      write_config(out, stage.component.options);
+      out << "[stage.augmentation]\nname = " << to_toml(Value(stage.augmentation.name)) << "\n";
+      write_config(out, stage.augmentation.options);
     }
   }
   return out.str();

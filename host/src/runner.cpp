@@ -55,6 +55,16 @@ class GuardedAugmentation final : public Augmentation {
   std::string name_, library_, where_;
 };
 
+// The stage's augmentation plugin, guarded; null for clean batches.
+std::shared_ptr<Augmentation> stage_augmentation(const StageSpec& stage, const Registry& registry) {
+  if (stage.augmentation.name.empty()) return nullptr;
+  const ComponentEntry* entry = registry.find(stage.augmentation.name);
+  return std::make_shared<GuardedAugmentation>(
+      registry.create_augmentation(stage.augmentation.name, stage.augmentation.options),
+      stage.augmentation.name, entry->library, stage.where.str() + " (stage " +
+                                                   std::to_string(stage.index) + ")");
+}
+
 std::vector<int64_t> widths_from_summary(const Config& model) {
   const std::string file = model.get<std::string>("widths_from");
   std::ifstream in(file);
@@ -203,13 +213,7 @@ json Run::train_stage(const PlannedStage& planned) {
   const StageSpec& stage = planned.stage;
   const Config& o = stage.options;
   const int64_t epochs = o.get<int64_t>("epochs");
-  std::shared_ptr<Augmentation> augmentation;
-  if (!stage.component.name.empty()) {
-    const ComponentEntry* entry = registry_.find(stage.component.name);
-    augmentation = std::make_shared<GuardedAugmentation>(
-        registry_.create_augmentation(stage.component.name, stage.component.options),
-        stage.component.name, entry->library, stage.where.str());
-  }
+  std::shared_ptr<Augmentation> augmentation = stage_augmentation(stage, registry_);
   // Parameters may have changed shape in an earlier stage: a fresh optimizer every stage.
   auto optimizer = make_optimizer(o, net_->parameters());
   LrSchedule schedule(o, epochs);
@@ -263,7 +267,7 @@ json Run::train_stage(const PlannedStage& planned) {
       if (best) save_checkpoint(*net_, meta, folder_->checkpoints() / "best.pt");
     }
   }
-  json record = {{"augmentation", stage.component.name.empty() ? "none" : stage.component.name},
+  json record = {{"augmentation", stage.augmentation.name.empty() ? "none" : stage.augmentation.name},
                  {"optimizer", o.get<std::string>("optimizer")},
                  {"train_loss", train_stats.loss},
                  {"train_accuracy", train_stats.accuracy},
@@ -294,6 +298,8 @@ json Run::grow_stage(const PlannedStage& planned) {
   GrowthInputs inputs;
   inputs.net = net_.get();
   inputs.train = &train_;
+  const std::shared_ptr<Augmentation> augmentation = stage_augmentation(stage, registry_);
+  inputs.augmentation = augmentation.get();
   inputs.normalizer = normalizer_;
   inputs.batch_size = pipeline_.data.get<int64_t>("batch_size");
   inputs.prefetch = pipeline_.data.get<bool>("prefetch");

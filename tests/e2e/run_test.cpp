@@ -1,10 +1,7 @@
 // Runs the gearhost executable as a user would and checks its run folder and exit codes.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -22,29 +19,15 @@ struct Result {
 };
 
 Result gearhost(const std::string& args) {
-  std::string command = std::string(GEARHOST_EXE) + " --plugin-path " + GEAR_FIXTURE_DIR + " " +
-                        args + " 2>&1";
   Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe)) result.output += buffer.data();
-  int status = pclose(pipe);
-  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.code = test::run_command(
+      std::string(GEARHOST_EXE) + " --plugin-path " + GEAR_FIXTURE_DIR + " " + args,
+      &result.output);
   return result;
 }
 
 std::string tiny_pipeline(const fs::path& data) {
-  return R"([run]
-seed = 5
-device = "cpu"
-threads = 1
-
-[data]
-plugin = "fashion-mnist"
-path = ")" + data.string() + R"("
-batch_size = 32
-val_split = 0.2
-
+  return test::tiny_run_and_data(data, 5) + R"(
 [model]
 architecture = "vgg11"
 width = 0.125
@@ -121,18 +104,7 @@ TEST_F(EndToEnd, TinyPipelineWritesACompleteRunFolder) {
 
 // Two growth steps under a parameter budget, with the epochs halved by run.epoch_scale.
 std::string budget_pipeline(const fs::path& data) {
-  return R"([run]
-seed = 5
-device = "cpu"
-threads = 1
-epoch_scale = 0.5
-
-[data]
-plugin = "fashion-mnist"
-path = ")" + data.string() + R"("
-batch_size = 32
-val_split = 0.2
-
+  return test::tiny_run_and_data(data, 5, "epoch_scale = 0.5\n") + R"(
 [model]
 architecture = "vgg11"
 width = 0.125

@@ -2,10 +2,7 @@
 // continues on the grown net, and its checkpoint reloads at the grown widths.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -19,28 +16,12 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 int gearhost(const std::string& args, std::string* output) {
-  const std::string command = std::string(GEARHOST_EXE) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe)) *output += buffer.data();
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return test::run_command(std::string(GEARHOST_EXE) + " " + args, output);
 }
 
-TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
-  const fs::path dir = test::temp_dir("grow-run");
-  const fs::path data = test::write_tiny_fashion(dir / "data", 256, 64);
-  test::write_text(dir / "grow.toml", R"([run]
-seed = 3
-device = "cpu"
-threads = 1
-
-[data]
-plugin = "fashion-mnist"
-path = ")" + data.string() + R"("
-batch_size = 32
-val_split = 0.25
-
+// Backbone 1 epoch -> grow (the given keys) -> train `after` epochs, on tiny generated data.
+std::string pipeline(const fs::path& data, const std::string& grow_keys, int after) {
+  return test::tiny_run_and_data(data, 3) + R"(
 [model]
 architecture = "vgg11"
 width = 0.0625
@@ -51,14 +32,18 @@ epochs = 1
 
 [[stage]]
 kind = "grow"
-strategy = "osg"
-gamma = 0.5
-candidates = 6
+)" + grow_keys + R"(
 
 [[stage]]
 kind = "train"
-epochs = 1
-)");
+epochs = )" + std::to_string(after) + "\n";
+}
+
+TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
+  const fs::path dir = test::temp_dir("grow-run");
+  const fs::path data = test::write_tiny_fashion(dir / "data", 256, 64);
+  test::write_text(dir / "grow.toml",
+                   pipeline(data, "strategy = \"osg\"\ngamma = 0.5\ncandidates = 6", 1));
   std::string output;
   const int code = gearhost("run " + (dir / "grow.toml").string() + " --out " +
                                 (dir / "run").string(),
@@ -94,6 +79,39 @@ epochs = 1
   host::load_checkpoint_tensors(*net, checkpoint);
   EXPECT_EQ(net->widths(), widths);
   EXPECT_EQ(net->params(), summary.at("final").at("params").get<int64_t>());
+}
+
+// Multi-shot: two growth steps of (1 + gamma)^(1/2) - 1 each, between halves of the next stage,
+// on augmented batches.
+TEST(GrowRun, MultiShotOsgGrowsTwiceOnAugmentedData) {
+  const fs::path dir = test::temp_dir("grow-steps");
+  const fs::path data = test::write_tiny_fashion(dir / "data", 256, 64);
+  test::write_text(dir / "steps.toml",
+                   pipeline(data,
+                            "strategy = \"osg\"\ngamma = 0.44\ncandidates = 4\nsteps = 2\n"
+                            "augmentation = { name = \"standard\", padding = 2 }",
+                            2));
+  std::string output;
+  ASSERT_EQ(gearhost("run " + (dir / "steps.toml").string() + " --out " + (dir / "run").string(),
+                     &output),
+            0)
+      << output;
+  const json stages = json::parse(std::ifstream(dir / "run" / "stages.json"));
+  std::vector<json> grows;
+  int64_t train_epochs = 0;
+  for (const auto& s : stages) {
+    if (s.at("kind") == "grow") grows.push_back(s);
+    if (s.at("kind") == "train") train_epochs += s.at("epochs").get<int64_t>();
+  }
+  ASSERT_EQ(grows.size(), 2u);
+  EXPECT_EQ(train_epochs, 1 + 2);  // the same total epochs as one-shot
+  for (const auto& g : grows) {
+    EXPECT_EQ(g.at("augmentation"), "standard");
+    int64_t before = 0, kept = 0;
+    for (const auto& [group, w] : g.at("widths_before").items()) before += w.get<int64_t>();
+    kept = g.at("kept").at("split").get<int64_t>() + g.at("kept").at("fresh").get<int64_t>();
+    EXPECT_EQ(kept, static_cast<int64_t>(0.2 * before + 1e-9)) << g.dump();  // 1.2^2 = 1.44
+  }
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "test_support.h"
 
+#include <sys/wait.h>
 #include <zlib.h>
+
+#include <array>
+#include <cstdio>
 
 #include <cstdlib>
 #include <fstream>
@@ -111,6 +115,21 @@ fs::path write_tiny_fashion(const fs::path& dir, int train, int test) {
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
+}
+
+std::string tiny_run_and_data(const fs::path& data, int seed, const std::string& run_extra) {
+  return "[run]\nseed = " + std::to_string(seed) + "\ndevice = \"cpu\"\nthreads = 1\n" + run_extra +
+         "\n[data]\nplugin = \"fashion-mnist\"\npath = \"" + data.string() +
+         "\"\nbatch_size = 32\nval_split = 0.2\n";
+}
+
+int run_command(const std::string& command, std::string* output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe)) *output += buffer.data();
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace gear::test

@@ -34,4 +34,13 @@ std::filesystem::path write_tiny_fashion(const std::filesystem::path& dir, int t
 /// Writes `text` to `path`.
 void write_text(const std::filesystem::path& path, const std::string& text);
 
+/// The [run] and [data] tables of a tiny CPU run (1 thread, batch 32, 20% validation) on the
+/// Fashion-MNIST-format files in `data`; `run_extra` is appended to [run].
+std::string tiny_run_and_data(const std::filesystem::path& data, int seed,
+                              const std::string& run_extra = "");
+
+/// Runs `command` through the shell; returns its exit code (-1 if it did not exit normally) and
+/// its stdout and stderr in `output`.
+int run_command(const std::string& command, std::string* output);
+
 }  // namespace gear::test

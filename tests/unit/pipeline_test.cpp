@@ -58,8 +58,8 @@ TEST(Pipeline, ValidFileFillsDefaultsAndComponents) {
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_EQ(p.stages[0].kind, "train");
   EXPECT_EQ(p.stages[0].options.get<int64_t>("epochs"), 2);
-  EXPECT_EQ(p.stages[0].component.name, "standard");
-  EXPECT_EQ(p.stages[0].component.options.get<int64_t>("padding"), 2);
+  EXPECT_EQ(p.stages[0].augmentation.name, "standard");
+  EXPECT_EQ(p.stages[0].augmentation.options.get<int64_t>("padding"), 2);
   EXPECT_EQ(p.stages[1].kind, "evaluate");
   EXPECT_NE(p.resolved_toml().find("[stage.augmentation]\nname = \"standard\""), std::string::npos)
       << p.resolved_toml();
@@ -71,6 +71,42 @@ TEST(Pipeline, ResolvedTomlReadsBackToTheSamePipeline) {
   EXPECT_EQ(again.resolved_toml().substr(again.resolved_toml().find('\n')),
             p.resolved_toml().substr(p.resolved_toml().find('\n')));
   EXPECT_EQ(again.stages[0].options.get<int64_t>("epochs"), 5);
+}
+
+// GEARnn-1 grows on augmented data: a grow stage takes an augmentation like a train stage, and
+// the strategy's options stay its own.
+TEST(Pipeline, GrowStageTakesAnAugmentation) {
+  const std::string text = std::string(kValid) + R"(
+[[stage]]
+kind = "grow"
+strategy = "osg"
+gamma = 0.5
+augmentation = { name = "standard", padding = 3 }
+
+[[stage]]
+kind = "grow"
+strategy = "random"
+)";
+  Pipeline p = read_pipeline(pipeline_file(text), {}, real_plugins());
+  ASSERT_EQ(p.stages.size(), 4u);
+  EXPECT_EQ(p.stages[2].component.name, "osg");
+  EXPECT_DOUBLE_EQ(p.stages[2].component.options.get<double>("gamma"), 0.5);
+  EXPECT_EQ(p.stages[2].augmentation.name, "standard");
+  EXPECT_EQ(p.stages[2].augmentation.options.get<int64_t>("padding"), 3);
+  EXPECT_TRUE(p.stages[3].augmentation.name.empty());
+  Pipeline again = read_pipeline(pipeline_file(p.resolved_toml()), {}, real_plugins());
+  EXPECT_EQ(again.stages[2].augmentation.options.get<int64_t>("padding"), 3);
+  EXPECT_EQ(again.resolved_toml().substr(again.resolved_toml().find('\n')),
+            p.resolved_toml().substr(p.resolved_toml().find('\n')));
+
+  ConfigError e = expect_error(std::string(kValid) + R"(
+[[stage]]
+kind = "grow"
+strategy = "osg"
+augmentation = "standrd"
+)");
+  EXPECT_EQ(e.key(), "stage.2.augmentation");
+  EXPECT_NE(std::string(e.what()).find("did you mean 'standard'"), std::string::npos) << e.what();
 }
 
 TEST(Pipeline, SyntaxErrorHasLineAndColumn) {

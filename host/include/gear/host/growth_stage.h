@@ -12,6 +12,9 @@ namespace gear::host {
 struct GrowthInputs {
   GrowableNet* net = nullptr;
   const DeviceData* train = nullptr;
+  /// Augments the batches the strategy sees (borrowed; null: clean). Every view is passed on,
+  /// concatenated, with the labels repeated.
+  Augmentation* augmentation = nullptr;
   Normalizer normalizer;
   int64_t batch_size = 128;
   bool prefetch = true;

@@ -21,7 +21,9 @@ struct StageSpec {
   int index = 0;
   std::string kind;  ///< "train", "grow", "evaluate"
   Config options;    ///< the host's keys for this kind
-  ComponentRef component;  ///< augmentation (train) or growth strategy (grow)
+  ComponentRef component;     ///< the growth strategy (grow stages)
+  ComponentRef augmentation;  ///< train and grow stages: augmentation of the training batches
+                              ///< (name empty: clean batches)
   SourcePosition where;
 };
 
