@@ -1,7 +1,5 @@
 #include "candidate_net.h"
 
-#include "fresh_init.h"
-
 #include <torch/autograd.h>
 #include <torch/utils.h>
 
@@ -9,13 +7,15 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "fresh_init.h"
+
 namespace gear::growth {
 
 // One tensor of the net tied to a grown group along its rows (dim 0), its columns (dim 1), or
 // both (a conv that consumes one grown group and produces another).
 struct CandidateNet::Entry {
-  torch::Tensor tensor;    // aliases the net's parameter or buffer
-  torch::Tensor original;  // its value before growth
+  torch::Tensor tensor;                     // aliases the net's parameter or buffer
+  torch::Tensor original;                   // its value before growth
   TieRole role = TieRole::kConsumerWeight;  // the row role when row >= 0
   int row = -1, col = -1;                   // index into names_, or -1
   int64_t col_block = 1;
@@ -26,13 +26,13 @@ struct CandidateNet::Entry {
 
 // Where every channel of a group comes from in one rendering.
 struct CandidateNet::Layout {
-  int64_t width = 0, fresh = 0;      // original channels; fresh candidates available
-  bool all = true;                   // every candidate present (no index_select needed)
-  torch::Tensor split_index;         // chosen split channels (long)
-  torch::Tensor fresh_index;         // chosen fresh candidates (long)
-  torch::Tensor split_scale;         // [C] factor on v
-  torch::Tensor fresh_scale;         // [K] factor on a fresh channel's incoming weights
-  torch::Tensor column_factor;       // [C] factor on an original channel's consumer columns
+  int64_t width = 0, fresh = 0;  // original channels; fresh candidates available
+  bool all = true;               // every candidate present (no index_select needed)
+  torch::Tensor split_index;     // chosen split channels (long)
+  torch::Tensor fresh_index;     // chosen fresh candidates (long)
+  torch::Tensor split_scale;     // [C] factor on v
+  torch::Tensor fresh_scale;     // [K] factor on a fresh channel's incoming weights
+  torch::Tensor column_factor;   // [C] factor on an original channel's consumer columns
   int64_t split_count() const { return all ? width : split_index.size(0); }
   int64_t fresh_count() const { return all ? fresh : fresh_index.size(0); }
 };
@@ -57,9 +57,12 @@ torch::Tensor fresh_rows(TieRole role, int64_t count, const torch::Tensor& like)
   sizes[0] = count;
   switch (role) {
     case TieRole::kNormWeight:
-    case TieRole::kNormVar: return torch::ones(sizes, like.options());
-    case TieRole::kPassThroughWeight: return identity_filters(sizes, like.options());
-    default: return torch::zeros(sizes, like.options());
+    case TieRole::kNormVar:
+      return torch::ones(sizes, like.options());
+    case TieRole::kPassThroughWeight:
+      return identity_filters(sizes, like.options());
+    default:
+      return torch::zeros(sizes, like.options());
   }
 }
 
@@ -204,9 +207,8 @@ torch::Tensor CandidateNet::value(const Entry& e, const std::vector<Layout>& lay
                              pick(fresh, 0, L.fresh_index, L.all)},
                             0);
     } else {
-      old_cols = torch::cat({x, pick(x, 0, L.split_index, L.all),
-                             fresh_rows(e.role, L.fresh_count(), x)},
-                            0);
+      old_cols = torch::cat(
+          {x, pick(x, 0, L.split_index, L.all), fresh_rows(e.role, L.fresh_count(), x)}, 0);
     }
     if (e.vni.defined()) {
       // Both children of a split receive the same input from new channels, as in Firefly.
@@ -282,8 +284,8 @@ void CandidateNet::materialize(const std::vector<GroupChoice>& choice) {
     for (int64_t c : choice[gi].split)
       if (c < 0 || c >= widths_[gi])
         throw std::out_of_range("materialize '" + names_[gi] + "': split channel " +
-                                std::to_string(c) + " outside [0, " +
-                                std::to_string(widths_[gi]) + ")");
+                                std::to_string(c) + " outside [0, " + std::to_string(widths_[gi]) +
+                                ")");
     for (int64_t f : choice[gi].fresh)
       if (f < 0 || f >= fresh_)
         throw std::out_of_range("materialize '" + names_[gi] + "': fresh candidate " +

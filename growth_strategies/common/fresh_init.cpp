@@ -19,8 +19,10 @@ SliceInit fresh_slice_init(double fresh_in, double fresh_out, torch::Generator& 
         return (torch::randn(sizes, generator, cpu) * fresh_in).to(tied.tensor.device());
       case TieRole::kConsumerWeight:
         return ((torch::rand(sizes, generator, cpu) * 2 - 1) * fresh_out).to(tied.tensor.device());
-      case TieRole::kPassThroughWeight: return identity_filters(sizes, tied.tensor.options());
-      default: return {};  // the SDK's defaults: zero bias, identity BatchNorm
+      case TieRole::kPassThroughWeight:
+        return identity_filters(sizes, tied.tensor.options());
+      default:
+        return {};  // the SDK's defaults: zero bias, identity BatchNorm
     }
   };
 }

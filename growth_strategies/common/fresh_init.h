@@ -10,7 +10,8 @@
 namespace gear::growth {
 
 /// Depthwise filters [n, 1, k, k] that pass each channel through (centre tap 1).
-torch::Tensor identity_filters(const std::vector<int64_t>& sizes, const torch::TensorOptions& options);
+torch::Tensor identity_filters(const std::vector<int64_t>& sizes,
+                               const torch::TensorOptions& options);
 
 /// A SliceInit drawing incoming weights N(0, fresh_in²) and outgoing weights
 /// U(-fresh_out, fresh_out) with `generator` (borrowed; must outlive the returned function).

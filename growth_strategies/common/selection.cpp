@@ -11,11 +11,15 @@ std::vector<std::pair<std::string, int64_t>> set_targets(const std::vector<std::
                                                          double gamma) {
   std::vector<std::pair<std::string, int64_t>> sums;
   for (size_t g = 0; g < sets.size(); ++g) {
-    auto it = std::find_if(sums.begin(), sums.end(), [&](const auto& s) { return s.first == sets[g]; });
-    if (it == sums.end()) sums.emplace_back(sets[g], widths[g]);
-    else it->second += widths[g];
+    auto it =
+        std::find_if(sums.begin(), sums.end(), [&](const auto& s) { return s.first == sets[g]; });
+    if (it == sums.end())
+      sums.emplace_back(sets[g], widths[g]);
+    else
+      it->second += widths[g];
   }
-  for (auto& s : sums) s.second = static_cast<int64_t>(std::floor(gamma * static_cast<double>(s.second) + 1e-9));
+  for (auto& s : sums)
+    s.second = static_cast<int64_t>(std::floor(gamma * static_cast<double>(s.second) + 1e-9));
   return sums;
 }
 
@@ -64,8 +68,10 @@ std::vector<GroupChoice> choose(const std::vector<RankedSet>& ranked,
   for (size_t s = 0; s < ranked.size(); ++s) {
     for (int64_t i = 0; i < counts[s]; ++i) {
       const Candidate& c = ranked[s].order[static_cast<size_t>(i)];
-      if (c.index < widths[c.group]) choice[c.group].split.push_back(c.index);
-      else choice[c.group].fresh.push_back(c.index - widths[c.group]);
+      if (c.index < widths[c.group])
+        choice[c.group].split.push_back(c.index);
+      else
+        choice[c.group].fresh.push_back(c.index - widths[c.group]);
     }
   }
   for (auto& c : choice) {
@@ -84,8 +90,8 @@ std::vector<RankedSet> uniform_draws(
     const std::vector<Candidate> candidates = pool(set);
     RankedSet ranked{set, {}, candidates.empty() ? 0 : target};
     if (ranked.target > 0) {
-      torch::Tensor picks = torch::randint(static_cast<int64_t>(candidates.size()),
-                                           {ranked.target}, generator, torch::kLong);
+      torch::Tensor picks = torch::randint(static_cast<int64_t>(candidates.size()), {ranked.target},
+                                           generator, torch::kLong);
       const int64_t* index = picks.data_ptr<int64_t>();
       for (int64_t i = 0; i < ranked.target; ++i)
         ranked.order.push_back(candidates[static_cast<size_t>(index[i])]);

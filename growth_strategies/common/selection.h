@@ -2,12 +2,12 @@
 
 // Global ranking of growth candidates and fitting the kept count to the pipeline's budget.
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "gear/growth_strategy.h"
 
@@ -70,8 +70,8 @@ std::vector<RankedSet> uniform_draws(
 
 /// Outcome of fitting growth to the budget.
 struct Fit {
-  int64_t kept = 0;                  ///< candidates kept, of `total`
-  std::string bound_by = "gamma";    ///< "gamma" or the budget field that limited it
+  int64_t kept = 0;                ///< candidates kept, of `total`
+  std::string bound_by = "gamma";  ///< "gamma" or the budget field that limited it
 };
 
 /// Finds the largest kept ≤ total for which `apply(kept)` leaves the net within the context's

@@ -9,12 +9,15 @@
 namespace gear::growth {
 
 Net2WiderStrategy::Net2WiderStrategy(const Config& options)
-    : options_(options), gamma_(options.get<double>("gamma")), noise_(options.get<double>("noise")) {}
+    : options_(options),
+      gamma_(options.get<double>("gamma")),
+      noise_(options.get<double>("noise")) {}
 
 OptionSchema Net2WiderStrategy::schema() {
   return growth_schema(0.9)
-      .add_float("noise", 0.01,
-                 "noise added to a copy's incoming weights, as a fraction of the layer's weight std")
+      .add_float(
+          "noise", 0.01,
+          "noise added to a copy's incoming weights, as a fraction of the layer's weight std")
       .at_least(0.0);
 }
 
@@ -62,15 +65,16 @@ GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
       if (tied.role != TieRole::kProducerWeight) continue;
       torch::Tensor copies = tied.tensor.narrow(0, widths[g], split.back());
       const double scale = noise_ * tied.tensor.std().item<double>();
-      copies.add_((torch::randn(copies.sizes(), context.generator(),
-                                torch::dtype(copies.scalar_type())) *
-                   scale)
-                      .to(copies.device()));
+      copies.add_(
+          (torch::randn(copies.sizes(), context.generator(), torch::dtype(copies.scalar_type())) *
+           scale)
+              .to(copies.device()));
     }
   }
   GrowthResult result = make_result(net, names, split, std::vector<int64_t>(names.size(), 0));
   result.bound_by = fit.bound_by;
-  result.metrics = {{"target", static_cast<double>(total)}, {"kept", static_cast<double>(fit.kept)}};
+  result.metrics = {{"target", static_cast<double>(total)},
+                    {"kept", static_cast<double>(fit.kept)}};
   return result;
 }
 

@@ -72,8 +72,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   auto start = std::chrono::steady_clock::now();
   CandidateNet candidates(net, names, candidates_, init_, context.generator());
   torch::optim::RMSprop optimizer(
-      candidates.parameters(),
-      torch::optim::RMSpropOptions(lr_).alpha(alpha_).momentum(momentum_));
+      candidates.parameters(), torch::optim::RMSpropOptions(lr_).alpha(alpha_).momentum(momentum_));
   auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels) {
     candidates.render_candidates();
     torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);

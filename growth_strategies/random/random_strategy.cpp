@@ -58,7 +58,8 @@ GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
 
   GrowthResult result = make_result(net, names, std::vector<int64_t>(names.size(), 0), fresh);
   result.bound_by = fit.bound_by;
-  result.metrics = {{"target", static_cast<double>(total)}, {"kept", static_cast<double>(fit.kept)}};
+  result.metrics = {{"target", static_cast<double>(total)},
+                    {"kept", static_cast<double>(fit.kept)}};
   return result;
 }
 

@@ -1,10 +1,11 @@
 // The candidate net: function preservation of splits and fresh channels, the exact values a
 // materialised split writes, restore, and the gate gradient against finite differences.
 
+#include "candidate_net.h"
+
 #include <gtest/gtest.h>
 #include <torch/nn/functional/loss.h>
 
-#include "candidate_net.h"
 #include "test_support.h"
 #include "toy_net.h"
 
@@ -156,7 +157,8 @@ TEST(CandidateNet, VggSplitAndFreshKeepOutputs) {
   zero(candidates.fresh_outputs());
   candidates.render_candidates();
   EXPECT_TRUE(torch::allclose(outputs(*net, x), before, 1e-5, 1e-5));
-  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(net->width(names[i]), 2 * candidates.width(i) + 4);
+  for (size_t i = 0; i < names.size(); ++i)
+    EXPECT_EQ(net->width(names[i]), 2 * candidates.width(i) + 4);
 }
 
 }  // namespace

@@ -32,11 +32,13 @@ epochs = 1
 
 [[stage]]
 kind = "grow"
-)" + grow_keys + R"(
+)" + grow_keys +
+         R"(
 
 [[stage]]
 kind = "train"
-epochs = )" + std::to_string(after) + "\n";
+epochs = )" +
+         std::to_string(after) + "\n";
 }
 
 TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
@@ -45,15 +47,15 @@ TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
   test::write_text(dir / "grow.toml",
                    pipeline(data, "strategy = \"osg\"\ngamma = 0.5\ncandidates = 6", 1));
   std::string output;
-  const int code = gearhost("run " + (dir / "grow.toml").string() + " --out " +
-                                (dir / "run").string(),
-                            &output);
+  const int code =
+      gearhost("run " + (dir / "grow.toml").string() + " --out " + (dir / "run").string(), &output);
   ASSERT_EQ(code, 0) << output;
   const json summary = json::parse(std::ifstream(dir / "run" / "summary.json"));
   const json& grow = summary.at("stages").at(1);
   EXPECT_EQ(grow.at("kind"), "grow");
   int64_t before = 0, after = 0, kept = 0;
-  for (const auto& [group, width] : grow.at("widths_before").items()) before += width.get<int64_t>();
+  for (const auto& [group, width] : grow.at("widths_before").items())
+    before += width.get<int64_t>();
   for (const auto& [group, width] : grow.at("widths_after").items()) after += width.get<int64_t>();
   for (const auto& [group, n] : grow.at("split").items()) kept += n.get<int64_t>();
   for (const auto& [group, n] : grow.at("fresh").items()) kept += n.get<int64_t>();

@@ -1,8 +1,9 @@
 // Global ranking per budget set, the kept-count split across sets, and budget fitting.
 
+#include "selection.h"
+
 #include <gtest/gtest.h>
 
-#include "selection.h"
 #include "toy_net.h"
 
 namespace gear::growth {

@@ -17,10 +17,13 @@ namespace {
 using test::make_config;
 using test::outputs;
 
-int64_t sum(const std::vector<int64_t>& v) { return std::accumulate(v.begin(), v.end(), int64_t{0}); }
+int64_t sum(const std::vector<int64_t>& v) {
+  return std::accumulate(v.begin(), v.end(), int64_t{0});
+}
 
 Config osg_options(double gamma, int64_t candidates = 5) {
-  return make_config(OsgStrategy::schema(), {{"gamma", gamma}, {"candidates", candidates}}, "stage.1");
+  return make_config(OsgStrategy::schema(), {{"gamma", gamma}, {"candidates", candidates}},
+                     "stage.1");
 }
 
 TEST(Osg, KeepsFloorOfGammaTimesTheSumOfWidths) {
@@ -44,9 +47,9 @@ TEST(Osg, KeepsFloorOfGammaTimesTheSumOfWidths) {
 TEST(Osg, BatchesLimitsTheCandidateAndScoringPasses) {
   auto net = test::make_toy();
   test::ScriptedContext context(test::toy_batches(5, 8), 1);
-  Config options = make_config(OsgStrategy::schema(),
-                               {{"candidates", int64_t{3}}, {"batches", int64_t{2}}, {"epochs", int64_t{2}}},
-                               "stage.1");
+  Config options = make_config(
+      OsgStrategy::schema(),
+      {{"candidates", int64_t{3}}, {"batches", int64_t{2}}, {"epochs", int64_t{2}}}, "stage.1");
   GrowthResult result = OsgStrategy(options).grow(*net, context);
   EXPECT_EQ(result.metrics.at("candidate_steps"), 4);  // 2 epochs x 2 batches
   EXPECT_EQ(context.passes, 3);
@@ -69,7 +72,8 @@ TEST(Osg, GrowsVggThroughItsChannelGroups) {
   std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
   auto gen = host::make_generator(torch::kCPU, 4);
   for (int i = 0; i < 2; ++i)
-    batches.emplace_back(torch::randn({16, 1, 28, 28}, gen), torch::randint(10, {16}, gen, torch::kLong));
+    batches.emplace_back(torch::randn({16, 1, 28, 28}, gen),
+                         torch::randint(10, {16}, gen, torch::kLong));
   test::ScriptedContext context(batches, 3);
   int64_t growable = 0;
   for (const auto& g : net->groups())
@@ -155,7 +159,8 @@ TEST(Net2Wider, NoiseBreaksTheSymmetryOfCopiesOnly) {
   EXPECT_TRUE(torch::equal(w.slice(0, 0, 4), original));
   for (int64_t c = 4; c < w.size(0); ++c) {
     double nearest = 1e9;
-    for (int64_t s = 0; s < 4; ++s) nearest = std::min(nearest, (w[c] - original[s]).abs().max().item<double>());
+    for (int64_t s = 0; s < 4; ++s)
+      nearest = std::min(nearest, (w[c] - original[s]).abs().max().item<double>());
     EXPECT_GT(nearest, 0.0);
     EXPECT_LT(nearest, 0.05);
   }

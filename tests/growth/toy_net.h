@@ -27,7 +27,8 @@ namespace nn = torch::nn;
 class ToyNet : public GrowableNet {
  public:
   explicit ToyNet(const std::string& set_b = "default") {
-    conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(2, 4, 3).padding(1).bias(false)));
+    conv1_ =
+        register_module("conv1", nn::Conv2d(nn::Conv2dOptions(2, 4, 3).padding(1).bias(false)));
     bn1_ = register_module("bn1", nn::BatchNorm2d(4));
     dw_ = register_module("dw", nn::Conv2d(nn::Conv2dOptions(4, 4, 3).padding(1).groups(4)));
     bn_dw_ = register_module("bn_dw", nn::BatchNorm2d(4));
