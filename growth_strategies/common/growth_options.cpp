@@ -36,6 +36,14 @@ std::vector<std::string> groups_to_grow(const GrowableNet& net, const Config& op
   return out;
 }
 
+GrowthScope scope_of(const GrowableNet& net, const Config& options) {
+  GrowthScope scope;
+  scope.names = groups_to_grow(net, options);
+  scope.sets = sets_of(net, scope.names);
+  scope.widths = widths_of(net, scope.names);
+  return scope;
+}
+
 std::vector<std::string> sets_of(const GrowableNet& net, const std::vector<std::string>& names) {
   std::vector<std::string> out;
   for (const auto& n : names) out.push_back(net.group(n).set);

@@ -18,6 +18,15 @@ OptionSchema growth_schema(double default_gamma);
 /// An unknown or non-growable name fails at the option's position in the pipeline.
 std::vector<std::string> groups_to_grow(const GrowableNet& net, const Config& options);
 
+/// The groups a strategy grows, with their budget sets and widths before growth (parallel).
+struct GrowthScope {
+  std::vector<std::string> names, sets;
+  std::vector<int64_t> widths;
+};
+
+/// groups_to_grow() with each group's set and current width.
+GrowthScope scope_of(const GrowableNet& net, const Config& options);
+
 /// Budget set of each named group.
 std::vector<std::string> sets_of(const GrowableNet& net, const std::vector<std::string>& names);
 /// Width of each named group.

@@ -22,9 +22,11 @@ OptionSchema Net2WiderStrategy::schema() {
 }
 
 GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
-  const std::vector<std::string> names = groups_to_grow(net, options_);
-  const std::vector<int64_t> widths = widths_of(net, names);
-  const std::vector<std::string> sets = sets_of(net, names);
+  // Named references, not structured bindings: lambdas below capture them (C++17).
+  const GrowthScope scope = scope_of(net, options_);
+  const std::vector<std::string>& names = scope.names;
+  const std::vector<std::string>& sets = scope.sets;
+  const std::vector<int64_t>& widths = scope.widths;
 
   // Sources drawn uniformly over the set's existing channels (Net2Net's g(j)); a channel may be
   // drawn more than once when gamma > 1.

@@ -63,9 +63,11 @@ OptionSchema OsgStrategy::schema() {
 }
 
 GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
-  const std::vector<std::string> names = groups_to_grow(net, options_);
-  const std::vector<int64_t> widths = widths_of(net, names);
-  const std::vector<std::string> sets = sets_of(net, names);
+  // Named references, not structured bindings: lambdas below capture them (C++17).
+  const GrowthScope scope = scope_of(net, options_);
+  const std::vector<std::string>& names = scope.names;
+  const std::vector<std::string>& sets = scope.sets;
+  const std::vector<int64_t>& widths = scope.widths;
   const bool was_training = net.is_training();
   net.eval();  // BatchNorm statistics stay frozen while candidates are evaluated
 
