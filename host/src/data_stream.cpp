@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+#include <thread>
+
 #include "gear/host/device.h"
 
 namespace gear::host {
@@ -72,6 +75,14 @@ Batch BatchStream::make_batch(int64_t index) {
   }
   batch.images = batch.views.front();
   return batch;
+}
+
+bool use_prefetch(const std::string& mode, const torch::Device& device, int threads) {
+  if (mode == "on") return true;
+  if (mode == "off") return false;
+  if (mode != "auto") throw std::invalid_argument("prefetch: expected on, off or auto, got " + mode);
+  const auto cores = static_cast<int>(std::thread::hardware_concurrency());
+  return !device.is_cpu() || threads < cores;
 }
 
 void BatchStream::launch(int64_t index) {

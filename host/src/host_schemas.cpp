@@ -32,7 +32,11 @@ OptionSchema data_schema() {
       .at_least(0)
       .add_int("limit_test", 0, "use only the first N test images (0 = all)")
       .at_least(0)
-      .add_bool("prefetch", true, "prepare the next batch on a background thread");
+      .add_string("prefetch", "auto",
+                  "prepare the next batch on a background thread: on, off, or auto (on for CUDA "
+                  "or when the run leaves CPU cores free; off when the training threads use "
+                  "every core, where the extra thread slows training)")
+      .one_of({"auto", "on", "off"});
 }
 
 OptionSchema model_schema() {

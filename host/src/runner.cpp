@@ -103,6 +103,7 @@ class Run {
   std::unique_ptr<RunFolder> folder_;
   torch::Device device_ = torch::kCPU;
   int threads_ = 1;
+  bool prefetch_ = false;
   uint64_t seed_ = 0;
   DatasetInfo info_;
   DeviceData train_, val_, test_;
@@ -133,7 +134,9 @@ void Run::prepare() {
   folder_ = std::make_unique<RunFolder>(root);
   add_log_file(root / "log.txt");
   spdlog::info("run folder {}", root.string());
-  spdlog::info("device {}, {} thread(s), seed {}", device_.str(), threads_, seed_);
+  prefetch_ = use_prefetch(pipeline_.data.get<std::string>("prefetch"), device_, threads_);
+  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}", device_.str(), threads_,
+               seed_, prefetch_ ? "on a background thread" : "in line");
   folder_->write_text("pipeline.resolved.toml", pipeline_.resolved_toml());
   folder_->write_json("env.json", environment(registry_, device_, threads_));
 }
@@ -218,7 +221,7 @@ json Run::train_stage(const PlannedStage& planned) {
   auto optimizer = make_optimizer(o, net_->parameters());
   LrSchedule schedule(o, epochs);
   BatchStream stream(train_, pipeline_.data.get<int64_t>("batch_size"), augmentation.get(),
-                     normalizer_, pipeline_.data.get<bool>("prefetch"));
+                     normalizer_, prefetch_);
   Progress progress(options_.tty);
   const int64_t eval_batch = pipeline_.data.get<int64_t>("eval_batch_size");
   const double smoothing = o.get<double>("label_smoothing");
@@ -302,7 +305,7 @@ json Run::grow_stage(const PlannedStage& planned) {
   inputs.augmentation = augmentation.get();
   inputs.normalizer = normalizer_;
   inputs.batch_size = pipeline_.data.get<int64_t>("batch_size");
-  inputs.prefetch = pipeline_.data.get<bool>("prefetch");
+  inputs.prefetch = prefetch_;
   inputs.seed = seed_ + 31 * static_cast<uint64_t>(stage.index) +
                 1000003ULL * static_cast<uint64_t>(std::max<int64_t>(0, planned.step - 1));
   inputs.budget = pipeline_.budget.budget;

@@ -3,7 +3,9 @@
 #include <torch/optim/sgd.h>
 
 #include <cmath>
+#include <thread>
 
+#include "gear/host/data_stream.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/optim.h"
 #include "gear/host/trainer.h"
@@ -74,6 +76,22 @@ TEST(Loss, JensenShannonMatchesDefinition) {
     expected += (p * (p.log() - m.log())).sum(1).mean().item<double>() / 3.0;
   EXPECT_NEAR(jensen_shannon(logits).item<double>(), expected, 1e-6);
   EXPECT_NEAR(jensen_shannon({logits[0], logits[0]}).item<double>(), 0.0, 1e-7);
+}
+
+}  // namespace
+}  // namespace gear::host
+
+namespace gear::host {
+namespace {
+
+TEST(Prefetch, AutoPrefetchesOnlyWhereAThreadIsSpare) {
+  const auto cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_FALSE(use_prefetch("auto", torch::kCPU, cores));
+  EXPECT_TRUE(use_prefetch("auto", torch::Device(torch::kCUDA, 0), cores));
+  if (cores > 1) EXPECT_TRUE(use_prefetch("auto", torch::kCPU, cores - 1));
+  EXPECT_TRUE(use_prefetch("on", torch::kCPU, cores));
+  EXPECT_FALSE(use_prefetch("off", torch::Device(torch::kCUDA, 0), 1));
+  EXPECT_THROW(use_prefetch("sometimes", torch::kCPU, 1), std::invalid_argument);
 }
 
 }  // namespace
