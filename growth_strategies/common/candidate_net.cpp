@@ -4,7 +4,6 @@
 #include <torch/utils.h>
 
 #include <map>
-#include <numeric>
 #include <stdexcept>
 
 #include "fresh_init.h"
@@ -239,15 +238,7 @@ torch::Tensor CandidateNet::value(const Entry& e, const std::vector<Layout>& lay
 void CandidateNet::write(const std::vector<Layout>& layouts, bool keep_graph) {
   for (size_t gi = 0; gi < names_.size(); ++gi) {
     const Layout& L = layouts[gi];
-    const int64_t target = L.width + L.split_count() + L.fresh_count();
-    const int64_t now = net_.width(names_[gi]);
-    if (now > target) {
-      std::vector<int64_t> keep(static_cast<size_t>(target));
-      std::iota(keep.begin(), keep.end(), 0);
-      net_.select(names_[gi], keep);
-    } else if (now < target) {
-      net_.widen(names_[gi], target - now);
-    }
+    set_width(net_, names_[gi], L.width + L.split_count() + L.fresh_count());
   }
   rendered_.assign(entries_.size(), torch::Tensor());
   for (size_t i = 0; i < entries_.size(); ++i) {

@@ -20,17 +20,19 @@ GroupSnapshot::GroupSnapshot(GrowableNet& net, std::vector<std::string> groups)
   }
 }
 
-void GroupSnapshot::restore() {
-  for (size_t i = 0; i < names_.size(); ++i) {
-    const int64_t now = net_.width(names_[i]);
-    if (now > widths_[i]) {
-      std::vector<int64_t> keep(static_cast<size_t>(widths_[i]));
-      std::iota(keep.begin(), keep.end(), 0);
-      net_.select(names_[i], keep);
-    } else if (now < widths_[i]) {
-      net_.widen(names_[i], widths_[i] - now);
-    }
+void set_width(GrowableNet& net, const std::string& group, int64_t width) {
+  const int64_t now = net.width(group);
+  if (now > width) {
+    std::vector<int64_t> keep(static_cast<size_t>(width));
+    std::iota(keep.begin(), keep.end(), 0);
+    net.select(group, keep);
+  } else if (now < width) {
+    net.widen(group, width - now);
   }
+}
+
+void GroupSnapshot::restore() {
+  for (size_t i = 0; i < names_.size(); ++i) set_width(net_, names_[i], widths_[i]);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < aliases_.size(); ++i) aliases_[i].copy_(saved_[i]);
 }

@@ -13,6 +13,10 @@
 
 namespace gear::growth {
 
+/// Sets a group to `width` channels: drops the channels past it, or appends inert ones. The
+/// first channels keep their places; callers overwrite values they care about.
+void set_width(GrowableNet& net, const std::string& group, int64_t width);
+
 class GroupSnapshot {
  public:
   /// Saves `groups` of `net` (borrowed; it must outlive the snapshot). Every tensor tied to one of

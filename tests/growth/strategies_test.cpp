@@ -4,11 +4,10 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/sgd.h>
 
-#include <numeric>
-
 #include "../../growth_strategies/net2wider/net2wider_strategy.h"
 #include "../../growth_strategies/osg/osg_strategy.h"
 #include "../../growth_strategies/random/random_strategy.h"
+#include "selection.h"
 #include "toy_net.h"
 
 namespace gear::growth {
@@ -16,10 +15,6 @@ namespace {
 
 using test::make_config;
 using test::outputs;
-
-int64_t sum(const std::vector<int64_t>& v) {
-  return std::accumulate(v.begin(), v.end(), int64_t{0});
-}
 
 Config osg_options(double gamma, int64_t candidates = 5) {
   return make_config(OsgStrategy::schema(), {{"gamma", gamma}, {"candidates", candidates}},
@@ -33,8 +28,8 @@ TEST(Osg, KeepsFloorOfGammaTimesTheSumOfWidths) {
   OsgStrategy osg(osg_options(0.9));
   GrowthResult result = osg.grow(*net, context);
   // floor(0.9 * (4 + 3)) = 6 new channels, split ones and fresh ones together.
-  EXPECT_EQ(sum(net->widths()), 7 + 6);
-  EXPECT_EQ(sum(result.split) + sum(result.fresh), 6);
+  EXPECT_EQ(sum_of(net->widths()), 7 + 6);
+  EXPECT_EQ(sum_of(result.split) + sum_of(result.fresh), 6);
   EXPECT_EQ(result.split[0] + result.fresh[0], net->width("a") - 4);
   EXPECT_EQ(result.bound_by, "gamma");
   EXPECT_EQ(context.passes, 2);  // one candidate epoch, one scoring pass
@@ -63,8 +58,8 @@ TEST(Osg, StopsAtTheParamsBudgetAndSaysSo) {
   GrowthResult result = OsgStrategy(osg_options(0.9)).grow(*net, context);
   EXPECT_LE(net->params(), *budget.params);
   EXPECT_EQ(result.bound_by, "params");
-  EXPECT_LT(sum(result.split) + sum(result.fresh), 6);
-  EXPECT_GT(sum(net->widths()), 7);  // 80 params buy at least one channel of group b
+  EXPECT_LT(sum_of(result.split) + sum_of(result.fresh), 6);
+  EXPECT_GT(sum_of(net->widths()), 7);  // 80 params buy at least one channel of group b
 }
 
 TEST(Osg, GrowsVggThroughItsChannelGroups) {
@@ -78,9 +73,9 @@ TEST(Osg, GrowsVggThroughItsChannelGroups) {
   int64_t growable = 0;
   for (const auto& g : net->groups())
     if (g.growable) growable += net->width(g.name);
-  const int64_t before = sum(net->widths());
+  const int64_t before = sum_of(net->widths());
   GrowthResult result = OsgStrategy(osg_options(0.5, 8)).grow(*net, context);
-  EXPECT_EQ(sum(net->widths()) - before, growable / 2);
+  EXPECT_EQ(sum_of(net->widths()) - before, growable / 2);
   EXPECT_EQ(outputs(*net, batches[0].first).sizes(), (std::vector<int64_t>{16, 10}));
 }
 
@@ -128,9 +123,9 @@ TEST(RandomGrowth, AddsTheSameNumberOfFreshChannels) {
   test::ScriptedContext context({}, 6);
   Config options = make_config(RandomStrategy::schema(), {{"gamma", 1.5}}, "stage.1");
   GrowthResult result = RandomStrategy(options).grow(*net, context);
-  EXPECT_EQ(sum(net->widths()), 7 + 10);  // floor(1.5 * 7)
-  EXPECT_EQ(sum(result.fresh), 10);
-  EXPECT_EQ(sum(result.split), 0);
+  EXPECT_EQ(sum_of(net->widths()), 7 + 10);  // floor(1.5 * 7)
+  EXPECT_EQ(sum_of(result.fresh), 10);
+  EXPECT_EQ(sum_of(result.split), 0);
   EXPECT_GT(result.fresh[0], 0);  // uniform over two groups: both get some of 10 draws
   EXPECT_GT(result.fresh[1], 0);
   // Fresh incoming weights are drawn, not zero.
@@ -144,8 +139,8 @@ TEST(Net2Wider, WithoutNoiseTheFunctionIsPreserved) {
   test::ScriptedContext context({}, 7);
   Config options = make_config(Net2WiderStrategy::schema(), {{"gamma", 2.0}, {"noise", 0.0}}, "s");
   GrowthResult result = Net2WiderStrategy(options).grow(*net, context);
-  EXPECT_EQ(sum(result.split), 14);  // gamma > 1: channels are replicated more than once
-  EXPECT_EQ(sum(net->widths()), 21);
+  EXPECT_EQ(sum_of(result.split), 14);  // gamma > 1: channels are replicated more than once
+  EXPECT_EQ(sum_of(net->widths()), 21);
   EXPECT_TRUE(torch::allclose(outputs(*net, x), before, 1e-5, 1e-5));
 }
 
