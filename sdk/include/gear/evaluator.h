@@ -1,0 +1,58 @@
+#pragma once
+
+/// @file
+/// Evaluators measure a trained net beyond clean accuracy: robustness suites, instability, ...
+/// An evaluate stage names them in `suites = [...]`.
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace gear {
+
+/// What the host offers an evaluator. Borrowed for the call to evaluate().
+class EvaluationContext {
+ public:
+  virtual ~EvaluationContext() = default;
+  /// The device the net lives on.
+  virtual torch::Device device() const = 0;
+  /// The split being evaluated: uint8 images [N, C, H, W] on device(), owned by the host.
+  virtual const torch::Tensor& images() const = 0;
+  /// Its int64 labels [N] on device(), owned by the host.
+  virtual const torch::Tensor& labels() const = 0;
+  /// Predicted classes (int64 [N], on device()) for `images` [N, C, H, W]: uint8, or float in
+  /// [0, 1]. The host batches, moves, normalises as the pipeline does and runs the net in eval mode
+  /// without gradients. `images` is borrowed for the call.
+  virtual torch::Tensor predict(const torch::Tensor& images) = 0;
+  /// The pipeline's evaluation batch size: how many images to corrupt or transform at once.
+  virtual int64_t batch_size() const = 0;
+  /// A generator on device() seeded from the run's seed and `stream`, so each named set of draws
+  /// (one per corruption and severity, say) repeats whatever else the suite runs.
+  virtual torch::Generator make_generator(uint64_t stream) const = 0;
+  /// The dataset plugin's name ("fashion-mnist", "cifar10", ...), for suites with
+  /// dataset-specific assets such as the released CIFAR-10-C files.
+  virtual std::string dataset() const = 0;
+  /// Reports progress (one short line; the host logs it).
+  virtual void log(const std::string& message) = 0;
+};
+
+/// What an evaluator measured, copied into stages.json and the summary's `final` block.
+struct EvaluationResult {
+  /// Headline figures, written as `final.<key>` ("robust_accuracy", "mce").
+  std::map<std::string, double> metrics;
+  /// Detail tables, written as `final.<suite>.<row>.<column>` ("gaussian_noise" ->
+  /// {"severity_1": 0.91, ..., "mean": 0.85}).
+  std::map<std::string, std::map<std::string, double>> details;
+};
+
+/// An evaluation suite. Created once per evaluate stage from its options.
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  /// Evaluates the host's net through `context` (borrowed for the call).
+  virtual EvaluationResult evaluate(EvaluationContext& context) = 0;
+};
+
+}  // namespace gear
