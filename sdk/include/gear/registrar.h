@@ -76,6 +76,15 @@ class Registrar {
     register_augmentation({ComponentKind::kAugmentation, name, doc, T::schema()},
                           std::move(factory));
   }
+  /// Same with a preset's own schema (the class's options with other defaults): `era` is `augmix`
+  /// with one chain.
+  template <typename T>
+  void add_augmentation(const std::string& name, const std::string& doc, OptionSchema schema,
+                        Factory<Augmentation> factory) {
+    check_component<Augmentation, T>();
+    register_augmentation({ComponentKind::kAugmentation, name, doc, std::move(schema)},
+                          std::move(factory));
+  }
   /// Registers a growth strategy `T`.
   template <typename T>
   void add_growth(const std::string& name, const std::string& doc) {

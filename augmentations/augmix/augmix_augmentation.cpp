@@ -1,0 +1,149 @@
+#include "augmix_augmentation.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "augmix_ops.h"
+#include "random_crop.h"
+
+namespace gear {
+namespace {
+
+AugMixOptions read_options(const Config& c) {
+  AugMixOptions o;
+  o.width = c.get<int64_t>("width");
+  o.depth = c.get<int64_t>("depth");
+  if (o.depth == 0) c.fail("depth", "must be -1 (1, 2 or 3 ops per chain) or at least 1");
+  o.severity = c.get<double>("severity");
+  o.alpha = c.get<double>("alpha");
+  o.all_ops = c.get<bool>("all_ops");
+  for (const auto& name : c.get<std::vector<std::string>>("ops")) {
+    try {
+      o.ops.push_back(static_cast<int64_t>(ops::augmix_op(name)));
+    } catch (const std::invalid_argument& e) {
+      c.fail("ops", e.what());
+    }
+  }
+  o.jsd = c.get<bool>("jsd");
+  o.jsd_lambda = c.get<double>("jsd_lambda");
+  o.views = c.get<int64_t>("views");
+  o.padding = c.get<int64_t>("padding");
+  o.crop = c.get<bool>("crop");
+  o.flip = c.get<bool>("flip");
+  return o;
+}
+
+}  // namespace
+
+OptionSchema AugMixAugmentation::schema(const AugMixOptions& d) {
+  return OptionSchema()
+      .add_int("width", d.width, "mixture width W: augmentation chains mixed per view")
+      .range(1, 16)
+      .add_int("depth", d.depth,
+               "mixture depth D: ops per chain; -1 draws 1, 2 or 3 per chain (AugMix's default)")
+      .range(-1, 16)
+      .add_float("severity", d.severity,
+                 "op levels are drawn from U(0.1, severity); ERA reads the paper's J = 4 as this")
+      .range(0.1, 10.0)
+      .add_float("alpha", d.alpha, "Dirichlet chain weights and Beta skip-share coefficient")
+      .range(1e-3, 1e3)
+      .add_bool("all_ops", d.all_ops,
+                "add the enhance ops (color, contrast, brightness, sharpness), which overlap the "
+                "test corruptions")
+      .add_string_list("ops", {},
+                       "explicit op set (names as in gear.ops); empty: the 9 default ops, or all "
+                       "13 with all_ops")
+      .one_of(ops::augmix_op_names())
+      .add_bool("jsd", d.jsd,
+                "Jensen-Shannon consistency: the clean view and `views` augmented views go "
+                "through one forward pass; off: train on one augmented view")
+      .add_float("jsd_lambda", d.jsd_lambda, "weight of the Jensen-Shannon term")
+      .at_least(0.0)
+      .add_int("views", d.views, "augmented views per sample when jsd is on")
+      .range(1, 8)
+      .add_int("padding", d.padding, "zero padding of the random crop that precedes mixing")
+      .at_least(0)
+      .add_bool("crop", d.crop, "random crop, shared by the clean and augmented views")
+      .add_bool("flip", d.flip, "random horizontal flip, shared by all views");
+}
+
+AugMixAugmentation::AugMixAugmentation(AugMixOptions options) : options_(std::move(options)) {
+  if (options_.depth == 0 || options_.depth < -1)
+    throw std::invalid_argument("augmix: depth must be -1 or at least 1");
+  if (options_.width < 1) throw std::invalid_argument("augmix: width must be at least 1");
+  if (options_.ops.empty()) {
+    const int64_t count = options_.all_ops ? static_cast<int64_t>(ops::augmix_op_names().size())
+                                           : ops::kDefaultOpCount;
+    for (int64_t i = 0; i < count; ++i) options_.ops.push_back(i);
+  }
+}
+
+AugMixAugmentation::AugMixAugmentation(const Config& options)
+    : AugMixAugmentation(read_options(options)) {}
+
+torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
+  const int64_t image_size = chains.size(3);
+  for (int64_t step = 0; step < draws.ops.size(0); ++step) {
+    torch::Tensor active = (draws.depth > step).nonzero().view({-1});
+    if (active.numel() == 0) break;
+    torch::Tensor op = draws.ops[step].index_select(0, active);
+    torch::Tensor magnitude =
+        ops::augmix_magnitudes(op, draws.levels[step].index_select(0, active),
+                               draws.negate[step].index_select(0, active), image_size);
+    chains.index_copy_(0, active,
+                       ops::apply_augmix_ops(chains.index_select(0, active), op, magnitude));
+  }
+  return chains;
+}
+
+torch::Tensor mix_chains(const torch::Tensor& clean, const torch::Tensor& chains,
+                         const MixDraws& draws) {
+  const int64_t views = draws.weights.size(0), width = draws.weights.size(1);
+  const int64_t n = clean.size(0), c = clean.size(1), h = clean.size(2), w = clean.size(3);
+  // AugMix mixes normalised tensors; normalisation is affine and the weights sum to one, so
+  // mixing in [0, 1] first gives the same images.
+  torch::Tensor chain_images =
+      chains.to(torch::kFloat32).div_(255.0).view({views, width, n, c, h, w});
+  torch::Tensor mix = (chain_images * draws.weights.view({views, width, n, 1, 1, 1})).sum(1);
+  torch::Tensor skip = draws.skip.view({views, n, 1, 1, 1});
+  torch::Tensor base = clean.to(torch::kFloat32).div_(255.0).unsqueeze(0);
+  return (1.0 - skip) * base + skip * mix;
+}
+
+AugmentedBatch AugMixAugmentation::augment(const torch::Tensor& images,
+                                           torch::Generator& generator) {
+  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
+    throw std::invalid_argument("augmix: expected uint8 images [N, C, H, W], got " +
+                                std::to_string(images.dim()) + " dimensions of " +
+                                std::string(c10::toString(images.scalar_type())));
+  const int64_t n = images.size(0);
+  const torch::Device device = images.device();
+  // Crop and flip come first and are shared by every view, as in the reference's data pipeline.
+  torch::Tensor base = images;
+  if (options_.crop && options_.padding > 0) base = random_crop(base, options_.padding, generator);
+  if (options_.flip) {
+    const auto longs = torch::TensorOptions().dtype(torch::kLong).device(device);
+    torch::Tensor flipped = torch::randint(0, 2, {n}, generator, longs).to(torch::kBool);
+    base = torch::where(flipped.view({-1, 1, 1, 1}), base.flip({3}), base);
+  }
+  const int64_t views = options_.jsd ? options_.views : 1;
+  const int64_t chains = views * options_.width;
+  ChainDraws chain_draws = draw_chains(options_, chains * n, device, generator);
+  MixDraws mix_draws = draw_mixing(options_, views, n, device, generator);
+  torch::Tensor mixed =
+      mix_chains(base, run_chains(base.repeat({chains, 1, 1, 1}), chain_draws), mix_draws);
+
+  AugmentedBatch batch;
+  if (!options_.jsd) {
+    batch.views = {mixed[0]};
+    return batch;
+  }
+  batch.views.push_back(base);
+  for (int64_t v = 0; v < views; ++v) batch.views.push_back(mixed[v]);
+  batch.consistency_weight = options_.jsd_lambda;
+  return batch;
+}
+
+}  // namespace gear

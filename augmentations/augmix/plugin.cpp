@@ -1,0 +1,16 @@
+#include <gear/plugin.h>
+
+#include "augmix_augmentation.h"
+
+GEAR_PLUGIN("gear-augmix", "0.1.0", "AugMix and ERA: batched, Pillow-exact ops, JSD consistency") {
+  using gear::AugMixAugmentation;
+  auto factory = [](const gear::Config& options) -> std::shared_ptr<gear::Augmentation> {
+    return std::make_shared<AugMixAugmentation>(options);
+  };
+  r.add_augmentation<AugMixAugmentation>(
+      "augmix", "AugMix: 3 chains of 1-3 ops at severity 3, JSD with lambda 12",
+      AugMixAugmentation::schema(gear::AugMixOptions{}), factory);
+  r.add_augmentation<AugMixAugmentation>(
+      "era", "ERA (GEARnn): AugMix with one chain of 3 ops at severity 4, JSD with lambda 12",
+      AugMixAugmentation::schema(gear::era_options()), factory);
+}

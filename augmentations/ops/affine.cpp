@@ -1,0 +1,158 @@
+#include "affine.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace gear::ops {
+namespace {
+
+void check_inputs(const torch::Tensor& images, const torch::Tensor& matrices) {
+  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
+    throw std::invalid_argument("affine: expected uint8 images [N, C, H, W], got " +
+                                std::string(images.toString()) + " with " +
+                                std::to_string(images.dim()) + " dimensions");
+  if (matrices.dim() != 2 || matrices.size(0) != images.size(0) || matrices.size(1) != 6)
+    throw std::invalid_argument("affine: expected one 6-coefficient matrix per image [" +
+                                std::to_string(images.size(0)) + ", 6]");
+}
+
+// One image: Pillow's Geometry.c affine_transform + bilinear_filter, per output pixel, sharing
+// the coordinate arithmetic across channels.
+void affine_one(const uint8_t* in, uint8_t* out, int64_t channels, int64_t h, int64_t w,
+                const double* m) {
+  const int64_t plane = h * w;
+  for (int64_t y = 0; y < h; ++y) {
+    const double yc = static_cast<double>(y) + 0.5;
+    for (int64_t x = 0; x < w; ++x) {
+      const double xc = static_cast<double>(x) + 0.5;
+      double xin = m[0] * xc + m[1] * yc + m[2];
+      double yin = m[3] * xc + m[4] * yc + m[5];
+      uint8_t* o = out + y * w + x;
+      if (xin < 0.0 || xin >= static_cast<double>(w) || yin < 0.0 ||
+          yin >= static_cast<double>(h)) {
+        for (int64_t c = 0; c < channels; ++c) o[c * plane] = 0;
+        continue;
+      }
+      xin -= 0.5;
+      yin -= 0.5;
+      const auto ix = static_cast<int64_t>(std::floor(xin));
+      const auto iy = static_cast<int64_t>(std::floor(yin));
+      const double dx = xin - static_cast<double>(ix), dy = yin - static_cast<double>(iy);
+      const int64_t x0 = std::clamp<int64_t>(ix, 0, w - 1), x1 = std::clamp<int64_t>(ix + 1, 0, w - 1);
+      const int64_t y0 = std::clamp<int64_t>(iy, 0, h - 1);
+      // Pillow reads row y + 1 only when it exists; otherwise the second row is the first.
+      const int64_t y1 = iy + 1 < h ? iy + 1 : y0;
+      for (int64_t c = 0; c < channels; ++c) {
+        const uint8_t* p = in + c * plane;
+        const double a0 = p[y0 * w + x0], a1 = p[y0 * w + x1];
+        const double b0 = p[y1 * w + x0], b1 = p[y1 * w + x1];
+        const double v1 = a0 + (a1 - a0) * dx;
+        const double v2 = b0 + (b1 - b0) * dx;
+        o[c * plane] = static_cast<uint8_t>(v1 + (v2 - v1) * dy);
+      }
+    }
+  }
+}
+
+torch::Tensor column(const torch::Tensor& values) {
+  return values.to(torch::kFloat64).reshape({-1});
+}
+
+torch::Tensor assemble(std::initializer_list<torch::Tensor> columns) {
+  return torch::stack(std::vector<torch::Tensor>(columns), 1);
+}
+
+}  // namespace
+
+torch::Tensor affine_bilinear(const torch::Tensor& images, const torch::Tensor& matrices) {
+  check_inputs(images, matrices);
+  if (!images.device().is_cpu()) return affine_bilinear_generic(images, matrices);
+  torch::Tensor in = images.contiguous();
+  torch::Tensor m = matrices.to(torch::kFloat64).contiguous();
+  torch::Tensor out = torch::empty_like(in);
+  const int64_t n = in.size(0), c = in.size(1), h = in.size(2), w = in.size(3);
+  const uint8_t* src = in.data_ptr<uint8_t>();
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const double* coeffs = m.data_ptr<double>();
+  const int64_t image_size = c * h * w;
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      affine_one(src + i * image_size, dst + i * image_size, c, h, w, coeffs + 6 * i);
+  });
+  return out;
+}
+
+torch::Tensor affine_bilinear_generic(const torch::Tensor& images, const torch::Tensor& matrices) {
+  check_inputs(images, matrices);
+  const int64_t n = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(images.device());
+  torch::Tensor m = matrices.to(f64).view({n, 6, 1, 1});
+  torch::Tensor xc = (torch::arange(w, f64) + 0.5).view({1, 1, w});
+  torch::Tensor yc = (torch::arange(h, f64) + 0.5).view({1, h, 1});
+  auto coeff = [&](int64_t k) { return m.select(1, k); };  // [N, 1, 1]
+  torch::Tensor xin = coeff(0) * xc + coeff(1) * yc + coeff(2);
+  torch::Tensor yin = coeff(3) * xc + coeff(4) * yc + coeff(5);
+  torch::Tensor inside = (xin >= 0) & (xin < w) & (yin >= 0) & (yin < h);
+  xin = xin - 0.5;
+  yin = yin - 0.5;
+  torch::Tensor fx = xin.floor(), fy = yin.floor();
+  torch::Tensor dx = (xin - fx).unsqueeze(1), dy = (yin - fy).unsqueeze(1);
+  torch::Tensor ix = fx.to(torch::kLong), iy = fy.to(torch::kLong);
+  torch::Tensor x0 = ix.clamp(0, w - 1), x1 = (ix + 1).clamp(0, w - 1);
+  torch::Tensor y0 = iy.clamp(0, h - 1);
+  // Outside points are masked below, but their indices must still be valid for the gather.
+  torch::Tensor y1 = torch::where(iy + 1 < h, iy + 1, y0).clamp(0, h - 1);
+  torch::Tensor flat = images.reshape({n, c, h * w}).to(torch::kFloat64);
+  auto sample = [&](const torch::Tensor& yy, const torch::Tensor& xx) {
+    torch::Tensor index = (yy * w + xx).view({n, 1, h * w}).expand({n, c, h * w});
+    return flat.gather(2, index).view({n, c, h, w});
+  };
+  torch::Tensor a0 = sample(y0, x0), a1 = sample(y0, x1), b0 = sample(y1, x0),
+                b1 = sample(y1, x1);
+  torch::Tensor v1 = a0 + (a1 - a0) * dx;
+  torch::Tensor v2 = b0 + (b1 - b0) * dx;
+  torch::Tensor v = (v1 + (v2 - v1) * dy).trunc();
+  return torch::where(inside.unsqueeze(1), v, torch::zeros_like(v)).to(torch::kUInt8);
+}
+
+torch::Tensor rotate_matrices(const torch::Tensor& degrees, int64_t h, int64_t w) {
+  // Pillow rounds the rotation's sine and cosine to 15 decimals before use.
+  auto round15 = [](const torch::Tensor& t) { return (t * 1e15).round() / 1e15; };
+  torch::Tensor angle = -column(degrees).remainder(360.0) * (M_PI / 180.0);
+  torch::Tensor a = round15(angle.cos()), b = round15(angle.sin());
+  torch::Tensor d = round15(-angle.sin()), e = a;
+  const double cx = static_cast<double>(w) / 2.0, cy = static_cast<double>(h) / 2.0;
+  torch::Tensor c = a * -cx + b * -cy + cx;
+  torch::Tensor f = d * -cx + e * -cy + cy;
+  return assemble({a, b, c, d, e, f});
+}
+
+torch::Tensor shear_x_matrices(const torch::Tensor& factors) {
+  torch::Tensor s = column(factors);
+  torch::Tensor one = torch::ones_like(s), zero = torch::zeros_like(s);
+  return assemble({one, s, zero, zero, one, zero});
+}
+
+torch::Tensor shear_y_matrices(const torch::Tensor& factors) {
+  torch::Tensor s = column(factors);
+  torch::Tensor one = torch::ones_like(s), zero = torch::zeros_like(s);
+  return assemble({one, zero, zero, s, one, zero});
+}
+
+torch::Tensor translate_x_matrices(const torch::Tensor& pixels) {
+  torch::Tensor t = column(pixels);
+  torch::Tensor one = torch::ones_like(t), zero = torch::zeros_like(t);
+  return assemble({one, zero, t, zero, one, zero});
+}
+
+torch::Tensor translate_y_matrices(const torch::Tensor& pixels) {
+  torch::Tensor t = column(pixels);
+  torch::Tensor one = torch::ones_like(t), zero = torch::zeros_like(t);
+  return assemble({one, zero, zero, zero, one, t});
+}
+
+}  // namespace gear::ops
