@@ -107,8 +107,11 @@ OptionSchema stage_schema(const std::string& kind) {
                     "on augmented data), or a table {name = ..., ...}");
   }
   if (kind == "evaluate") {
-    return common.add_string_list("suites", {"clean"}, "evaluation suites to run")
-        .one_of({"clean"})
+    return common
+        .add_string_list("suites", {"clean"},
+                         "evaluation suites: \"clean\" (test accuracy and loss) and evaluator "
+                         "plugins (\"corruptions\", ...); options of a suite go in a table named "
+                         "after it")
         .add_string("split", "test", "which split to evaluate")
         .one_of({"test", "val"});
   }

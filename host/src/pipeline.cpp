@@ -82,6 +82,41 @@ ComponentRef read_augmentation(const toml::table& table, const std::string& path
   return ref;
 }
 
+// An evaluate stage's `suites`: "clean" is the host's own; every other name is an evaluator
+// plugin whose options are the table of the same name in the stage.
+std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::string& path,
+                                          const Registry& registry, const std::string& file) {
+  std::vector<ComponentRef> evaluators;
+  const toml::node* suites = table.get("suites");
+  if (!suites || !suites->is_array()) return evaluators;  // the schema reports a wrong type
+  std::vector<std::string> seen;
+  for (const auto& item : *suites->as_array()) {
+    if (!item.is_string()) continue;
+    const std::string name = *item.value<std::string>();
+    const SourcePosition where = position_of(item, file);
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      throw ConfigError(where, path + ".suites", "suite '" + name + "' is listed twice");
+    seen.push_back(name);
+    if (name == "clean") continue;
+    const ComponentEntry* entry = registry.find(name);
+    if (!entry || entry->info.kind != ComponentKind::kEvaluator) {
+      std::vector<std::string> known = registry.names(ComponentKind::kEvaluator);
+      known.insert(known.begin(), "clean");
+      throw ConfigError(where, path + ".suites",
+                        "unknown suite '" + name + "'" + suggestion_text(name, known));
+    }
+    const std::string suite_path = path + "." + name;
+    const toml::node* options = table.get(name);
+    if (options && !options->is_table())
+      throw ConfigError(position_of(*options, file), suite_path,
+                        "options of suite '" + name + "' are a table: " + name + " = { ... }");
+    evaluators.push_back(
+        {name, config_from_table(options ? *options->as_table() : toml::table{}, suite_path,
+                                 entry->info.schema, file)});
+  }
+  return evaluators;
+}
+
 StageSpec read_stage(const toml::node& node, int index, const Registry& registry,
                      const std::string& file) {
   const std::string path = "stage." + std::to_string(index);
@@ -114,7 +149,10 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
     stage.component.options = host;
     stage.options = host;
   } else {
-    stage.options = config_from_table(table, path, schema, file);
+    stage.evaluators = read_evaluators(table, path, registry, file);
+    std::vector<std::string> suite_tables;
+    for (const auto& e : stage.evaluators) suite_tables.push_back(e.name);
+    stage.options = config_from_table(table, path, schema, file, suite_tables);
   }
   return stage;
 }
@@ -201,6 +239,10 @@ std::string Pipeline::resolved_toml() const {
     if (table_augmentation) {
       out << "[stage.augmentation]\nname = " << to_toml(Value(stage.augmentation.name)) << "\n";
       write_config(out, stage.augmentation.options);
+    }
+    for (const auto& evaluator : stage.evaluators) {
+      out << "[stage." << evaluator.name << "]\n";
+      write_config(out, evaluator.options);
     }
   }
   return out.str();

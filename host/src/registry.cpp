@@ -59,6 +59,9 @@ void Registry::register_augmentation(ComponentInfo info, Factory<Augmentation> f
 void Registry::register_growth(ComponentInfo info, Factory<GrowthStrategy> factory) {
   add(std::move(info)).growth = std::move(factory);
 }
+void Registry::register_evaluator(ComponentInfo info, Factory<Evaluator> factory) {
+  add(std::move(info)).evaluator = std::move(factory);
+}
 
 void Registry::rollback(size_t mark) {
   while (order_.size() > mark) {
@@ -124,6 +127,10 @@ std::shared_ptr<Augmentation> Registry::create_augmentation(const std::string& n
 std::shared_ptr<GrowthStrategy> Registry::create_growth(const std::string& name,
                                                         const Config& options) const {
   return create(name, options, &ComponentEntry::growth);
+}
+std::shared_ptr<Evaluator> Registry::create_evaluator(const std::string& name,
+                                                      const Config& options) const {
+  return create(name, options, &ComponentEntry::evaluator);
 }
 
 }  // namespace gear::host

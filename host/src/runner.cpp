@@ -12,6 +12,7 @@
 #include "gear/host/data_stream.h"
 #include "gear/host/device.h"
 #include "gear/host/env_info.h"
+#include "gear/host/evaluation.h"
 #include "gear/host/growth_stage.h"
 #include "gear/host/logging.h"
 #include "gear/host/optim.h"
@@ -115,7 +116,13 @@ class Run {
   json final_;
   json summary_;  // as last written to summary.json
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  // Results on the current weights, for the summary's `final` block; cleared when they change.
   std::optional<PassStats> last_test_;
+  json last_suites_ = json::object();
+  void weights_changed() {
+    last_test_.reset();
+    last_suites_ = json::object();
+  }
 };
 
 void Run::prepare() {
@@ -216,6 +223,7 @@ json Run::train_stage(const PlannedStage& planned) {
   const StageSpec& stage = planned.stage;
   const Config& o = stage.options;
   const int64_t epochs = o.get<int64_t>("epochs");
+  if (epochs > 0) weights_changed();
   std::shared_ptr<Augmentation> augmentation = stage_augmentation(stage, registry_);
   // Parameters may have changed shape in an earlier stage: a fresh optimizer every stage.
   auto optimizer = make_optimizer(o, net_->parameters());
@@ -285,15 +293,37 @@ json Run::train_stage(const PlannedStage& planned) {
 json Run::evaluate_stage(const StageSpec& stage) {
   const bool on_val = stage.options.get<std::string>("split") == "val";
   const DeviceData& data = on_val ? val_ : test_;
-  PassStats stats =
-      evaluate(*net_, data, pipeline_.data.get<int64_t>("eval_batch_size"), normalizer_);
-  if (!on_val) last_test_ = stats;
-  spdlog::info("stage {} evaluate ({}): accuracy {:.4f}, loss {:.4f} on {} images", stage.index,
-               on_val ? "val" : "test", stats.accuracy, stats.loss, stats.samples);
-  return {{"split", on_val ? "val" : "test"},
-          {"clean_accuracy", stats.accuracy},
-          {"loss", stats.loss},
-          {"images", stats.samples}};
+  const int64_t eval_batch = pipeline_.data.get<int64_t>("eval_batch_size");
+  const auto suites = stage.options.get<std::vector<std::string>>("suites");
+  json record = {{"split", on_val ? "val" : "test"}, {"suites", suites}};
+  if (std::find(suites.begin(), suites.end(), "clean") != suites.end()) {
+    PassStats stats = evaluate(*net_, data, eval_batch, normalizer_);
+    if (!on_val) last_test_ = stats;
+    spdlog::info("stage {} evaluate ({}): accuracy {:.4f}, loss {:.4f} on {} images", stage.index,
+                 on_val ? "val" : "test", stats.accuracy, stats.loss, stats.samples);
+    record["clean_accuracy"] = stats.accuracy;
+    record["loss"] = stats.loss;
+    record["images"] = stats.samples;
+  }
+  EvaluationInputs inputs{net_.get(), &data, normalizer_, eval_batch,
+                          seed_ + 7919 * static_cast<uint64_t>(stage.index + 1),
+                          pipeline_.dataset.name};
+  for (const ComponentRef& evaluator : stage.evaluators) {
+    json outcome = run_evaluator(evaluator, stage, registry_, inputs);
+    for (const auto& [key, value] : outcome.at("metrics").items()) record[key] = value;
+    record[evaluator.name] = outcome.at("details");
+    record[evaluator.name + "_seconds"] = outcome.at("seconds");
+    if (!on_val) {
+      for (const auto& [key, value] : outcome.at("metrics").items()) last_suites_[key] = value;
+      last_suites_[evaluator.name] = outcome.at("details");
+    }
+    std::string headline;
+    for (const auto& [key, value] : outcome.at("metrics").items())
+      headline += " " + key + " " + fmt::format("{:.4f}", value.get<double>());
+    spdlog::info("stage {} evaluate ({}): {}{} ({:.1f} s)", stage.index, evaluator.name,
+                 on_val ? "val" : "test", headline, outcome.at("seconds").get<double>());
+  }
+  return record;
 }
 
 json Run::grow_stage(const PlannedStage& planned) {
@@ -316,7 +346,7 @@ json Run::grow_stage(const PlannedStage& planned) {
   inputs.steps = planned.steps;
   json record = run_growth(stage, registry_, inputs);
   net_->to(device_);
-  last_test_.reset();
+  weights_changed();
   return record;
 }
 
@@ -324,7 +354,7 @@ json Run::final_block() {
   if (!last_test_)
     last_test_ = evaluate(*net_, test_, pipeline_.data.get<int64_t>("eval_batch_size"), normalizer_);
   const auto widths = net_->widths();
-  return {{"clean_accuracy", last_test_->accuracy},
+  json block = {{"clean_accuracy", last_test_->accuracy},
           {"test_loss", last_test_->loss},
           {"test_images", last_test_->samples},
           {"params", net_->params()},
@@ -333,6 +363,9 @@ json Run::final_block() {
           {"macs", net_->macs(info_.image_shape)},
           {"widths", widths},
           {"groups", net_->group_names()}};
+  // Evaluator results on the final weights: robust_accuracy, per-corruption tables, ...
+  for (const auto& [key, value] : last_suites_.items()) block[key] = value;
+  return block;
 }
 
 void Run::write_reports(const std::string& status, const std::string& error) {

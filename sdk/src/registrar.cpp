@@ -8,6 +8,7 @@ const char* to_string(ComponentKind kind) {
     case ComponentKind::kDataset: return "dataset";
     case ComponentKind::kAugmentation: return "augmentation";
     case ComponentKind::kGrowthStrategy: return "growth";
+    case ComponentKind::kEvaluator: return "evaluator";
   }
   return "?";
 }

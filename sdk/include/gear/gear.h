@@ -8,6 +8,7 @@
 #include "gear/config.h"
 #include "gear/dataset.h"
 #include "gear/errors.h"
+#include "gear/evaluator.h"
 #include "gear/growable_net.h"
 #include "gear/growth_strategy.h"
 #include "gear/plugin.h"

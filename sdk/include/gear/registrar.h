@@ -12,14 +12,15 @@
 #include "gear/augmentation.h"
 #include "gear/config.h"
 #include "gear/dataset.h"
+#include "gear/evaluator.h"
 #include "gear/growth_strategy.h"
 
 namespace gear {
 
 /// The kinds of component a plugin can register.
-enum class ComponentKind { kArchitecture, kDataset, kAugmentation, kGrowthStrategy };
+enum class ComponentKind { kArchitecture, kDataset, kAugmentation, kGrowthStrategy, kEvaluator };
 
-/// "architecture", "dataset", "augmentation", "growth".
+/// "architecture", "dataset", "augmentation", "growth", "evaluator".
 const char* to_string(ComponentKind kind);
 
 /// Creates a component from its validated options. The Config is borrowed for the call.
@@ -93,11 +94,21 @@ class Registrar {
                     default_factory<GrowthStrategy, T>());
   }
 
+  /// Registers an evaluator `T`: a suite an evaluate stage names in `suites = [...]`.
+  template <typename T>
+  void add_evaluator(const std::string& name, const std::string& doc) {
+    check_component<Evaluator, T>();
+    register_evaluator({ComponentKind::kEvaluator, name, doc, T::schema()},
+                       default_factory<Evaluator, T>());
+  }
+
   /// The host's side of registration. A duplicate name throws std::invalid_argument.
   virtual void register_architecture(ComponentInfo info, Factory<Architecture> factory) = 0;
   virtual void register_dataset(ComponentInfo info, Factory<Dataset> factory) = 0;
   virtual void register_augmentation(ComponentInfo info, Factory<Augmentation> factory) = 0;
   virtual void register_growth(ComponentInfo info, Factory<GrowthStrategy> factory) = 0;
+  /// Added in SDK 1.2 (last in the table, so plugins built for 1.1 still find the others).
+  virtual void register_evaluator(ComponentInfo info, Factory<Evaluator> factory) = 0;
 
  private:
   template <typename Base, typename T>

@@ -24,6 +24,9 @@ struct StageSpec {
   ComponentRef component;     ///< the growth strategy (grow stages)
   ComponentRef augmentation;  ///< train and grow stages: augmentation of the training batches
                               ///< (name empty: clean batches)
+  /// Evaluate stages: the evaluator plugins named in `suites` (all but the built-in "clean"),
+  /// in order, each with the options of its table `[stage.<suite>]`.
+  std::vector<ComponentRef> evaluators;
   SourcePosition where;
 };
 

@@ -30,6 +30,7 @@ struct ComponentEntry {
   Factory<Dataset> dataset;
   Factory<Augmentation> augmentation;
   Factory<GrowthStrategy> growth;
+  Factory<Evaluator> evaluator;
 };
 
 /// All components and the plugins they came from. Components are created through create_*(),
@@ -41,6 +42,7 @@ class Registry : public Registrar {
   void register_dataset(ComponentInfo info, Factory<Dataset> factory) override;
   void register_augmentation(ComponentInfo info, Factory<Augmentation> factory) override;
   void register_growth(ComponentInfo info, Factory<GrowthStrategy> factory) override;
+  void register_evaluator(ComponentInfo info, Factory<Evaluator> factory) override;
 
   /// Sets the library that subsequent registrations are attributed to.
   void set_current_library(std::string path) { current_library_ = std::move(path); }
@@ -66,6 +68,8 @@ class Registry : public Registrar {
                                                     const Config& options) const;
   std::shared_ptr<GrowthStrategy> create_growth(const std::string& name,
                                                 const Config& options) const;
+  std::shared_ptr<Evaluator> create_evaluator(const std::string& name,
+                                              const Config& options) const;
 
   /// Plugins seen by the loader, loaded or refused.
   std::vector<PluginRecord>& plugins() { return plugins_; }

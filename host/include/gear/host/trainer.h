@@ -26,7 +26,7 @@ torch::Tensor batch_loss(GrowableNet& net, const Batch& batch, double label_smoo
                          torch::Tensor* clean_logits);
 
 /// Jensen-Shannon divergence of the softmax distributions of `logits` (one tensor per view),
-/// as in the AugMix reference: mean over views of KL(M || p_i), M clamped to [1e-7, 1].
+/// as in the AugMix reference: mean over views of KL(p_i || M), M clamped to [1e-7, 1].
 torch::Tensor jensen_shannon(const std::vector<torch::Tensor>& logits);
 
 /// One training epoch. Sets the learning rate every step from `schedule` at fractional epoch
