@@ -1,9 +1,11 @@
 #include "augmix_augmentation.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "augmix_ops.h"
 #include "random_crop.h"
@@ -86,20 +88,58 @@ AugMixAugmentation::AugMixAugmentation(const Config& options)
 torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
   const int64_t image_size = chains.size(3);
   for (int64_t step = 0; step < draws.ops.size(0); ++step) {
-    torch::Tensor active = (draws.depth > step).nonzero().view({-1});
-    if (active.numel() == 0) break;
-    torch::Tensor op = draws.ops[step].index_select(0, active);
+    // Chains shorter than this step get op -1: left as they are.
+    torch::Tensor op = torch::where(draws.depth > step, draws.ops[step],
+                                    torch::full_like(draws.ops[step], -1));
     torch::Tensor magnitude =
-        ops::augmix_magnitudes(op, draws.levels[step].index_select(0, active),
-                               draws.negate[step].index_select(0, active), image_size);
-    chains.index_copy_(0, active,
-                       ops::apply_augmix_ops(chains.index_select(0, active), op, magnitude));
+        ops::augmix_magnitudes(op, draws.levels[step], draws.negate[step], image_size);
+    chains = ops::apply_augmix_ops(chains, op, magnitude);
   }
   return chains;
 }
 
+namespace {
+
+// mix_chains in one pass over the uint8 data (the tensor version makes three float passes).
+torch::Tensor mix_chains_cpu(const torch::Tensor& clean, const torch::Tensor& chains,
+                             const MixDraws& draws) {
+  const int64_t views = draws.weights.size(0), width = draws.weights.size(1);
+  const int64_t n = clean.size(0), size = clean[0].numel();
+  torch::Tensor base = clean.contiguous(), stacked = chains.contiguous();
+  torch::Tensor weights = draws.weights.to(torch::kFloat32).contiguous();
+  torch::Tensor skip = draws.skip.to(torch::kFloat32).contiguous();
+  torch::Tensor out = torch::empty({views, n, clean.size(1), clean.size(2), clean.size(3)},
+                                   torch::TensorOptions().dtype(torch::kFloat32));
+  const uint8_t* x = base.data_ptr<uint8_t>();
+  const uint8_t* chain = stacked.data_ptr<uint8_t>();
+  const float* wt = weights.data_ptr<float>();
+  const float* m = skip.data_ptr<float>();
+  float* o = out.data_ptr<float>();
+  at::parallel_for(0, views * n, 8, [&](int64_t begin, int64_t end) {
+    std::vector<float> scale(static_cast<size_t>(width));
+    for (int64_t vn = begin; vn < end; ++vn) {
+      const int64_t v = vn / n, i = vn % n;
+      const float share = m[vn];
+      const float keep = (1.0F - share) / 255.0F;
+      for (int64_t k = 0; k < width; ++k) scale[k] = share * wt[(v * width + k) * n + i] / 255.0F;
+      float* dst = o + vn * size;
+      const uint8_t* src = x + i * size;
+      for (int64_t p = 0; p < size; ++p) dst[p] = keep * static_cast<float>(src[p]);
+      for (int64_t k = 0; k < width; ++k) {
+        const uint8_t* ck = chain + ((v * width + k) * n + i) * size;
+        const float sk = scale[k];
+        for (int64_t p = 0; p < size; ++p) dst[p] += sk * static_cast<float>(ck[p]);
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
 torch::Tensor mix_chains(const torch::Tensor& clean, const torch::Tensor& chains,
                          const MixDraws& draws) {
+  if (clean.device().is_cpu()) return mix_chains_cpu(clean, chains, draws);
   const int64_t views = draws.weights.size(0), width = draws.weights.size(1);
   const int64_t n = clean.size(0), c = clean.size(1), h = clean.size(2), w = clean.size(3);
   // AugMix mixes normalised tensors; normalisation is affine and the weights sum to one, so

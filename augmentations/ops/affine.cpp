@@ -1,5 +1,7 @@
 #include "affine.h"
 
+#include "affine_kernel.h"
+
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -18,44 +20,6 @@ void check_inputs(const torch::Tensor& images, const torch::Tensor& matrices) {
   if (matrices.dim() != 2 || matrices.size(0) != images.size(0) || matrices.size(1) != 6)
     throw std::invalid_argument("affine: expected one 6-coefficient matrix per image [" +
                                 std::to_string(images.size(0)) + ", 6]");
-}
-
-// One image: Pillow's Geometry.c affine_transform + bilinear_filter, per output pixel, sharing
-// the coordinate arithmetic across channels.
-void affine_one(const uint8_t* in, uint8_t* out, int64_t channels, int64_t h, int64_t w,
-                const double* m) {
-  const int64_t plane = h * w;
-  for (int64_t y = 0; y < h; ++y) {
-    const double yc = static_cast<double>(y) + 0.5;
-    for (int64_t x = 0; x < w; ++x) {
-      const double xc = static_cast<double>(x) + 0.5;
-      double xin = m[0] * xc + m[1] * yc + m[2];
-      double yin = m[3] * xc + m[4] * yc + m[5];
-      uint8_t* o = out + y * w + x;
-      if (xin < 0.0 || xin >= static_cast<double>(w) || yin < 0.0 ||
-          yin >= static_cast<double>(h)) {
-        for (int64_t c = 0; c < channels; ++c) o[c * plane] = 0;
-        continue;
-      }
-      xin -= 0.5;
-      yin -= 0.5;
-      const auto ix = static_cast<int64_t>(std::floor(xin));
-      const auto iy = static_cast<int64_t>(std::floor(yin));
-      const double dx = xin - static_cast<double>(ix), dy = yin - static_cast<double>(iy);
-      const int64_t x0 = std::clamp<int64_t>(ix, 0, w - 1), x1 = std::clamp<int64_t>(ix + 1, 0, w - 1);
-      const int64_t y0 = std::clamp<int64_t>(iy, 0, h - 1);
-      // Pillow reads row y + 1 only when it exists; otherwise the second row is the first.
-      const int64_t y1 = iy + 1 < h ? iy + 1 : y0;
-      for (int64_t c = 0; c < channels; ++c) {
-        const uint8_t* p = in + c * plane;
-        const double a0 = p[y0 * w + x0], a1 = p[y0 * w + x1];
-        const double b0 = p[y1 * w + x0], b1 = p[y1 * w + x1];
-        const double v1 = a0 + (a1 - a0) * dx;
-        const double v2 = b0 + (b1 - b0) * dx;
-        o[c * plane] = static_cast<uint8_t>(v1 + (v2 - v1) * dy);
-      }
-    }
-  }
 }
 
 torch::Tensor column(const torch::Tensor& values) {

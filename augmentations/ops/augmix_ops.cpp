@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "affine.h"
+#include "augmix_ops_cpu.h"
 #include "enhance.h"
 #include "lut_ops.h"
 
@@ -99,14 +100,51 @@ torch::Tensor augmix_magnitudes(const torch::Tensor& ops, const torch::Tensor& l
   return m;
 }
 
-torch::Tensor apply_augmix_ops(const torch::Tensor& images, const torch::Tensor& ops,
-                               const torch::Tensor& magnitudes) {
+namespace {
+
+void check_batch(const torch::Tensor& images, const torch::Tensor& ops,
+                 const torch::Tensor& magnitudes) {
   if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
     throw std::invalid_argument("augmix ops: expected uint8 images [N, C, H, W]");
-  const int64_t n = images.size(0), h = images.size(2), w = images.size(3);
+  const int64_t n = images.size(0);
   if (ops.numel() != n || magnitudes.numel() != n)
     throw std::invalid_argument("augmix ops: expected one op and one magnitude per image (" +
                                 std::to_string(n) + ")");
+}
+
+void apply_enhance_ops(torch::Tensor& out, const torch::Tensor& images, const torch::Tensor& op,
+                       const torch::Tensor& mag) {
+  using Enhance = torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&);
+  const std::pair<AugOp, Enhance> enhancers[] = {{AugOp::kColor, &color},
+                                                 {AugOp::kContrast, &contrast},
+                                                 {AugOp::kBrightness, &brightness},
+                                                 {AugOp::kSharpness, &sharpness}};
+  for (const auto& [id, fn] : enhancers) {
+    Enhance enhance = fn;
+    on_subset(out, op == static_cast<int64_t>(id), [&](const torch::Tensor& index) {
+      return enhance(images.index_select(0, index), mag.index_select(0, index));
+    });
+  }
+}
+
+}  // namespace
+
+torch::Tensor apply_augmix_ops(const torch::Tensor& images, const torch::Tensor& ops,
+                               const torch::Tensor& magnitudes) {
+  check_batch(images, ops, magnitudes);
+  if (!images.device().is_cpu()) return apply_augmix_ops_generic(images, ops, magnitudes);
+  torch::Tensor op = ops.to(torch::kLong).view({-1});
+  torch::Tensor mag = magnitudes.to(torch::kFloat64).view({-1});
+  torch::Tensor out = apply_geometric_and_lut_ops_cpu(images, op, mag);
+  if (op.max().item<int64_t>() >= static_cast<int64_t>(AugOp::kColor))
+    apply_enhance_ops(out, images, op, mag);
+  return out;
+}
+
+torch::Tensor apply_augmix_ops_generic(const torch::Tensor& images, const torch::Tensor& ops,
+                                       const torch::Tensor& magnitudes) {
+  check_batch(images, ops, magnitudes);
+  const int64_t h = images.size(2), w = images.size(3);
   torch::Tensor op = ops.to(images.device()).to(torch::kLong).view({-1});
   torch::Tensor mag = magnitudes.to(images.device()).to(torch::kFloat64).view({-1});
   torch::Tensor out = images.clone();
@@ -124,17 +162,7 @@ torch::Tensor apply_augmix_ops(const torch::Tensor& images, const torch::Tensor&
               return apply_lut(sub, lookup_tables(sub, op.index_select(0, index),
                                                   mag.index_select(0, index)));
             });
-  using Enhance = torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&);
-  const std::pair<AugOp, Enhance> enhancers[] = {{AugOp::kColor, &color},
-                                                 {AugOp::kContrast, &contrast},
-                                                 {AugOp::kBrightness, &brightness},
-                                                 {AugOp::kSharpness, &sharpness}};
-  for (const auto& [id, fn] : enhancers) {
-    Enhance enhance = fn;
-    on_subset(out, op == static_cast<int64_t>(id), [&](const torch::Tensor& index) {
-      return enhance(images.index_select(0, index), mag.index_select(0, index));
-    });
-  }
+  apply_enhance_ops(out, images, op, mag);
   return out;
 }
 

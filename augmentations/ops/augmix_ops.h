@@ -46,10 +46,16 @@ torch::Tensor augmix_magnitudes(const torch::Tensor& ops, const torch::Tensor& l
                                 const torch::Tensor& negate, int64_t image_size);
 
 /// Applies op `ops[i]` with magnitude `magnitudes[i]` (natural units, as above) to image i of
-/// uint8 `images` [N, C, H, W]. One batched call per op family present (affine, lookup table,
-/// enhance), whatever N is. Returns a new uint8 tensor.
+/// uint8 `images` [N, C, H, W]; a negative op id leaves its image as it is. On the CPU one kernel
+/// pass, parallel over images; elsewhere one batched tensor call per op family present (affine,
+/// lookup table, enhance), whatever N is. Returns a new uint8 tensor.
 torch::Tensor apply_augmix_ops(const torch::Tensor& images, const torch::Tensor& ops,
                                const torch::Tensor& magnitudes);
+
+/// The tensor-operation path of apply_augmix_ops, on any device (the CUDA path; tests check that
+/// the CPU kernel agrees with it).
+torch::Tensor apply_augmix_ops_generic(const torch::Tensor& images, const torch::Tensor& ops,
+                                       const torch::Tensor& magnitudes);
 
 /// One op on a whole batch, with a magnitude per sample (natural units): the entry point the
 /// Python module's `gear.ops.<name>` uses. Throws std::invalid_argument for an unknown name.

@@ -13,6 +13,7 @@
 #include "affine.h"
 #include "augmix_ops.h"
 #include "lut_ops.h"
+#include "random_crop.h"
 
 namespace gear {
 namespace {
@@ -123,6 +124,35 @@ TEST(AugMixOps, PerSampleOpsEqualEachOpAppliedAlone) {
     torch::Tensor alone = ops::apply_augmix_op(name, images.slice(0, i, i + 1), magnitudes.slice(0, i, i + 1));
     EXPECT_TRUE(torch::equal(batched.slice(0, i, i + 1), alone)) << name;
   }
+}
+
+TEST(AugMixOps, CpuKernelMatchesTheTensorPathOnEveryOp) {
+  torch::manual_seed(6);
+  const auto count = static_cast<int64_t>(ops::augmix_op_names().size());
+  const int64_t n = count * 8;
+  for (int64_t channels : {1, 3}) {
+    torch::Tensor images = torch::randint(0, 256, {n, channels, 12, 14}, torch::kUInt8);
+    // A low-contrast half exercises autocontrast's and equalize's stretching.
+    images.slice(0, 0, n / 2).div_(4, "floor").add_(50);
+    torch::Tensor op_ids = torch::arange(n) % (count + 1) - 1;  // includes -1: untouched
+    torch::Tensor magnitudes = ops::augmix_magnitudes(
+        op_ids, torch::rand({n}, torch::kFloat64) * 9.9 + 0.1, torch::rand({n}) > 0.5, 14);
+    torch::Tensor cpu = ops::apply_augmix_ops(images, op_ids, magnitudes);
+    torch::Tensor generic = ops::apply_augmix_ops_generic(images, op_ids, magnitudes);
+    EXPECT_TRUE(torch::equal(cpu, generic)) << channels << " channels";
+    torch::Tensor untouched = (op_ids < 0).nonzero().view({-1});
+    EXPECT_TRUE(torch::equal(cpu.index_select(0, untouched), images.index_select(0, untouched)));
+  }
+}
+
+TEST(AugMixOps, CpuCropMatchesTheGatherPath) {
+  torch::manual_seed(8);
+  torch::Tensor images = torch::randint(0, 256, {40, 2, 9, 7}, torch::kUInt8);
+  torch::Tensor dy = torch::randint(0, 7, {40}, torch::kLong), dx = torch::randint(0, 7, {40}, torch::kLong);
+  // Float images take the gather path; uint8 on the CPU the row-copy kernel.
+  torch::Tensor fast = crop_at(images, 3, dy, dx);
+  torch::Tensor gathered = crop_at(images.to(torch::kFloat32), 3, dy, dx);
+  EXPECT_TRUE(torch::equal(fast.to(torch::kFloat32), gathered));
 }
 
 TEST(AugMixOps, MagnitudesFollowTheReferenceMapping) {

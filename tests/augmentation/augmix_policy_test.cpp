@@ -129,6 +129,26 @@ TEST(AugMixPolicy, AViewIsTheCleanImageMixedWithItsChain) {
   EXPECT_NEAR(m.mean().item<double>(), 0.5, 0.02);
 }
 
+TEST(AugMixPolicy, MixingMatchesItsDefinition) {
+  torch::manual_seed(12);
+  const int64_t views = 2, width = 3, n = 20;
+  torch::Tensor clean = torch::randint(0, 256, {n, 3, 8, 8}, torch::kUInt8);
+  torch::Tensor chains = torch::randint(0, 256, {views * width * n, 3, 8, 8}, torch::kUInt8);
+  torch::Generator g = generator(13);
+  MixDraws draws = draw_mixing(AugMixOptions{}, views, n, torch::kCPU, g);
+  torch::Tensor got = mix_chains(clean, chains, draws);
+  torch::Tensor x = clean.to(torch::kFloat64) / 255;
+  torch::Tensor c = chains.to(torch::kFloat64).view({views, width, n, 3, 8, 8}) / 255;
+  for (int64_t v = 0; v < views; ++v)
+    for (int64_t i = 0; i < n; ++i) {
+      torch::Tensor mix = torch::zeros({3, 8, 8}, torch::kFloat64);
+      for (int64_t k = 0; k < width; ++k) mix += draws.weights[v][k][i].item<double>() * c[v][k][i];
+      const double m = draws.skip[v][i].item<double>();
+      torch::Tensor expected = (1 - m) * x[i] + m * mix;
+      EXPECT_LT((got[v][i].to(torch::kFloat64) - expected).abs().max().item<double>(), 1e-6);
+    }
+}
+
 TEST(AugMixPolicy, ChainsApplyTheirDrawnOpsInOrder) {
   AugMixAugmentation augmix{era_options()};
   torch::Tensor images = test_images(24);

@@ -1,0 +1,138 @@
+#include "augmix_ops_cpu.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+#include "affine_kernel.h"
+#include "augmix_ops.h"
+
+namespace gear::ops {
+namespace {
+
+using Lut = std::array<uint8_t, 256>;
+using Histogram = std::array<int64_t, 256>;
+
+void identity(Lut& lut) {
+  for (int i = 0; i < 256; ++i) lut[i] = static_cast<uint8_t>(i);
+}
+
+// The same rules as lut_ops.h (Pillow's ImageOps), for one channel.
+void autocontrast_lut(const Histogram& h, Lut& lut) {
+  int lo = 0, hi = 255;
+  while (lo < 256 && h[lo] == 0) ++lo;
+  while (hi >= 0 && h[hi] == 0) --hi;
+  if (hi <= lo) return identity(lut);
+  const double scale = 255.0 / static_cast<double>(hi - lo);
+  const double offset = -static_cast<double>(lo) * scale;
+  for (int i = 0; i < 256; ++i) {
+    const auto v = static_cast<int64_t>(static_cast<double>(i) * scale + offset);
+    lut[i] = static_cast<uint8_t>(std::clamp<int64_t>(v, 0, 255));
+  }
+}
+
+void equalize_lut(const Histogram& h, Lut& lut) {
+  int used = 0, last = -1;
+  int64_t total = 0;
+  for (int i = 0; i < 256; ++i) {
+    total += h[i];
+    if (h[i]) {
+      ++used;
+      last = i;
+    }
+  }
+  if (used <= 1) return identity(lut);
+  const int64_t step = (total - h[last]) / 255;
+  if (step == 0) return identity(lut);
+  int64_t n = step / 2;
+  for (int i = 0; i < 256; ++i) {
+    lut[i] = static_cast<uint8_t>(std::min<int64_t>(n / step, 255));
+    n += h[i];
+  }
+}
+
+void posterize_lut(int64_t bits, Lut& lut) {
+  const int shift = static_cast<int>(8 - std::clamp<int64_t>(bits, 0, 8));
+  for (int i = 0; i < 256; ++i) lut[i] = static_cast<uint8_t>((i >> shift) << shift);
+}
+
+void solarize_lut(int64_t threshold, Lut& lut) {
+  for (int i = 0; i < 256; ++i) lut[i] = static_cast<uint8_t>(i < threshold ? i : 255 - i);
+}
+
+void lut_op(AugOp op, double magnitude, const uint8_t* in, uint8_t* out, int64_t channels,
+            int64_t plane) {
+  Lut lut;
+  for (int64_t c = 0; c < channels; ++c) {
+    const uint8_t* p = in + c * plane;
+    uint8_t* q = out + c * plane;
+    if (op == AugOp::kAutocontrast || op == AugOp::kEqualize) {
+      Histogram h{};
+      for (int64_t k = 0; k < plane; ++k) ++h[p[k]];
+      if (op == AugOp::kAutocontrast) autocontrast_lut(h, lut);
+      else equalize_lut(h, lut);
+    } else if (op == AugOp::kPosterize) {
+      posterize_lut(static_cast<int64_t>(magnitude), lut);
+    } else {
+      solarize_lut(static_cast<int64_t>(magnitude), lut);
+    }
+    for (int64_t k = 0; k < plane; ++k) q[k] = lut[p[k]];
+  }
+}
+
+// Pillow's inverse map for one geometric op (see affine.h).
+std::array<double, 6> matrix_of(AugOp op, double m, int64_t h, int64_t w) {
+  switch (op) {
+    case AugOp::kRotate: {
+      auto round15 = [](double x) { return std::nearbyint(x * 1e15) / 1e15; };
+      const double angle = -std::fmod(std::fmod(m, 360.0) + 360.0, 360.0) * (M_PI / 180.0);
+      const double a = round15(std::cos(angle)), b = round15(std::sin(angle));
+      const double d = round15(-std::sin(angle)), e = a;
+      const double cx = static_cast<double>(w) / 2.0, cy = static_cast<double>(h) / 2.0;
+      return {a, b, a * -cx + b * -cy + cx, d, e, d * -cx + e * -cy + cy};
+    }
+    case AugOp::kShearX: return {1, m, 0, 0, 1, 0};
+    case AugOp::kShearY: return {1, 0, 0, m, 1, 0};
+    case AugOp::kTranslateX: return {1, 0, m, 0, 1, 0};
+    default: return {1, 0, 0, 0, 1, m};  // kTranslateY
+  }
+}
+
+}  // namespace
+
+torch::Tensor apply_geometric_and_lut_ops_cpu(const torch::Tensor& images, const torch::Tensor& ops,
+                                              const torch::Tensor& magnitudes) {
+  torch::Tensor in = images.contiguous();
+  torch::Tensor op_ids = ops.to(torch::kLong).contiguous();
+  torch::Tensor mags = magnitudes.to(torch::kFloat64).contiguous();
+  torch::Tensor out = torch::empty_like(in);
+  const int64_t n = in.size(0), c = in.size(1), h = in.size(2), w = in.size(3);
+  const int64_t plane = h * w, image = c * plane;
+  const uint8_t* src = in.data_ptr<uint8_t>();
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const int64_t* id = op_ids.data_ptr<int64_t>();
+  const double* mag = mags.data_ptr<double>();
+  at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const uint8_t* p = src + i * image;
+      uint8_t* q = dst + i * image;
+      const auto op = static_cast<AugOp>(id[i]);
+      if (id[i] < 0 || op >= AugOp::kColor) {
+        std::memcpy(q, p, static_cast<size_t>(image));
+      } else if (op == AugOp::kRotate || op == AugOp::kShearX || op == AugOp::kShearY ||
+                 op == AugOp::kTranslateX || op == AugOp::kTranslateY) {
+        const auto m = matrix_of(op, mag[i], h, w);
+        affine_one(p, q, c, h, w, m.data());
+      } else {
+        lut_op(op, mag[i], p, q, c, plane);
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace gear::ops
