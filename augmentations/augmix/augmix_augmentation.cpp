@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "augmix_ops.h"
+#include "augmix_ops_cpu.h"
 #include "random_crop.h"
 
 namespace gear {
@@ -85,7 +86,7 @@ AugMixAugmentation::AugMixAugmentation(AugMixOptions options) : options_(std::mo
 AugMixAugmentation::AugMixAugmentation(const Config& options)
     : AugMixAugmentation(read_options(options)) {}
 
-torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
+torch::Tensor run_chains_by_step(torch::Tensor chains, const ChainDraws& draws) {
   const int64_t image_size = chains.size(3);
   for (int64_t step = 0; step < draws.ops.size(0); ++step) {
     // Chains shorter than this step get op -1: left as they are.
@@ -96,6 +97,17 @@ torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
     chains = ops::apply_augmix_ops(chains, op, magnitude);
   }
   return chains;
+}
+
+torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
+  // On the CPU each chain runs all its ops in one fused pass, in parallel over chains; the
+  // enhance ops (all_ops) keep the step-by-step path.
+  const bool enhance = draws.ops.numel() > 0 &&
+                       draws.ops.max().item<int64_t>() >= static_cast<int64_t>(ops::AugOp::kColor);
+  if (chains.device().is_cpu() && !enhance)
+    return ops::run_augmix_chains_cpu(chains, draws.depth, draws.ops, draws.levels, draws.negate,
+                                      chains.size(3));
+  return run_chains_by_step(std::move(chains), draws);
 }
 
 namespace {

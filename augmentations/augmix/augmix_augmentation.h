@@ -38,6 +38,9 @@ class AugMixAugmentation : public Augmentation {
 
 /// Applies the drawn ops to `chains` (uint8 [M, C, H, W], M = draws.depth.size(0)).
 torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws);
+/// The same, one batched tensor call per step for all chains (the path off the CPU; tests
+/// check that run_chains agrees with it).
+torch::Tensor run_chains_by_step(torch::Tensor chains, const ChainDraws& draws);
 
 /// (1 - skip) clean + skip sum_w weights chains, in [0, 1]: `clean` uint8 [N, C, H, W], `chains`
 /// uint8 [V * W * N, C, H, W] (view-major, then chain). Result float32 [V, N, C, H, W].

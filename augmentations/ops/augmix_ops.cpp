@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <stdexcept>
 
 #include "affine.h"
@@ -128,6 +129,25 @@ void apply_enhance_ops(torch::Tensor& out, const torch::Tensor& images, const to
 }
 
 }  // namespace
+
+double augmix_magnitude(AugOp op, double level, bool negate, int64_t image_size) {
+  const double sign = negate ? -1.0 : 1.0;
+  auto int_parameter = [&](double max) { return std::trunc(level * max / 10.0); };
+  switch (op) {
+    case AugOp::kPosterize: return 4.0 - int_parameter(4);
+    case AugOp::kRotate: return int_parameter(30) * sign;
+    case AugOp::kSolarize: return 256.0 - int_parameter(256);
+    case AugOp::kShearX:
+    case AugOp::kShearY: return level * 0.3 / 10.0 * sign;
+    case AugOp::kTranslateX:
+    case AugOp::kTranslateY: return int_parameter(static_cast<double>(image_size) / 3.0) * sign;
+    case AugOp::kColor:
+    case AugOp::kContrast:
+    case AugOp::kBrightness:
+    case AugOp::kSharpness: return level * 1.8 / 10.0 + 0.1;
+    default: return 0.0;
+  }
+}
 
 torch::Tensor apply_augmix_ops(const torch::Tensor& images, const torch::Tensor& ops,
                                const torch::Tensor& magnitudes) {

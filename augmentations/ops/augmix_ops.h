@@ -45,6 +45,9 @@ AugOp augmix_op(const std::string& name);
 torch::Tensor augmix_magnitudes(const torch::Tensor& ops, const torch::Tensor& levels,
                                 const torch::Tensor& negate, int64_t image_size);
 
+/// One magnitude of augmix_magnitudes, for scalar code (the same arithmetic, value for value).
+double augmix_magnitude(AugOp op, double level, bool negate, int64_t image_size);
+
 /// Applies op `ops[i]` with magnitude `magnitudes[i]` (natural units, as above) to image i of
 /// uint8 `images` [N, C, H, W]; a negative op id leaves its image as it is. On the CPU one kernel
 /// pass, parallel over images; elsewhere one batched tensor call per op family present (affine,

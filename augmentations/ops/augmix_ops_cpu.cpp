@@ -7,6 +7,8 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <vector>
 
 #include "affine_kernel.h"
 #include "augmix_ops.h"
@@ -104,6 +106,67 @@ std::array<double, 6> matrix_of(AugOp op, double m, int64_t h, int64_t w) {
 
 }  // namespace
 
+namespace {
+
+bool is_geometric(AugOp op) {
+  return op == AugOp::kRotate || op == AugOp::kShearX || op == AugOp::kShearY ||
+         op == AugOp::kTranslateX || op == AugOp::kTranslateY;
+}
+
+// One op of the affine or lookup-table family on one image; `out` must not alias `in`.
+void apply_one(AugOp op, double magnitude, const uint8_t* in, uint8_t* out, int64_t channels,
+               int64_t h, int64_t w) {
+  if (is_geometric(op)) {
+    const auto m = matrix_of(op, magnitude, h, w);
+    affine_one(in, out, channels, h, w, m.data());
+  } else {
+    lut_op(op, magnitude, in, out, channels, h * w);
+  }
+}
+
+}  // namespace
+
+torch::Tensor run_augmix_chains_cpu(const torch::Tensor& chains, const torch::Tensor& depth,
+                                    const torch::Tensor& ops, const torch::Tensor& levels,
+                                    const torch::Tensor& negate, int64_t image_size) {
+  torch::Tensor in = chains.contiguous();
+  torch::Tensor d = depth.to(torch::kLong).contiguous();
+  torch::Tensor op_ids = ops.to(torch::kLong).contiguous();
+  torch::Tensor lv = levels.to(torch::kFloat64).contiguous();
+  torch::Tensor neg = negate.to(torch::kBool).contiguous();
+  const int64_t m = in.size(0), c = in.size(1), h = in.size(2), w = in.size(3);
+  const int64_t steps = op_ids.size(0), image = c * h * w;
+  if (op_ids.numel() > 0 && op_ids.max().item<int64_t>() >= static_cast<int64_t>(AugOp::kColor))
+    throw std::invalid_argument("fused chains: enhance ops are not supported");
+  torch::Tensor out = torch::empty_like(in);
+  const uint8_t* src = in.data_ptr<uint8_t>();
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const int64_t* dp = d.data_ptr<int64_t>();
+  const int64_t* id = op_ids.data_ptr<int64_t>();
+  const double* level = lv.data_ptr<double>();
+  const bool* flip = neg.data_ptr<bool>();
+  at::parallel_for(0, m, 8, [&](int64_t begin, int64_t end) {
+    std::vector<uint8_t> scratch(static_cast<size_t>(2 * image));
+    for (int64_t i = begin; i < end; ++i) {
+      // Ping-pong between two buffers; the last op writes straight into the output.
+      const uint8_t* current = src + i * image;
+      const int64_t n_ops = std::min(dp[i], steps);
+      if (n_ops <= 0) {
+        std::memcpy(dst + i * image, current, static_cast<size_t>(image));
+        continue;
+      }
+      for (int64_t s = 0; s < n_ops; ++s) {
+        uint8_t* target = s + 1 == n_ops ? dst + i * image : scratch.data() + (s % 2) * image;
+        const auto op = static_cast<AugOp>(id[s * m + i]);
+        const double magnitude = augmix_magnitude(op, level[s * m + i], flip[s * m + i], image_size);
+        apply_one(op, magnitude, current, target, c, h, w);
+        current = target;
+      }
+    }
+  });
+  return out;
+}
+
 torch::Tensor apply_geometric_and_lut_ops_cpu(const torch::Tensor& images, const torch::Tensor& ops,
                                               const torch::Tensor& magnitudes) {
   torch::Tensor in = images.contiguous();
@@ -111,7 +174,7 @@ torch::Tensor apply_geometric_and_lut_ops_cpu(const torch::Tensor& images, const
   torch::Tensor mags = magnitudes.to(torch::kFloat64).contiguous();
   torch::Tensor out = torch::empty_like(in);
   const int64_t n = in.size(0), c = in.size(1), h = in.size(2), w = in.size(3);
-  const int64_t plane = h * w, image = c * plane;
+  const int64_t image = c * h * w;
   const uint8_t* src = in.data_ptr<uint8_t>();
   uint8_t* dst = out.data_ptr<uint8_t>();
   const int64_t* id = op_ids.data_ptr<int64_t>();
@@ -123,12 +186,8 @@ torch::Tensor apply_geometric_and_lut_ops_cpu(const torch::Tensor& images, const
       const auto op = static_cast<AugOp>(id[i]);
       if (id[i] < 0 || op >= AugOp::kColor) {
         std::memcpy(q, p, static_cast<size_t>(image));
-      } else if (op == AugOp::kRotate || op == AugOp::kShearX || op == AugOp::kShearY ||
-                 op == AugOp::kTranslateX || op == AugOp::kTranslateY) {
-        const auto m = matrix_of(op, mag[i], h, w);
-        affine_one(p, q, c, h, w, m.data());
       } else {
-        lut_op(op, mag[i], p, q, c, plane);
+        apply_one(op, mag[i], p, q, c, h, w);
       }
     }
   });

@@ -167,6 +167,30 @@ TEST(AugMixPolicy, ChainsApplyTheirDrawnOpsInOrder) {
   }
 }
 
+TEST(AugMixPolicy, FusedCpuChainsMatchTheStepByStepPath) {
+  for (const AugMixOptions& options : {AugMixOptions{}, era_options()}) {
+    AugMixAugmentation augmix{options};
+    torch::Tensor images = torch::randint(0, 256, {300, 3, 12, 12}, torch::kUInt8);
+    images.slice(0, 0, 100).div_(3, "floor");  // some low-contrast images
+    torch::Generator g = generator(14);
+    ChainDraws d = draw_chains(augmix.options(), 300, torch::kCPU, g);
+    EXPECT_TRUE(torch::equal(run_chains(images.clone(), d), run_chains_by_step(images.clone(), d)));
+  }
+}
+
+TEST(AugMixOps, ScalarMagnitudesEqualTheTensorOnes) {
+  const int64_t n = 13 * 200;
+  torch::Tensor op_ids = torch::arange(n) % 13;
+  torch::Tensor levels = torch::rand({n}, torch::kFloat64) * 9.9 + 0.1;
+  torch::Tensor negate = torch::rand({n}) > 0.5;
+  torch::Tensor tensor = ops::augmix_magnitudes(op_ids, levels, negate, 28);
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(ops::augmix_magnitude(static_cast<ops::AugOp>(op_ids[i].item<int64_t>()),
+                                    levels[i].item<double>(), negate[i].item<bool>(), 28),
+              tensor[i].item<double>())
+        << i;
+}
+
 TEST(AugMixPolicy, SameSeedSameViewsOtherSeedOtherViews) {
   AugMixAugmentation augmix{AugMixOptions{}};
   torch::Tensor images = test_images(16);
