@@ -282,6 +282,96 @@ TEST_F(EndToEnd, ThrowingPluginStopsCleanlyNamingPluginFileAndStage) {
   EXPECT_EQ(summary["status"], "failed");
 }
 
+// A train stage, then an evaluate stage with an evaluator plugin (options in a table named after
+// it), then optionally more training.
+std::string evaluator_pipeline(const fs::path& data, const std::string& suites,
+                               const std::string& after = "") {
+  return test::tiny_run_and_data(data, 5) + R"(
+[model]
+architecture = "vgg11"
+width = 0.125
+
+[[stage]]
+kind = "train"
+epochs = 1
+
+[[stage]]
+kind = "evaluate"
+suites = )" + suites + "\n" +
+         (suites.find("fixture-flip") != std::string::npos ? "fixture-flip = { limit = 40 }\n" : "") +
+         after;
+}
+
+TEST_F(EndToEnd, EvaluatorSuitesLandInStagesAndTheFinalBlock) {
+  test::write_text(*dir_ / "eval.toml",
+                   evaluator_pipeline(*dir_ / "data", R"(["clean", "fixture-flip"])"));
+  fs::path a = *dir_ / "eval-a", b = *dir_ / "eval-b";
+  ASSERT_EQ(gearhost("run " + (*dir_ / "eval.toml").string() + " --out " + a.string()).code, 0);
+  ASSERT_EQ(gearhost("run " + (*dir_ / "eval.toml").string() + " --out " + b.string()).code, 0);
+  json summary = read_json(a / "summary.json");
+  const json& stage = summary["stages"][1];
+  EXPECT_EQ(stage["suites"], json({"clean", "fixture-flip"}));
+  EXPECT_TRUE(stage.contains("clean_accuracy"));
+  EXPECT_EQ(stage["fixture-flip"]["flipped"]["images"], 40.0);
+  const double flip = summary["final"]["flip_accuracy"].get<double>();
+  EXPECT_GE(flip, 0.0);
+  EXPECT_LE(flip, 1.0);
+  EXPECT_EQ(summary["final"]["fixture-flip"]["flipped"]["images"], 40.0);
+  // Seeded: the same run draws the same numbers.
+  EXPECT_EQ(summary["final"]["fixture_draw"], read_json(b / "summary.json")["final"]["fixture_draw"]);
+  std::ifstream resolved(a / "pipeline.resolved.toml");
+  std::string text((std::istreambuf_iterator<char>(resolved)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("[stage.fixture-flip]\nlimit = 40"), std::string::npos) << text;
+  std::ifstream log(a / "log.txt");
+  std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log_text.find("fixture-flip: flipped 40 images"), std::string::npos) << log_text;
+}
+
+TEST_F(EndToEnd, TrainingAfterAnEvaluationDropsItsResultsFromTheFinalBlock) {
+  test::write_text(*dir_ / "eval-then-train.toml",
+                   evaluator_pipeline(*dir_ / "data", R"(["fixture-flip"])",
+                                      "\n[[stage]]\nkind = \"train\"\nepochs = 1\n"));
+  fs::path out = *dir_ / "eval-then-train";
+  ASSERT_EQ(gearhost("run " + (*dir_ / "eval-then-train.toml").string() + " --out " + out.string())
+                .code,
+            0);
+  json summary = read_json(out / "summary.json");
+  EXPECT_TRUE(summary["stages"][1].contains("flip_accuracy"));
+  EXPECT_FALSE(summary["final"].contains("flip_accuracy")) << summary["final"].dump();
+  EXPECT_TRUE(summary["final"].contains("clean_accuracy"));
+}
+
+TEST_F(EndToEnd, BadSuitesAreReportedBeforeRunning) {
+  test::write_text(*dir_ / "bad-suite.toml",
+                   evaluator_pipeline(*dir_ / "data", R"(["clean", "fixture-flp"])"));
+  Result unknown = gearhost("validate " + (*dir_ / "bad-suite.toml").string());
+  EXPECT_EQ(unknown.code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("bad-suite.toml:"), std::string::npos) << unknown.output;
+  EXPECT_NE(unknown.output.find("unknown suite 'fixture-flp'"), std::string::npos) << unknown.output;
+  EXPECT_NE(unknown.output.find("fixture-flip"), std::string::npos) << unknown.output;
+  test::write_text(*dir_ / "bad-option.toml",
+                   evaluator_pipeline(*dir_ / "data", R"(["fixture-flip"])"));
+  Result option = gearhost("validate " + (*dir_ / "bad-option.toml").string() +
+                           " stage.1.fixture-flip.limt=3");
+  EXPECT_EQ(option.code, 2) << option.output;
+  EXPECT_NE(option.output.find("stage.1.fixture-flip"), std::string::npos) << option.output;
+  EXPECT_NE(option.output.find("limit"), std::string::npos) << option.output;
+}
+
+TEST_F(EndToEnd, ThrowingEvaluatorStopsCleanlyNamingItAndTheStage) {
+  test::write_text(*dir_ / "throwing-eval.toml",
+                   evaluator_pipeline(*dir_ / "data", R"(["fixture-throwing-evaluator"])"));
+  fs::path out = *dir_ / "throwing-eval";
+  Result r = gearhost("run " + (*dir_ / "throwing-eval.toml").string() + " --out " + out.string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("plugin 'fixture-throwing-evaluator'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("throwing-eval.toml:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fixture evaluator exploded"), std::string::npos) << r.output;
+  json summary = read_json(out / "summary.json");
+  EXPECT_EQ(summary["status"], "failed");
+  EXPECT_EQ(summary["stages"].size(), 1u);  // the finished training stage is kept
+}
+
 TEST_F(EndToEnd, ListAndDescribe) {
   Result list = gearhost("list");
   EXPECT_EQ(list.code, 0);

@@ -2,6 +2,7 @@
 // throws when called, a growth strategy that duplicates the first channel of every group (within
 // the pipeline's budget) and one that grows nothing.
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -101,7 +102,44 @@ class NoOpGrowth final : public gear::GrowthStrategy {
 
 }  // namespace
 
+// Accuracy on horizontally flipped images, with the seeded generator's first draw as a second
+// metric (so tests can check the stream is seeded and repeatable).
+class FlipEvaluator final : public gear::Evaluator {
+ public:
+  explicit FlipEvaluator(const gear::Config& options) : limit_(options.get<int64_t>("limit")) {}
+  static gear::OptionSchema schema() {
+    return gear::OptionSchema().add_int("limit", 0, "first N images only (0: all)").range(0, 1e9);
+  }
+  gear::EvaluationResult evaluate(gear::EvaluationContext& context) override {
+    const int64_t n = limit_ > 0 ? std::min(limit_, context.images().size(0))
+                                 : context.images().size(0);
+    torch::Tensor images = context.images().slice(0, 0, n).flip({3});
+    torch::Tensor hits = context.predict(images).eq(context.labels().slice(0, 0, n));
+    torch::Generator g = context.make_generator(7);
+    gear::EvaluationResult result;
+    result.metrics["flip_accuracy"] = hits.to(torch::kFloat64).mean().item<double>();
+    result.metrics["fixture_draw"] = torch::rand({1}, g).item<double>();
+    result.details["flipped"] = {{"images", static_cast<double>(n)}};
+    context.log("flipped " + std::to_string(n) + " images");
+    return result;
+  }
+
+ private:
+  int64_t limit_;
+};
+
+class ThrowingEvaluator final : public gear::Evaluator {
+ public:
+  explicit ThrowingEvaluator(const gear::Config&) {}
+  static gear::OptionSchema schema() { return {}; }
+  gear::EvaluationResult evaluate(gear::EvaluationContext&) override {
+    throw std::runtime_error("fixture evaluator exploded");
+  }
+};
+
 GEAR_PLUGIN("gear-fixture-good", "1.2.3", "test fixture") {
+  r.add_evaluator<FlipEvaluator>("fixture-flip", "accuracy on mirrored images");
+  r.add_evaluator<ThrowingEvaluator>("fixture-throwing-evaluator", "throws when called");
   r.add_augmentation<IdentityAugmentation>("fixture-identity", "returns the batch unchanged");
   r.add_augmentation<ThrowingAugmentation>("fixture-throwing", "throws when called");
   r.add_growth<DuplicateFirst>("fixture-duplicate", "duplicates channel 0 of every group");
