@@ -18,7 +18,11 @@ TEST(Loader, LoadsGoodPluginAndRecordsComponents) {
   EXPECT_EQ(record.name, "gear-fixture-good");
   EXPECT_EQ(record.version, "1.2.3");
   EXPECT_EQ(record.toolchain, host_toolchain());
-  EXPECT_EQ(record.components.size(), 4u);
+  EXPECT_EQ(record.components.size(), 6u);
+  const ComponentEntry* evaluator = registry.find("fixture-flip");
+  ASSERT_NE(evaluator, nullptr);
+  EXPECT_EQ(evaluator->info.kind, ComponentKind::kEvaluator);
+  EXPECT_TRUE(static_cast<bool>(evaluator->evaluator));
   const ComponentEntry* entry = registry.find("fixture-identity");
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry->info.kind, ComponentKind::kAugmentation);
