@@ -2,7 +2,6 @@
 
 #include <gear/dataset.h>
 
-#include <stdexcept>
 #include <utility>
 
 #include "directory_listing.h"
@@ -75,8 +74,8 @@ void CifarCReader::load(const std::string& corruption) {
 
 CorruptedSet CifarCReader::read(const std::string& corruption, int severity) {
   if (severity < kMinSeverity || severity > kMaxSeverity)
-    throw std::invalid_argument("severity " + std::to_string(severity) +
-                                " is outside 1..5 (CIFAR-C corruption '" + corruption + "')");
+    throw DataError(root_.string() + ": severity " + std::to_string(severity) +
+                    " is outside 1..5 (corruption '" + corruption + "')");
   load(corruption);
   const int64_t block = loaded_images_.size(0) / kSeverities;
   const int64_t start = (severity - kMinSeverity) * block;

@@ -37,7 +37,7 @@ class CifarCReader {
   std::vector<std::string> corruptions() const;
 
   /// Images of `corruption` at `severity`, as uint8 [N, C, H, W], and their int64 labels.
-  /// Throws std::invalid_argument for a severity outside 1..5; DataError for a missing file
+  /// Throws DataError for a severity outside 1..5 (a user's pipeline names it), a missing file
   /// (naming the corruptions present), images that are not uint8 [rows, H, W(, C)], a row
   /// count not divisible by 5, or a labels count that differs from the row count.
   CorruptedSet read(const std::string& corruption, int severity);

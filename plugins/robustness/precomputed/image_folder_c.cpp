@@ -10,7 +10,6 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
-#include <stdexcept>
 #include <unordered_map>
 
 #include "cifar_c.h"
@@ -90,8 +89,8 @@ std::vector<std::string> image_folder_c_corruptions(const std::filesystem::path&
 CorruptedSet read_image_folder_c(const std::filesystem::path& root, const std::string& corruption,
                                  int severity, const std::vector<std::string>& classes) {
   if (severity < kMinSeverity || severity > kMaxSeverity)
-    throw std::invalid_argument("severity " + std::to_string(severity) +
-                                " is outside 1..5 (corruption '" + corruption + "')");
+    throw DataError(root.string() + ": severity " + std::to_string(severity) +
+                    " is outside 1..5 (corruption '" + corruption + "')");
   const std::vector<std::string> present = image_folder_c_corruptions(root);
   const std::filesystem::path corruption_dir = root / corruption;
   if (corruption.empty() || std::find(present.begin(), present.end(), corruption) == present.end())

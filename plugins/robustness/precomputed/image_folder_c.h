@@ -25,10 +25,10 @@ std::vector<std::string> image_folder_c_corruptions(const std::filesystem::path&
 /// are skipped, except .png, which is refused rather than silently dropped. Decodes in
 /// parallel with at::parallel_for.
 ///
-/// Throws std::invalid_argument for a severity outside 1..5, and DataError for a missing
-/// folder (naming the path; for a missing corruption, also those present), a class folder not
-/// in `classes` (naming it), a folder with no images, an unreadable or corrupt JPEG (naming
-/// the file), or an image whose size differs from the first one's (naming both sizes).
+/// Throws DataError for a severity outside 1..5, a missing folder (naming the path; for a
+/// missing corruption, also those present), a class folder not in `classes` (naming it), a
+/// folder with no images, an unreadable or corrupt JPEG (naming the file), or an image whose
+/// size differs from the first one's (naming both sizes).
 CorruptedSet read_image_folder_c(const std::filesystem::path& root, const std::string& corruption,
                                  int severity, const std::vector<std::string>& classes);
 
