@@ -9,7 +9,6 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
-#include <iterator>
 #include <unordered_map>
 
 #include "cifar_c.h"
@@ -38,9 +37,12 @@ std::string lower(std::string text) {
 std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw DataError(file.string() + ": cannot open: " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError(file.string() + ": read error");
+  std::error_code error;
+  const auto size = std::filesystem::file_size(file, error);
+  if (error) throw DataError(file.string() + ": cannot read its size: " + error.message());
+  std::vector<uint8_t> bytes(size);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (static_cast<uintmax_t>(in.gcount()) != size) throw DataError(file.string() + ": read error");
   return bytes;
 }
 
