@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct DtypeCase {
   std::string descr;
   torch::ScalarType type;
 };
+
+// Without it gtest prints the struct's raw bytes, padding included.
+void PrintTo(const DtypeCase& c, std::ostream* out) { *out << c.descr; }
 
 class PrecomputedNpyDtype : public ::testing::TestWithParam<DtypeCase> {};
 
