@@ -115,10 +115,12 @@ double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corru
                                         int severity) {
   const std::string& name = corruptions_[corruption];
   if (!precomputed_.empty()) {
+    // One reader for the whole evaluation: it keeps the last .npy file, and the loop runs
+    // corruption-major, so each 150 MB file is parsed once for its five severities.
+    if (layout_ == "npy" && !cifar_reader_) cifar_reader_.emplace(precomputed_);
     robustness::CorruptedSet set =
-        layout_ == "npy"
-            ? robustness::read_cifar_c(precomputed_, name, severity)
-            : robustness::read_image_folder_c(precomputed_, name, severity, classes_);
+        layout_ == "npy" ? cifar_reader_->read(name, severity)
+                         : robustness::read_image_folder_c(precomputed_, name, severity, classes_);
     if (limit_ > 0 && set.images.size(0) > limit_) {
       set.images = set.images.slice(0, 0, limit_);
       set.labels = set.labels.slice(0, 0, limit_);
@@ -184,6 +186,7 @@ EvaluationResult CorruptionEvaluator::evaluate(EvaluationContext& context) {
       if (relative) relative_sum += shift / reference_shift;
     }
   }
+  cifar_reader_.reset();
   const double sets = static_cast<double>(corruptions_.size() * severities_.size());
   result.metrics["robust_accuracy"] = sum / sets;
   result.metrics["mean_corruption_error"] = 1.0 - sum / sets;

@@ -8,6 +8,8 @@
 #include <gear/config.h>
 #include <gear/evaluator.h>
 
+#include "cifar_c.h"
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -41,6 +43,8 @@ class CorruptionEvaluator : public Evaluator {
   /// Reference run's accuracies per corruption and severity, and its clean accuracy.
   std::map<std::string, std::map<std::string, double>> reference_;
   std::optional<double> reference_clean_;
+  /// The CIFAR-C reader of the evaluation in progress.
+  std::optional<robustness::CifarCReader> cifar_reader_;
 };
 
 }  // namespace gear
