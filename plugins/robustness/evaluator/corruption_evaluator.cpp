@@ -47,7 +47,9 @@ OptionSchema CorruptionEvaluator::schema() {
                   "folder of released corrupted sets (CIFAR-10-C / CIFAR-100-C .npy files, or "
                   "Tiny-ImageNet-C <corruption>/<severity>/<wnid>/ folders); empty: generate the "
                   "corruptions from the split's images")
-      .add_string("layout", "auto", "layout of `precomputed`")
+      .add_string("layout", "auto",
+                  "layout of `precomputed`: npy (CIFAR-10-C / CIFAR-100-C) or folders "
+                  "(Tiny-ImageNet-C); auto: npy when the folder has labels.npy")
       .one_of({"auto", "npy", "folders"})
       .add_string("classes_file", "",
                   "folders layout: file with one class folder name (wnid) per line, in label "
@@ -75,7 +77,7 @@ CorruptionEvaluator::CorruptionEvaluator(const Config& options)
     if (!fs::is_directory(precomputed_, ec))
       options.fail("precomputed", "'" + precomputed_.string() + "' is not a folder");
     if (layout_ == "auto")
-      layout_ = fs::exists(precomputed_ / (corruptions_.front() + ".npy")) ? "npy" : "folders";
+      layout_ = fs::exists(precomputed_ / "labels.npy") ? "npy" : "folders";
   }
   const std::string classes_file = options.get<std::string>("classes_file");
   if (!classes_file.empty()) {
