@@ -9,6 +9,7 @@
 
 #include "augmix_ops.h"
 #include "augmix_ops_cpu.h"
+#include "image_checks.h"
 #include "random_crop.h"
 
 namespace gear {
@@ -90,8 +91,8 @@ torch::Tensor run_chains_by_step(torch::Tensor chains, const ChainDraws& draws) 
   const int64_t image_size = chains.size(3);
   for (int64_t step = 0; step < draws.ops.size(0); ++step) {
     // Chains shorter than this step get op -1: left as they are.
-    torch::Tensor op = torch::where(draws.depth > step, draws.ops[step],
-                                    torch::full_like(draws.ops[step], -1));
+    torch::Tensor op =
+        torch::where(draws.depth > step, draws.ops[step], torch::full_like(draws.ops[step], -1));
     torch::Tensor magnitude =
         ops::augmix_magnitudes(op, draws.levels[step], draws.negate[step], image_size);
     chains = ops::apply_augmix_ops(chains, op, magnitude);
@@ -166,10 +167,7 @@ torch::Tensor mix_chains(const torch::Tensor& clean, const torch::Tensor& chains
 
 AugmentedBatch AugMixAugmentation::augment(const torch::Tensor& images,
                                            torch::Generator& generator) {
-  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument("augmix: expected uint8 images [N, C, H, W], got " +
-                                std::to_string(images.dim()) + " dimensions of " +
-                                std::string(c10::toString(images.scalar_type())));
+  ops::check_uint8_images(images, "augmix");
   const int64_t n = images.size(0);
   const torch::Device device = images.device();
   // Crop and flip come first and are shared by every view, as in the reference's data pipeline.

@@ -32,8 +32,8 @@ ChainDraws draw_chains(const AugMixOptions& options, int64_t chains, torch::Devi
   return d;
 }
 
-MixDraws draw_mixing(const AugMixOptions& options, int64_t views, int64_t n,
-                     torch::Device device, torch::Generator& generator) {
+MixDraws draw_mixing(const AugMixOptions& options, int64_t views, int64_t n, torch::Device device,
+                     torch::Generator& generator) {
   MixDraws d;
   if (options.width == 1) {
     d.weights = torch::ones({views, 1, n}, torch::TensorOptions().device(device));

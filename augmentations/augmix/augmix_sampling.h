@@ -31,7 +31,7 @@ struct MixDraws {
 };
 
 /// Draws chain weights and skip shares.
-MixDraws draw_mixing(const AugMixOptions& options, int64_t views, int64_t n,
-                     torch::Device device, torch::Generator& generator);
+MixDraws draw_mixing(const AugMixOptions& options, int64_t views, int64_t n, torch::Device device,
+                     torch::Generator& generator);
 
 }  // namespace gear

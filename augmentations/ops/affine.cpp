@@ -1,7 +1,5 @@
 #include "affine.h"
 
-#include "affine_kernel.h"
-
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -9,14 +7,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "affine_kernel.h"
+#include "image_checks.h"
+
 namespace gear::ops {
 namespace {
 
 void check_inputs(const torch::Tensor& images, const torch::Tensor& matrices) {
-  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument("affine: expected uint8 images [N, C, H, W], got " +
-                                std::string(images.toString()) + " with " +
-                                std::to_string(images.dim()) + " dimensions");
+  check_uint8_images(images, "affine");
   if (matrices.dim() != 2 || matrices.size(0) != images.size(0) || matrices.size(1) != 6)
     throw std::invalid_argument("affine: expected one 6-coefficient matrix per image [" +
                                 std::to_string(images.size(0)) + ", 6]");
@@ -28,6 +26,15 @@ torch::Tensor column(const torch::Tensor& values) {
 
 torch::Tensor assemble(std::initializer_list<torch::Tensor> columns) {
   return torch::stack(std::vector<torch::Tensor>(columns), 1);
+}
+
+// Identity maps (1, 0, 0, 0, 1, 0) with coefficient `slot` set to each sample's value.
+torch::Tensor identity_with(const torch::Tensor& values, int64_t slot) {
+  torch::Tensor v = column(values);
+  torch::Tensor m =
+      torch::tensor({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}, v.options()).repeat({v.size(0), 1});
+  m.select(1, slot).copy_(v);
+  return m;
 }
 
 }  // namespace
@@ -75,8 +82,7 @@ torch::Tensor affine_bilinear_generic(const torch::Tensor& images, const torch::
     torch::Tensor index = (yy * w + xx).view({n, 1, h * w}).expand({n, c, h * w});
     return flat.gather(2, index).view({n, c, h, w});
   };
-  torch::Tensor a0 = sample(y0, x0), a1 = sample(y0, x1), b0 = sample(y1, x0),
-                b1 = sample(y1, x1);
+  torch::Tensor a0 = sample(y0, x0), a1 = sample(y0, x1), b0 = sample(y1, x0), b1 = sample(y1, x1);
   torch::Tensor v1 = a0 + (a1 - a0) * dx;
   torch::Tensor v2 = b0 + (b1 - b0) * dx;
   torch::Tensor v = (v1 + (v2 - v1) * dy).trunc();
@@ -95,28 +101,12 @@ torch::Tensor rotate_matrices(const torch::Tensor& degrees, int64_t h, int64_t w
   return assemble({a, b, c, d, e, f});
 }
 
-torch::Tensor shear_x_matrices(const torch::Tensor& factors) {
-  torch::Tensor s = column(factors);
-  torch::Tensor one = torch::ones_like(s), zero = torch::zeros_like(s);
-  return assemble({one, s, zero, zero, one, zero});
-}
+torch::Tensor shear_x_matrices(const torch::Tensor& factors) { return identity_with(factors, 1); }
 
-torch::Tensor shear_y_matrices(const torch::Tensor& factors) {
-  torch::Tensor s = column(factors);
-  torch::Tensor one = torch::ones_like(s), zero = torch::zeros_like(s);
-  return assemble({one, zero, zero, s, one, zero});
-}
+torch::Tensor shear_y_matrices(const torch::Tensor& factors) { return identity_with(factors, 3); }
 
-torch::Tensor translate_x_matrices(const torch::Tensor& pixels) {
-  torch::Tensor t = column(pixels);
-  torch::Tensor one = torch::ones_like(t), zero = torch::zeros_like(t);
-  return assemble({one, zero, t, zero, one, zero});
-}
+torch::Tensor translate_x_matrices(const torch::Tensor& pixels) { return identity_with(pixels, 2); }
 
-torch::Tensor translate_y_matrices(const torch::Tensor& pixels) {
-  torch::Tensor t = column(pixels);
-  torch::Tensor one = torch::ones_like(t), zero = torch::zeros_like(t);
-  return assemble({one, zero, zero, zero, one, t});
-}
+torch::Tensor translate_y_matrices(const torch::Tensor& pixels) { return identity_with(pixels, 5); }
 
 }  // namespace gear::ops

@@ -29,8 +29,8 @@ void shift(const uint8_t* __restrict in, uint8_t* __restrict out, int64_t channe
 // once per column and summed in Pillow's order, so every coordinate is the double Pillow
 // computes; the sampling positions and weights are found once per pixel and shared by the
 // channels.
-void affine_one(const uint8_t* __restrict in, uint8_t* __restrict out, int64_t channels,
-                int64_t h, int64_t w, const double* m) {
+void affine_one(const uint8_t* __restrict in, uint8_t* __restrict out, int64_t channels, int64_t h,
+                int64_t w, const double* m) {
   const double a = m[0], b = m[1], c = m[2], d = m[3], e = m[4], f = m[5];
   if (a == 1.0 && b == 0.0 && d == 0.0 && e == 1.0 && is_integer(c) && is_integer(f) &&
       std::abs(c) < 1e9 && std::abs(f) < 1e9)

@@ -8,6 +8,7 @@
 #include "affine.h"
 #include "augmix_ops_cpu.h"
 #include "enhance.h"
+#include "image_checks.h"
 #include "lut_ops.h"
 
 namespace gear::ops {
@@ -20,8 +21,8 @@ torch::Tensor mask_of(const torch::Tensor& ops, std::initializer_list<AugOp> mem
 }
 
 // Per-sample inverse maps for the five geometric ops; identity rows for the rest.
-torch::Tensor affine_matrices(const torch::Tensor& ops, const torch::Tensor& magnitudes,
-                              int64_t h, int64_t w) {
+torch::Tensor affine_matrices(const torch::Tensor& ops, const torch::Tensor& magnitudes, int64_t h,
+                              int64_t w) {
   auto pick = [&](AugOp op, const torch::Tensor& candidate, const torch::Tensor& current) {
     return torch::where((ops == static_cast<int64_t>(op)).unsqueeze(1), candidate, current);
   };
@@ -60,9 +61,8 @@ void on_subset(torch::Tensor& out, const torch::Tensor& mask, Fn fn) {
 
 const std::vector<std::string>& augmix_op_names() {
   static const std::vector<std::string> kNames = {
-      "autocontrast", "equalize",    "posterize", "rotate",     "solarize",
-      "shear_x",      "shear_y",     "translate_x", "translate_y", "color",
-      "contrast",     "brightness",  "sharpness"};
+      "autocontrast", "equalize",    "posterize", "rotate",   "solarize",   "shear_x",  "shear_y",
+      "translate_x",  "translate_y", "color",     "contrast", "brightness", "sharpness"};
   return kNames;
 }
 
@@ -105,8 +105,7 @@ namespace {
 
 void check_batch(const torch::Tensor& images, const torch::Tensor& ops,
                  const torch::Tensor& magnitudes) {
-  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument("augmix ops: expected uint8 images [N, C, H, W]");
+  check_uint8_images(images, "augmix ops");
   const int64_t n = images.size(0);
   if (ops.numel() != n || magnitudes.numel() != n)
     throw std::invalid_argument("augmix ops: expected one op and one magnitude per image (" +
@@ -134,18 +133,25 @@ double augmix_magnitude(AugOp op, double level, bool negate, int64_t image_size)
   const double sign = negate ? -1.0 : 1.0;
   auto int_parameter = [&](double max) { return std::trunc(level * max / 10.0); };
   switch (op) {
-    case AugOp::kPosterize: return 4.0 - int_parameter(4);
-    case AugOp::kRotate: return int_parameter(30) * sign;
-    case AugOp::kSolarize: return 256.0 - int_parameter(256);
+    case AugOp::kPosterize:
+      return 4.0 - int_parameter(4);
+    case AugOp::kRotate:
+      return int_parameter(30) * sign;
+    case AugOp::kSolarize:
+      return 256.0 - int_parameter(256);
     case AugOp::kShearX:
-    case AugOp::kShearY: return level * 0.3 / 10.0 * sign;
+    case AugOp::kShearY:
+      return level * 0.3 / 10.0 * sign;
     case AugOp::kTranslateX:
-    case AugOp::kTranslateY: return int_parameter(static_cast<double>(image_size) / 3.0) * sign;
+    case AugOp::kTranslateY:
+      return int_parameter(static_cast<double>(image_size) / 3.0) * sign;
     case AugOp::kColor:
     case AugOp::kContrast:
     case AugOp::kBrightness:
-    case AugOp::kSharpness: return level * 1.8 / 10.0 + 0.1;
-    default: return 0.0;
+    case AugOp::kSharpness:
+      return level * 1.8 / 10.0 + 0.1;
+    default:
+      return 0.0;
   }
 }
 
@@ -168,20 +174,22 @@ torch::Tensor apply_augmix_ops_generic(const torch::Tensor& images, const torch:
   torch::Tensor op = ops.to(images.device()).to(torch::kLong).view({-1});
   torch::Tensor mag = magnitudes.to(images.device()).to(torch::kFloat64).view({-1});
   torch::Tensor out = images.clone();
-  on_subset(out, mask_of(op, {AugOp::kRotate, AugOp::kShearX, AugOp::kShearY,
-                              AugOp::kTranslateX, AugOp::kTranslateY}),
+  on_subset(out,
+            mask_of(op, {AugOp::kRotate, AugOp::kShearX, AugOp::kShearY, AugOp::kTranslateX,
+                         AugOp::kTranslateY}),
             [&](const torch::Tensor& index) {
               torch::Tensor sub_ops = op.index_select(0, index);
               torch::Tensor m = affine_matrices(sub_ops, mag.index_select(0, index), h, w);
               return affine_bilinear(images.index_select(0, index), m);
             });
-  on_subset(out, mask_of(op, {AugOp::kAutocontrast, AugOp::kEqualize, AugOp::kPosterize,
-                              AugOp::kSolarize}),
-            [&](const torch::Tensor& index) {
-              torch::Tensor sub = images.index_select(0, index);
-              return apply_lut(sub, lookup_tables(sub, op.index_select(0, index),
-                                                  mag.index_select(0, index)));
-            });
+  on_subset(
+      out,
+      mask_of(op, {AugOp::kAutocontrast, AugOp::kEqualize, AugOp::kPosterize, AugOp::kSolarize}),
+      [&](const torch::Tensor& index) {
+        torch::Tensor sub = images.index_select(0, index);
+        return apply_lut(sub,
+                         lookup_tables(sub, op.index_select(0, index), mag.index_select(0, index)));
+      });
   apply_enhance_ops(out, images, op, mag);
   return out;
 }

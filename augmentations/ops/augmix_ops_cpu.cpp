@@ -75,8 +75,10 @@ void lut_op(AugOp op, double magnitude, const uint8_t* in, uint8_t* out, int64_t
     if (op == AugOp::kAutocontrast || op == AugOp::kEqualize) {
       Histogram h{};
       for (int64_t k = 0; k < plane; ++k) ++h[p[k]];
-      if (op == AugOp::kAutocontrast) autocontrast_lut(h, lut);
-      else equalize_lut(h, lut);
+      if (op == AugOp::kAutocontrast)
+        autocontrast_lut(h, lut);
+      else
+        equalize_lut(h, lut);
     } else if (op == AugOp::kPosterize) {
       posterize_lut(static_cast<int64_t>(magnitude), lut);
     } else {
@@ -97,10 +99,14 @@ std::array<double, 6> matrix_of(AugOp op, double m, int64_t h, int64_t w) {
       const double cx = static_cast<double>(w) / 2.0, cy = static_cast<double>(h) / 2.0;
       return {a, b, a * -cx + b * -cy + cx, d, e, d * -cx + e * -cy + cy};
     }
-    case AugOp::kShearX: return {1, m, 0, 0, 1, 0};
-    case AugOp::kShearY: return {1, 0, 0, m, 1, 0};
-    case AugOp::kTranslateX: return {1, 0, m, 0, 1, 0};
-    default: return {1, 0, 0, 0, 1, m};  // kTranslateY
+    case AugOp::kShearX:
+      return {1, m, 0, 0, 1, 0};
+    case AugOp::kShearY:
+      return {1, 0, 0, m, 1, 0};
+    case AugOp::kTranslateX:
+      return {1, 0, m, 0, 1, 0};
+    default:
+      return {1, 0, 0, 0, 1, m};  // kTranslateY
   }
 }
 
@@ -158,7 +164,8 @@ torch::Tensor run_augmix_chains_cpu(const torch::Tensor& chains, const torch::Te
       for (int64_t s = 0; s < n_ops; ++s) {
         uint8_t* target = s + 1 == n_ops ? dst + i * image : scratch.data() + (s % 2) * image;
         const auto op = static_cast<AugOp>(id[s * m + i]);
-        const double magnitude = augmix_magnitude(op, level[s * m + i], flip[s * m + i], image_size);
+        const double magnitude =
+            augmix_magnitude(op, level[s * m + i], flip[s * m + i], image_size);
         apply_one(op, magnitude, current, target, c, h, w);
         current = target;
       }

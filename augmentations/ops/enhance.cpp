@@ -5,15 +5,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "image_checks.h"
+
 namespace gear::ops {
 namespace {
-
-void check_images(const torch::Tensor& images, const char* op) {
-  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument(std::string(op) + ": expected uint8 images [N, C, H, W], got " +
-                                std::string(images.toString()) + " with " +
-                                std::to_string(images.dim()) + " dimensions");
-}
 
 torch::Tensor smooth(const torch::Tensor& images) {
   const int64_t n = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
@@ -41,7 +36,7 @@ torch::Tensor blend(const torch::Tensor& a, const torch::Tensor& b, const torch:
 }
 
 torch::Tensor to_grey(const torch::Tensor& images) {
-  check_images(images, "grey");
+  check_uint8_images(images, "grey");
   if (images.size(1) == 1) return images;
   if (images.size(1) != 3)
     throw std::invalid_argument("grey: expected 1 or 3 channels, got " +
@@ -52,13 +47,13 @@ torch::Tensor to_grey(const torch::Tensor& images) {
 }
 
 torch::Tensor color(const torch::Tensor& images, const torch::Tensor& factors) {
-  check_images(images, "color");
+  check_uint8_images(images, "color");
   if (images.size(1) == 1) return images.clone();
   return blend(to_grey(images).expand_as(images), images, factors);
 }
 
 torch::Tensor contrast(const torch::Tensor& images, const torch::Tensor& factors) {
-  check_images(images, "contrast");
+  check_uint8_images(images, "contrast");
   // ImageStat's mean of the grey image, rounded half up, as one flat level per sample.
   torch::Tensor mean = to_grey(images).to(torch::kFloat64).mean({1, 2, 3}, true);
   torch::Tensor level = (mean + 0.5).floor().to(torch::kUInt8);
@@ -66,12 +61,12 @@ torch::Tensor contrast(const torch::Tensor& images, const torch::Tensor& factors
 }
 
 torch::Tensor brightness(const torch::Tensor& images, const torch::Tensor& factors) {
-  check_images(images, "brightness");
+  check_uint8_images(images, "brightness");
   return blend(torch::zeros_like(images), images, factors);
 }
 
 torch::Tensor sharpness(const torch::Tensor& images, const torch::Tensor& factors) {
-  check_images(images, "sharpness");
+  check_uint8_images(images, "sharpness");
   return blend(smooth(images), images, factors);
 }
 

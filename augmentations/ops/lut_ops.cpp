@@ -5,15 +5,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "image_checks.h"
+
 namespace gear::ops {
 namespace {
-
-void check_images(const torch::Tensor& images, const char* op) {
-  if (images.dim() != 4 || images.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument(std::string(op) + ": expected uint8 images [N, C, H, W], got " +
-                                std::string(images.toString()) + " with " +
-                                std::to_string(images.dim()) + " dimensions");
-}
 
 torch::Tensor levels_like(const torch::Tensor& t) {
   return torch::arange(256, torch::TensorOptions().dtype(torch::kLong).device(t.device()));
@@ -27,17 +22,17 @@ torch::Tensor per_sample(const torch::Tensor& values) {
 }  // namespace
 
 torch::Tensor channel_histograms(const torch::Tensor& images) {
-  check_images(images, "histogram");
+  check_uint8_images(images, "histogram");
   const int64_t n = images.size(0), c = images.size(1);
   torch::Tensor flat = images.reshape({n * c, -1}).to(torch::kLong);
-  torch::Tensor counts =
-      torch::zeros({n * c, 256}, torch::TensorOptions().dtype(torch::kLong).device(images.device()));
+  torch::Tensor counts = torch::zeros(
+      {n * c, 256}, torch::TensorOptions().dtype(torch::kLong).device(images.device()));
   counts.scatter_add_(1, flat, torch::ones_like(flat));
   return counts.view({n, c, 256});
 }
 
 torch::Tensor apply_lut(const torch::Tensor& images, const torch::Tensor& luts) {
-  check_images(images, "lut");
+  check_uint8_images(images, "lut");
   const int64_t n = images.size(0), c = images.size(1);
   if (luts.dim() != 3 || luts.size(0) != n || luts.size(1) != c || luts.size(2) != 256)
     throw std::invalid_argument("lut: expected tables [N, C, 256] matching the images");
@@ -99,12 +94,12 @@ torch::Tensor equalize(const torch::Tensor& images) {
 }
 
 torch::Tensor posterize(const torch::Tensor& images, const torch::Tensor& bits) {
-  check_images(images, "posterize");
+  check_uint8_images(images, "posterize");
   return apply_lut(images, posterize_luts(bits.to(images.device()), images.size(1)));
 }
 
 torch::Tensor solarize(const torch::Tensor& images, const torch::Tensor& threshold) {
-  check_images(images, "solarize");
+  check_uint8_images(images, "solarize");
   return apply_lut(images, solarize_luts(threshold.to(images.device()), images.size(1)));
 }
 

@@ -34,9 +34,9 @@ int main(int argc, char** argv) {
   auto pass = [&] {
     double checksum = 0.0;
     for (int64_t begin = 0; begin < images; begin += batch) {
-      auto views = augmentation.augment(data.slice(0, begin, std::min(begin + batch, images)),
-                                        generator)
-                       .views;
+      auto views =
+          augmentation.augment(data.slice(0, begin, std::min(begin + batch, images)), generator)
+              .views;
       checksum += views.back().sum().item<double>();
     }
     return checksum;
@@ -52,9 +52,10 @@ int main(int argc, char** argv) {
     best = std::max(best, rate);
     total += rate;
   }
-  std::printf("{\"policy\": \"%s\", \"batch\": %lld, \"threads\": %lld, \"images_per_second\": "
-              "%.1f, \"best_images_per_second\": %.1f}\n",
-              policy.c_str(), static_cast<long long>(batch), static_cast<long long>(threads),
-              total / static_cast<double>(repeats), best);
+  std::printf(
+      "{\"policy\": \"%s\", \"batch\": %lld, \"threads\": %lld, \"images_per_second\": "
+      "%.1f, \"best_images_per_second\": %.1f}\n",
+      policy.c_str(), static_cast<long long>(batch), static_cast<long long>(threads),
+      total / static_cast<double>(repeats), best);
   return 0;
 }

@@ -63,14 +63,13 @@ nlohmann::json run_evaluator(const ComponentRef& evaluator, const StageSpec& sta
   std::shared_ptr<Evaluator> plugin = registry.create_evaluator(evaluator.name, evaluator.options);
   HostEvaluationContext context(inputs, evaluator.name);
   EvaluationResult result;
-  call_plugin(evaluator.name, entry->library, where,
-              [&] { result = plugin->evaluate(context); });
+  call_plugin(evaluator.name, entry->library, where, [&] { result = plugin->evaluate(context); });
   nlohmann::json details = nlohmann::json::object();
   for (const auto& [row, columns] : result.details) details[row] = columns;
-  return {{"metrics", result.metrics},
-          {"details", details},
-          {"seconds",
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  return {
+      {"metrics", result.metrics},
+      {"details", details},
+      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
 }
 
 }  // namespace gear::host

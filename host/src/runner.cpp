@@ -253,11 +253,14 @@ json Run::train_stage(const PlannedStage& planned) {
     image_seconds += train_stats.seconds;
     if (val_.size() > 0) val_stats = evaluate(*net_, val_, eval_batch, normalizer_);
     const double lr = schedule.at(static_cast<double>(epoch + 1) - 1e-9);
-    spdlog::info("stage {}{} epoch {}/{}: loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
-                 "{:.1f} s, {:.0f} img/s",
+    // Without a validation split there is nothing to show (not zeros).
+    const std::string val_text =
+        val_.size() > 0
+            ? fmt::format(" | val loss {:.4f} acc {:.4f}", val_stats.loss, val_stats.accuracy)
+            : "";
+    spdlog::info("stage {}{} epoch {}/{}: loss {:.4f} acc {:.4f}{} | {:.1f} s, {:.0f} img/s",
                  stage.index, segment, epoch + 1, epochs, train_stats.loss, train_stats.accuracy,
-                 val_stats.loss, val_stats.accuracy, train_stats.seconds,
-                 train_stats.images_per_second());
+                 val_text, train_stats.seconds, train_stats.images_per_second());
     folder_->append_metrics({{"stage", stage.index},
                              {"kind", stage.kind},
                              {"epoch", stage_epoch + 1},

@@ -1,5 +1,7 @@
 // Every AugMix op against Pillow on fixed images and magnitudes (golden/ops.*, written by
 // make_goldens.py): lookup-table and blend ops exactly, resampling ops within 1 per pixel.
+#include "augmix_ops.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 #include <zlib.h>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "affine.h"
-#include "augmix_ops.h"
 #include "lut_ops.h"
 #include "random_crop.h"
 
@@ -31,7 +32,8 @@ std::vector<uint8_t> read_gzip(const std::string& path) {
   std::vector<uint8_t> bytes;
   uint8_t buffer[1 << 16];
   int got = 0;
-  while ((got = gzread(file, buffer, sizeof(buffer))) > 0) bytes.insert(bytes.end(), buffer, buffer + got);
+  while ((got = gzread(file, buffer, sizeof(buffer))) > 0)
+    bytes.insert(bytes.end(), buffer, buffer + got);
   gzclose(file);
   return bytes;
 }
@@ -61,8 +63,8 @@ const std::vector<uint8_t>& blob() {
 torch::Tensor image_at(const GoldenCase& c, size_t offset) {
   const int64_t size = c.channels * c.height * c.width;
   if (offset + size > blob().size()) throw std::runtime_error("golden blob too short");
-  return torch::from_blob(const_cast<uint8_t*>(blob().data() + offset), {1, c.channels, c.height, c.width},
-                          torch::kUInt8)
+  return torch::from_blob(const_cast<uint8_t*>(blob().data() + offset),
+                          {1, c.channels, c.height, c.width}, torch::kUInt8)
       .clone();
 }
 
@@ -105,9 +107,10 @@ TEST(AugMixOps, GenericAffineMatchesTheCpuKernel) {
   torch::manual_seed(3);
   torch::Tensor images = torch::randint(0, 256, {16, 3, 20, 24}, torch::kUInt8);
   torch::Tensor m = torch::tensor({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}, torch::kFloat64).repeat({16, 1});
-  m += torch::randn({16, 6}, torch::kFloat64) * torch::tensor({0.2, 0.2, 3.0, 0.2, 0.2, 3.0},
-                                                               torch::kFloat64);
-  EXPECT_TRUE(torch::equal(ops::affine_bilinear(images, m), ops::affine_bilinear_generic(images, m)));
+  m += torch::randn({16, 6}, torch::kFloat64) *
+       torch::tensor({0.2, 0.2, 3.0, 0.2, 0.2, 3.0}, torch::kFloat64);
+  EXPECT_TRUE(
+      torch::equal(ops::affine_bilinear(images, m), ops::affine_bilinear_generic(images, m)));
 }
 
 TEST(AugMixOps, PerSampleOpsEqualEachOpAppliedAlone) {
@@ -121,7 +124,8 @@ TEST(AugMixOps, PerSampleOpsEqualEachOpAppliedAlone) {
   torch::Tensor batched = ops::apply_augmix_ops(images, op_ids, magnitudes);
   for (int64_t i = 0; i < n; ++i) {
     const std::string& name = ops::augmix_op_names()[op_ids[i].item<int64_t>()];
-    torch::Tensor alone = ops::apply_augmix_op(name, images.slice(0, i, i + 1), magnitudes.slice(0, i, i + 1));
+    torch::Tensor alone =
+        ops::apply_augmix_op(name, images.slice(0, i, i + 1), magnitudes.slice(0, i, i + 1));
     EXPECT_TRUE(torch::equal(batched.slice(0, i, i + 1), alone)) << name;
   }
 }
@@ -148,7 +152,8 @@ TEST(AugMixOps, CpuKernelMatchesTheTensorPathOnEveryOp) {
 TEST(AugMixOps, CpuCropMatchesTheGatherPath) {
   torch::manual_seed(8);
   torch::Tensor images = torch::randint(0, 256, {40, 2, 9, 7}, torch::kUInt8);
-  torch::Tensor dy = torch::randint(0, 7, {40}, torch::kLong), dx = torch::randint(0, 7, {40}, torch::kLong);
+  torch::Tensor dy = torch::randint(0, 7, {40}, torch::kLong),
+                dx = torch::randint(0, 7, {40}, torch::kLong);
   // Float images take the gather path; uint8 on the CPU the row-copy kernel.
   torch::Tensor fast = crop_at(images, 3, dy, dx);
   torch::Tensor gathered = crop_at(images.to(torch::kFloat32), 3, dy, dx);
@@ -162,14 +167,14 @@ TEST(AugMixOps, MagnitudesFollowTheReferenceMapping) {
                                   torch::tensor({negate}), size)
         .item<double>();
   };
-  EXPECT_EQ(magnitude(AugOp::kPosterize, 2.95, false), 3.0);    // 4 - int(1.18)
-  EXPECT_EQ(magnitude(AugOp::kPosterize, 2.4, false), 4.0);     // 4 - int(0.96)
-  EXPECT_EQ(magnitude(AugOp::kRotate, 2.95, true), -8.0);       // -int(8.85)
-  EXPECT_EQ(magnitude(AugOp::kSolarize, 2.95, false), 181.0);   // 256 - int(75.52)
+  EXPECT_EQ(magnitude(AugOp::kPosterize, 2.95, false), 3.0);   // 4 - int(1.18)
+  EXPECT_EQ(magnitude(AugOp::kPosterize, 2.4, false), 4.0);    // 4 - int(0.96)
+  EXPECT_EQ(magnitude(AugOp::kRotate, 2.95, true), -8.0);      // -int(8.85)
+  EXPECT_EQ(magnitude(AugOp::kSolarize, 2.95, false), 181.0);  // 256 - int(75.52)
   EXPECT_NEAR(magnitude(AugOp::kShearX, 2.0, true), -0.06, 1e-12);
-  EXPECT_EQ(magnitude(AugOp::kTranslateX, 2.95, false), 3.0);   // int(2.95 * 32/3 / 10)
+  EXPECT_EQ(magnitude(AugOp::kTranslateX, 2.95, false), 3.0);      // int(2.95 * 32/3 / 10)
   EXPECT_EQ(magnitude(AugOp::kTranslateY, 2.95, true, 28), -2.0);  // int(2.95 * 28/3 / 10)
-  EXPECT_NEAR(magnitude(AugOp::kColor, 3.0, true), 0.64, 1e-12);  // never negated
+  EXPECT_NEAR(magnitude(AugOp::kColor, 3.0, true), 0.64, 1e-12);   // never negated
   EXPECT_EQ(magnitude(AugOp::kEqualize, 3.0, true), 0.0);
 }
 

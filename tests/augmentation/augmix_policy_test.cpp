@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 
 torch::Generator generator(uint64_t seed) { return host::make_generator(torch::kCPU, seed); }
 
-double fraction(const torch::Tensor& mask) { return mask.to(torch::kFloat64).mean().item<double>(); }
+double fraction(const torch::Tensor& mask) {
+  return mask.to(torch::kFloat64).mean().item<double>();
+}
 
 TEST(AugMixDraws, DepthIsUniformOverOneToThreeAndOpsOverTheSet) {
   AugMixAugmentation augmix{AugMixOptions{}};
@@ -204,19 +206,15 @@ TEST(AugMixPolicy, SameSeedSameViewsOtherSeedOtherViews) {
 TEST(AugMixPolicy, PipelineRejectsAnUnknownOpAtItsLine) {
   const fs::path dir = test::temp_dir("augmix-bad-op");
   const fs::path data = test::write_tiny_fashion(dir / "data", 64, 32);
-  test::write_text(dir / "p.toml", test::tiny_run_and_data(data, 1) + R"(
-[model]
-architecture = "vgg11"
-width = 0.0625
-
-[[stage]]
-kind = "train"
-epochs = 1
-augmentation = { name = "augmix", ops = ["rotate", "sheer_x"] }
-)");
+  test::write_text(
+      dir / "p.toml",
+      test::tiny_run_and_data(data, 1) +
+          test::tiny_vgg_training(
+              "0.0625", 1,
+              "augmentation = { name = \"augmix\", ops = [\"rotate\", \"sheer_x\"] }\n"));
   std::string output;
-  const int code = test::run_command(std::string(GEARHOST_EXE) + " validate " + (dir / "p.toml").string(),
-                                     &output);
+  const int code = test::run_command(
+      std::string(GEARHOST_EXE) + " validate " + (dir / "p.toml").string(), &output);
   EXPECT_EQ(code, 2) << output;
   EXPECT_NE(output.find("p.toml:"), std::string::npos) << output;
   EXPECT_NE(output.find("sheer_x"), std::string::npos) << output;
@@ -226,20 +224,14 @@ augmentation = { name = "augmix", ops = ["rotate", "sheer_x"] }
 TEST(AugMixPolicy, GearhostTrainsWithEraAndTheJsdLoss) {
   const fs::path dir = test::temp_dir("era-run");
   const fs::path data = test::write_tiny_fashion(dir / "data", 256, 64);
-  test::write_text(dir / "era.toml", test::tiny_run_and_data(data, 1) + R"(
-[model]
-architecture = "vgg11"
-width = 0.0625
-
-[[stage]]
-kind = "train"
-epochs = 2
-augmentation = "era"
-)");
+  test::write_text(dir / "era.toml",
+                   test::tiny_run_and_data(data, 1) +
+                       test::tiny_vgg_training("0.0625", 2, "augmentation = \"era\"\n"));
   std::string output;
-  const int code = test::run_command(std::string(GEARHOST_EXE) + " run " + (dir / "era.toml").string() +
-                                         " --out " + (dir / "run").string(),
-                                     &output);
+  const int code =
+      test::run_command(std::string(GEARHOST_EXE) + " run " + (dir / "era.toml").string() +
+                            " --out " + (dir / "run").string(),
+                        &output);
   ASSERT_EQ(code, 0) << output;
   auto summary = nlohmann::json::parse(std::ifstream(dir / "run" / "summary.json"));
   const auto& stage = summary.at("stages").at(0);

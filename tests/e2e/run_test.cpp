@@ -286,18 +286,8 @@ TEST_F(EndToEnd, ThrowingPluginStopsCleanlyNamingPluginFileAndStage) {
 // it), then optionally more training.
 std::string evaluator_pipeline(const fs::path& data, const std::string& suites,
                                const std::string& after = "") {
-  return test::tiny_run_and_data(data, 5) + R"(
-[model]
-architecture = "vgg11"
-width = 0.125
-
-[[stage]]
-kind = "train"
-epochs = 1
-
-[[stage]]
-kind = "evaluate"
-suites = )" + suites + "\n" +
+  return test::tiny_run_and_data(data, 5) + test::tiny_vgg_training("0.125", 1) +
+         "\n[[stage]]\nkind = \"evaluate\"\nsuites = " + suites + "\n" +
          (suites.find("fixture-flip") != std::string::npos ? "fixture-flip = { limit = 40 }\n" : "") +
          after;
 }

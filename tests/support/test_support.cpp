@@ -123,6 +123,13 @@ std::string tiny_run_and_data(const fs::path& data, int seed, const std::string&
          "\"\nbatch_size = 32\nval_split = 0.2\n";
 }
 
+std::string tiny_vgg_training(const std::string& width, int epochs,
+                              const std::string& stage_extra) {
+  return "\n[model]\narchitecture = \"vgg11\"\nwidth = " + width +
+         "\n\n[[stage]]\nkind = \"train\"\nepochs = " + std::to_string(epochs) + "\n" +
+         stage_extra;
+}
+
 int run_command(const std::string& command, std::string* output) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return -1;

@@ -39,6 +39,11 @@ void write_text(const std::filesystem::path& path, const std::string& text);
 std::string tiny_run_and_data(const std::filesystem::path& data, int seed,
                               const std::string& run_extra = "");
 
+/// A [model] table (VGG-11 at `width`) and a first train stage of `epochs`, with `stage_extra`
+/// appended to that stage: the model part of the tests' tiny pipelines.
+std::string tiny_vgg_training(const std::string& width, int epochs,
+                              const std::string& stage_extra = "");
+
 /// Runs `command` through the shell; returns its exit code (-1 if it did not exit normally) and
 /// its stdout and stderr in `output`.
 int run_command(const std::string& command, std::string* output);

@@ -88,7 +88,9 @@ TEST(Prefetch, AutoPrefetchesOnlyWhereAThreadIsSpare) {
   const auto cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   EXPECT_FALSE(use_prefetch("auto", torch::kCPU, cores));
   EXPECT_TRUE(use_prefetch("auto", torch::Device(torch::kCUDA, 0), cores));
-  if (cores > 1) EXPECT_TRUE(use_prefetch("auto", torch::kCPU, cores - 1));
+  if (cores > 1) {
+    EXPECT_TRUE(use_prefetch("auto", torch::kCPU, cores - 1));
+  }
   EXPECT_TRUE(use_prefetch("on", torch::kCPU, cores));
   EXPECT_FALSE(use_prefetch("off", torch::Device(torch::kCUDA, 0), 1));
   EXPECT_THROW(use_prefetch("sometimes", torch::kCPU, 1), std::invalid_argument);

@@ -1,10 +1,10 @@
 #include "corruption_evaluator.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 
@@ -76,8 +76,7 @@ CorruptionEvaluator::CorruptionEvaluator(const Config& options)
     std::error_code ec;
     if (!fs::is_directory(precomputed_, ec))
       options.fail("precomputed", "'" + precomputed_.string() + "' is not a folder");
-    if (layout_ == "auto")
-      layout_ = fs::exists(precomputed_ / "labels.npy") ? "npy" : "folders";
+    if (layout_ == "auto") layout_ = fs::exists(precomputed_ / "labels.npy") ? "npy" : "folders";
   }
   const std::string classes_file = options.get<std::string>("classes_file");
   if (!classes_file.empty()) {
@@ -128,9 +127,9 @@ double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corru
       set.labels = set.labels.slice(0, 0, limit_);
     }
     if (set.images.sizes().slice(1) != context.images().sizes().slice(1))
-      throw std::runtime_error(
-          "precomputed " + name + " images have shape " + c10::str(set.images.sizes().slice(1)) +
-          " but the dataset's are " + c10::str(context.images().sizes().slice(1)));
+      throw std::runtime_error("precomputed " + name + " images have shape " +
+                               c10::str(set.images.sizes().slice(1)) + " but the dataset's are " +
+                               c10::str(context.images().sizes().slice(1)));
     return accuracy(context.predict(set.images), set.labels);
   }
   const torch::Tensor& images = context.images();
@@ -138,15 +137,15 @@ double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corru
   // One generator per (corruption, severity): a set's draws do not depend on which others run.
   const auto index = std::find(corruptions::names().begin(), corruptions::names().end(), name) -
                      corruptions::names().begin();
-  torch::Generator generator = context.make_generator(static_cast<uint64_t>(index) * 16 +
-                                                      static_cast<uint64_t>(severity));
+  torch::Generator generator =
+      context.make_generator(static_cast<uint64_t>(index) * 16 + static_cast<uint64_t>(severity));
   int64_t correct = 0;
   for (int64_t begin = 0; begin < n; begin += context.batch_size()) {
     const int64_t end = std::min(begin + context.batch_size(), n);
     torch::Tensor corrupted =
         corruptions::corrupt(name, images.slice(0, begin, end), severity, generator);
-    correct += context.predict(corrupted).eq(context.labels().slice(0, begin, end)).sum()
-                   .item<int64_t>();
+    correct +=
+        context.predict(corrupted).eq(context.labels().slice(0, begin, end)).sum().item<int64_t>();
   }
   return n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
 }

@@ -8,13 +8,13 @@
 #include <gear/config.h>
 #include <gear/evaluator.h>
 
-#include "cifar_c.h"
-
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cifar_c.h"
 
 namespace gear {
 

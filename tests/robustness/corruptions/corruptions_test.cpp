@@ -1,11 +1,11 @@
 // The corruptions keep shapes and repeat under a seed, grow stronger with severity, and match
 // their definitions where those can be checked directly (noise statistics, known images).
+#include "corruptions.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <set>
-
-#include "corruptions.h"
 
 namespace gear {
 namespace {
@@ -30,13 +30,24 @@ double mean_change(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 const std::set<std::string> kDeterministic = {"defocus_blur", "zoom_blur", "brightness",
-                                              "contrast", "pixelate", "jpeg_compression"};
+                                              "contrast",     "pixelate",  "jpeg_compression"};
 
 TEST(Corruptions, NamesAreTheReferenceFifteenInOrder) {
-  const std::vector<std::string> expected = {
-      "gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur",
-      "motion_blur",    "zoom_blur",  "snow",          "frost",        "fog",
-      "brightness",     "contrast",   "elastic_transform", "pixelate", "jpeg_compression"};
+  const std::vector<std::string> expected = {"gaussian_noise",
+                                             "shot_noise",
+                                             "impulse_noise",
+                                             "defocus_blur",
+                                             "glass_blur",
+                                             "motion_blur",
+                                             "zoom_blur",
+                                             "snow",
+                                             "frost",
+                                             "fog",
+                                             "brightness",
+                                             "contrast",
+                                             "elastic_transform",
+                                             "pixelate",
+                                             "jpeg_compression"};
   EXPECT_EQ(corruptions::names(), expected);
 }
 
@@ -45,14 +56,15 @@ TEST(Corruptions, EveryCorruptionKeepsShapeAndRepeatsUnderItsSeed) {
     torch::Tensor images = scene(4, c, size);
     for (const auto& name : corruptions::names())
       for (int severity : {1, 3, 5}) {
-        const std::string where = name + " s" + std::to_string(severity) + " " +
-                                  std::to_string(c) + "x" + std::to_string(size);
+        const std::string where = name + " s" + std::to_string(severity) + " " + std::to_string(c) +
+                                  "x" + std::to_string(size);
         torch::Generator a = gen(1), b = gen(1), other = gen(2);
         torch::Tensor out = corruptions::corrupt(name, images, severity, a);
         ASSERT_EQ(out.sizes(), images.sizes()) << where;
         ASSERT_EQ(out.scalar_type(), torch::kUInt8) << where;
         EXPECT_TRUE(torch::equal(out, corruptions::corrupt(name, images, severity, b))) << where;
-        const bool same_other = torch::equal(out, corruptions::corrupt(name, images, severity, other));
+        const bool same_other =
+            torch::equal(out, corruptions::corrupt(name, images, severity, other));
         EXPECT_EQ(same_other, kDeterministic.count(name) == 1) << where;
       }
   }
@@ -115,8 +127,10 @@ TEST(Corruptions, DefinitionsOnKnownImages) {
   torch::Tensor bright = corruptions::corrupt("brightness", flat, 5, g);
   EXPECT_EQ(bright[0][0][0][0].item<int>(), static_cast<int>(90 + 0.3 * 255));
   // A coloured pixel keeps its hue and saturation: channels scale together.
-  torch::Tensor colour = torch::tensor({200, 100, 50}, torch::kUInt8).view({1, 3, 1, 1})
-                             .expand({1, 3, 8, 8}).contiguous();
+  torch::Tensor colour = torch::tensor({200, 100, 50}, torch::kUInt8)
+                             .view({1, 3, 1, 1})
+                             .expand({1, 3, 8, 8})
+                             .contiguous();
   torch::Tensor shifted = corruptions::corrupt("brightness", colour, 1, g).to(torch::kFloat64);
   const double scale = (200.0 / 255 + 0.05) / (200.0 / 255);
   EXPECT_NEAR(shifted[0][1][0][0].item<double>(), std::floor(100 * scale), 1.0);
@@ -143,7 +157,8 @@ TEST(Corruptions, BadArgumentsAreNamed) {
     EXPECT_NE(std::string(e.what()).find("gaussian_noise"), std::string::npos) << e.what();
   }
   EXPECT_THROW(corruptions::corrupt("fog", images, 6, g), std::invalid_argument);
-  EXPECT_THROW(corruptions::corrupt("fog", images.to(torch::kFloat32), 1, g), std::invalid_argument);
+  EXPECT_THROW(corruptions::corrupt("fog", images.to(torch::kFloat32), 1, g),
+               std::invalid_argument);
   EXPECT_THROW(corruptions::corrupt("fog", scene(1, 2, 32), 1, g), std::invalid_argument);
 }
 

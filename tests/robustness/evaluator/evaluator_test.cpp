@@ -31,19 +31,13 @@ class CorruptionsEvaluator : public ::testing::Test {
   static fs::path run(const std::string& label, const std::string& corruption_options,
                       int expected_code = 0, std::string* output = nullptr) {
     const fs::path file = *dir_ / (label + ".toml");
-    test::write_text(file, test::tiny_run_and_data(*dir_ / "data", 2) + R"(
-[model]
-architecture = "vgg11"
-width = 0.0625
-
-[[stage]]
-kind = "train"
-epochs = 1
-
+    test::write_text(file, test::tiny_run_and_data(*dir_ / "data", 2) +
+                               test::tiny_vgg_training("0.0625", 1) + R"(
 [[stage]]
 kind = "evaluate"
 suites = ["clean", "corruptions"]
-corruptions = { )" + corruption_options + " }\n");
+corruptions = { )" + corruption_options +
+                               " }\n");
     std::string log;
     const fs::path out = *dir_ / label;
     const int code = gearhost("run " + file.string() + " --out " + out.string(), &log);
@@ -106,12 +100,12 @@ TEST_F(CorruptionsEvaluator, ReleasedNpySetsAreReadSeverityMajor) {
       "summary.json");
   const json& row = summary["final"]["corruptions"]["contrast"];
   const double clean_accuracy = summary["final"]["clean_accuracy"];
-  for (int s = 1; s <= 4; ++s) EXPECT_DOUBLE_EQ(row["severity_" + std::to_string(s)], clean_accuracy);
+  for (int s = 1; s <= 4; ++s)
+    EXPECT_DOUBLE_EQ(row["severity_" + std::to_string(s)], clean_accuracy);
   EXPECT_NE(row["severity_5"].get<double>(), clean_accuracy);
   // A corruption the folder does not have is an error naming the file and what is present.
   std::string log;
-  run("npy-missing", "corruptions = [\"fog\"], precomputed = \"" + folder.string() + "\"", 2,
-      &log);
+  run("npy-missing", "corruptions = [\"fog\"], precomputed = \"" + folder.string() + "\"", 2, &log);
   EXPECT_NE(log.find("fog"), std::string::npos) << log;
   EXPECT_NE(log.find("contrast"), std::string::npos) << log;
 }

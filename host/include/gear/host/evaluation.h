@@ -1,7 +1,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "gear/evaluator.h"
@@ -14,7 +13,7 @@ namespace gear::host {
 
 /// What an evaluate stage's evaluator plugins work on.
 struct EvaluationInputs {
-  GrowableNet* net = nullptr;      ///< borrowed; left in the mode it was in
+  GrowableNet* net = nullptr;        ///< borrowed; left in the mode it was in
   const DeviceData* data = nullptr;  ///< the split, on the net's device
   Normalizer normalizer;
   int64_t batch_size = 1000;
