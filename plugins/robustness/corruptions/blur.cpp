@@ -41,7 +41,9 @@ torch::Tensor disk_kernel(double radius, double alias) {
   while (keep > 0 && torch::all(d[half - keep] == 0).item<bool>() &&
          torch::all(d.select(1, half - keep) == 0).item<bool>())
     --keep;
-  return d.slice(0, half - keep, half + keep + 1).slice(1, half - keep, half + keep + 1).contiguous();
+  return d.slice(0, half - keep, half + keep + 1)
+      .slice(1, half - keep, half + keep + 1)
+      .contiguous();
 }
 
 }  // namespace
@@ -62,17 +64,19 @@ torch::Tensor defocus_blur(const torch::Tensor& x, int severity, torch::Generato
 }
 
 torch::Tensor glass_blur(const torch::Tensor& x, int severity, torch::Generator& g) {
-  static const double k32[5][3] = {{0.05, 1, 1}, {0.25, 1, 1}, {0.4, 1, 1}, {0.25, 1, 2},
-                                   {0.4, 1, 2}};
-  static const double k64[5][3] = {{0.1, 1, 1}, {0.5, 1, 1}, {0.6, 1, 2}, {0.7, 2, 1},
-                                   {0.9, 2, 2}};
+  static const double k32[5][3] = {
+      {0.05, 1, 1}, {0.25, 1, 1}, {0.4, 1, 1}, {0.25, 1, 2}, {0.4, 1, 2}};
+  static const double k64[5][3] = {{0.1, 1, 1}, {0.5, 1, 1}, {0.6, 1, 2}, {0.7, 2, 1}, {0.9, 2, 2}};
   const double* c = large(x) ? k64[severity - 1] : k32[severity - 1];
   const double sigma = c[0];
   const auto delta = static_cast<int64_t>(c[1]);
   const auto iterations = static_cast<int64_t>(c[2]);
   // np.uint8(gaussian(x) * 255): truncation before the swaps, as the reference.
   torch::Tensor blurred = (gaussian_blur(x, sigma, 4.0, Border::kNearest) * 255)
-                              .clamp(0, 255).floor().to(torch::kUInt8).contiguous();
+                              .clamp(0, 255)
+                              .floor()
+                              .to(torch::kUInt8)
+                              .contiguous();
   const int64_t n = x.size(0), ch = x.size(1), h = x.size(2), w = x.size(3);
   const std::vector<uint64_t> seeds = image_seeds(n, g);
   uint8_t* data = blurred.data_ptr<uint8_t>();

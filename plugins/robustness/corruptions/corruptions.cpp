@@ -14,13 +14,20 @@ using Function = torch::Tensor (*)(const torch::Tensor&, int, torch::Generator&)
 
 const std::vector<std::pair<std::string, Function>>& table() {
   static const std::vector<std::pair<std::string, Function>> kTable = {
-      {"gaussian_noise", &gaussian_noise}, {"shot_noise", &shot_noise},
-      {"impulse_noise", &impulse_noise},   {"defocus_blur", &defocus_blur},
-      {"glass_blur", &glass_blur},         {"motion_blur", &motion_blur},
-      {"zoom_blur", &zoom_blur},           {"snow", &snow},
-      {"frost", &frost},                   {"fog", &fog},
-      {"brightness", &brightness},         {"contrast", &contrast},
-      {"elastic_transform", &elastic_transform}, {"pixelate", &pixelate},
+      {"gaussian_noise", &gaussian_noise},
+      {"shot_noise", &shot_noise},
+      {"impulse_noise", &impulse_noise},
+      {"defocus_blur", &defocus_blur},
+      {"glass_blur", &glass_blur},
+      {"motion_blur", &motion_blur},
+      {"zoom_blur", &zoom_blur},
+      {"snow", &snow},
+      {"frost", &frost},
+      {"fog", &fog},
+      {"brightness", &brightness},
+      {"contrast", &contrast},
+      {"elastic_transform", &elastic_transform},
+      {"pixelate", &pixelate},
       {"jpeg_compression", &jpeg_compression}};
   return kTable;
 }
@@ -58,9 +65,10 @@ torch::Tensor corrupt(const std::string& name, const torch::Tensor& images, int 
                                 c10::str(images.sizes()));
   if (images.size(0) == 0) return images.clone();
   // One seed from the caller's generator (any device) drives a CPU generator for the work.
-  const auto seed = torch::randint(0, int64_t{1} << 62, {1}, generator,
-                                   torch::TensorOptions().dtype(torch::kLong).device(images.device()))
-                        .item<int64_t>();
+  const auto seed =
+      torch::randint(0, int64_t{1} << 62, {1}, generator,
+                     torch::TensorOptions().dtype(torch::kLong).device(images.device()))
+          .item<int64_t>();
   torch::Generator cpu = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
   torch::NoGradGuard no_grad;
   torch::Tensor x = images.to(torch::kCPU).to(torch::kFloat32).div(255.0);

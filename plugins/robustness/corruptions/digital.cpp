@@ -54,10 +54,11 @@ torch::Tensor sample(const torch::Tensor& x, const torch::Tensor& xs, const torc
   torch::Tensor gx = corners ? xs * (2.0 / (w - 1)) - 1 : (xs * 2 + 1) / w - 1;
   torch::Tensor gy = corners ? ys * (2.0 / (h - 1)) - 1 : (ys * 2 + 1) / h - 1;
   torch::Tensor grid = torch::stack({gx, gy}, 3).to(x.scalar_type());
-  return F::grid_sample(x, grid, F::GridSampleFuncOptions()
-                                     .mode(torch::kBilinear)
-                                     .padding_mode(torch::kReflection)
-                                     .align_corners(corners));
+  return F::grid_sample(x, grid,
+                        F::GridSampleFuncOptions()
+                            .mode(torch::kBilinear)
+                            .padding_mode(torch::kReflection)
+                            .align_corners(corners));
 }
 
 }  // namespace
@@ -81,30 +82,35 @@ torch::Tensor contrast(const torch::Tensor& x, int severity, torch::Generator&) 
 }
 
 torch::Tensor elastic_transform(const torch::Tensor& x, int severity, torch::Generator& g) {
-  static const double k32[5][3] = {{0, 0, 0.08}, {0.05, 0.2, 0.07}, {0.08, 0.06, 0.06},
-                                   {0.1, 0.04, 0.05}, {0.1, 0.03, 0.03}};
-  static const double k64[5][3] = {{0, 0, 0.08}, {0.05, 0.3, 0.06}, {0.1, 0.08, 0.06},
-                                   {0.1, 0.03, 0.03}, {0.16, 0.03, 0.02}};
+  static const double k32[5][3] = {
+      {0, 0, 0.08}, {0.05, 0.2, 0.07}, {0.08, 0.06, 0.06}, {0.1, 0.04, 0.05}, {0.1, 0.03, 0.03}};
+  static const double k64[5][3] = {
+      {0, 0, 0.08}, {0.05, 0.3, 0.06}, {0.1, 0.08, 0.06}, {0.1, 0.03, 0.03}, {0.16, 0.03, 0.02}};
   const double* k = large(x) ? k64[severity - 1] : k32[severity - 1];
   const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
   const double size = static_cast<double>(std::min(h, w));
   const double alpha = size * k[0], sigma = size * k[1], jitter = size * k[2];
   // Random affine: three anchor points around the centre, each coordinate moved by U(±jitter);
   // the map takes the anchors to the moved ones (cv2.getAffineTransform + warpAffine).
-  const double cx = std::floor(static_cast<double>(w) / 2), cy = std::floor(static_cast<double>(h) / 2);
+  const double cx = std::floor(static_cast<double>(w) / 2),
+               cy = std::floor(static_cast<double>(h) / 2);
   const double s = std::floor(size / 3);
   auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  torch::Tensor src = torch::tensor({cx + s, cy + s, cx + s, cy - s, cx - s, cy - s}, f64).view({1, 3, 2});
+  torch::Tensor src =
+      torch::tensor({cx + s, cy + s, cx + s, cy - s, cx - s, cy - s}, f64).view({1, 3, 2});
   torch::Tensor dst = src + (torch::rand({n, 3, 2}, g, f64) * 2 - 1) * jitter;
   // Solve dst = M [src; 1] for each sample, then invert M: warpAffine samples the source at
   // M^-1 (output pixel).
   torch::Tensor a = torch::cat({src.expand({n, 3, 2}), torch::ones({n, 3, 1}, f64)}, 2);  // [n,3,3]
-  torch::Tensor m = at::linalg_solve(a, dst).transpose(1, 2);                               // [n,2,3]
-  torch::Tensor full = torch::cat({m, torch::tensor({0.0, 0.0, 1.0}, f64).view({1, 1, 3}).expand({n, 1, 3})}, 1);
+  torch::Tensor m = at::linalg_solve(a, dst).transpose(1, 2);                             // [n,2,3]
+  torch::Tensor full =
+      torch::cat({m, torch::tensor({0.0, 0.0, 1.0}, f64).view({1, 1, 3}).expand({n, 1, 3})}, 1);
   torch::Tensor inv = at::linalg_inv(full);
   torch::Tensor ys = torch::arange(h, f64).view({1, h, 1}).expand({n, h, w});
   torch::Tensor xs = torch::arange(w, f64).view({1, 1, w}).expand({n, h, w});
-  auto coeff = [&](int64_t r, int64_t col) { return inv.select(1, r).select(1, col).view({n, 1, 1}); };
+  auto coeff = [&](int64_t r, int64_t col) {
+    return inv.select(1, r).select(1, col).view({n, 1, 1});
+  };
   torch::Tensor sx = coeff(0, 0) * xs + coeff(0, 1) * ys + coeff(0, 2);
   torch::Tensor sy = coeff(1, 0) * xs + coeff(1, 1) * ys + coeff(1, 2);
   torch::Tensor warped = sample(x, sx, sy, Border::kMirror);

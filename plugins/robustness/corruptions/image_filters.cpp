@@ -28,8 +28,7 @@ torch::Tensor border_indices(int64_t n, int64_t before, int64_t after, Border bo
   return torch::tensor(index, torch::kLong);
 }
 
-torch::Tensor gaussian_blur(const torch::Tensor& x, double sigma, double truncate,
-                            Border border) {
+torch::Tensor gaussian_blur(const torch::Tensor& x, double sigma, double truncate, Border border) {
   if (sigma <= 0.0) return x.clone();
   const auto radius = static_cast<int64_t>(truncate * sigma + 0.5);
   if (radius == 0) return x.clone();
@@ -56,9 +55,10 @@ torch::Tensor clipped_zoom(const torch::Tensor& x, double zoom) {
   const int64_t top = (h - ch) / 2;
   torch::Tensor crop = x.slice(2, top, top + ch).slice(3, top, top + ch);
   const auto out = static_cast<int64_t>(std::nearbyint(static_cast<double>(ch) * zoom));
-  torch::Tensor zoomed = F::interpolate(
-      crop, F::InterpolateFuncOptions().size(std::vector<int64_t>{out, out}).mode(torch::kBilinear)
-                .align_corners(true));
+  torch::Tensor zoomed = F::interpolate(crop, F::InterpolateFuncOptions()
+                                                  .size(std::vector<int64_t>{out, out})
+                                                  .mode(torch::kBilinear)
+                                                  .align_corners(true));
   const int64_t trim = (out - h) / 2;
   return zoomed.slice(2, trim, trim + h).slice(3, trim, trim + h);
 }
@@ -81,8 +81,10 @@ torch::Tensor motion_blur_kernel(const torch::Tensor& x, double radius, double s
   torch::Tensor out = torch::zeros_like(x);
   for (int64_t i = 0; i < taps; ++i) {
     // ImageMagick rounds each tap's offset with ceil(v - 0.5).
-    torch::Tensor dx = (cos_a * static_cast<double>(i) - 0.5).ceil().to(torch::kLong).view({n, 1, 1});
-    torch::Tensor dy = (sin_a * static_cast<double>(i) - 0.5).ceil().to(torch::kLong).view({n, 1, 1});
+    torch::Tensor dx =
+        (cos_a * static_cast<double>(i) - 0.5).ceil().to(torch::kLong).view({n, 1, 1});
+    torch::Tensor dy =
+        (sin_a * static_cast<double>(i) - 0.5).ceil().to(torch::kLong).view({n, 1, 1});
     torch::Tensor index = ((ys + dy).clamp(0, h - 1) * w + (xs + dx).clamp(0, w - 1))
                               .view({n, 1, h * w})
                               .expand({n, c, h * w});

@@ -84,8 +84,8 @@ torch::Tensor jpeg_compression(const torch::Tensor& x, int severity, torch::Gene
                                : std::vector<int>{80, 65, 58, 50, 40}[severity - 1];
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   // Pillow encodes the uint8 image: interleave [N, H, W, C].
-  torch::Tensor hwc = (x * 255).round().clamp(0, 255).to(torch::kUInt8).permute({0, 2, 3, 1})
-                          .contiguous();
+  torch::Tensor hwc =
+      (x * 255).round().clamp(0, 255).to(torch::kUInt8).permute({0, 2, 3, 1}).contiguous();
   uint8_t* data = hwc.data_ptr<uint8_t>();
   std::vector<std::string> failures(static_cast<size_t>(n));
   at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {

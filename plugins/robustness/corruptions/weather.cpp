@@ -103,8 +103,8 @@ torch::Tensor frost(const torch::Tensor& x, int severity, torch::Generator& g) {
   const double* c = large(x) ? k64[severity - 1] : k32[severity - 1];
   const std::vector<torch::Tensor>& textures = frost_textures(large(x) ? 30 : 20);
   const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
-  torch::Tensor which = torch::randint(0, static_cast<int64_t>(textures.size()), {n}, g,
-                                       torch::kLong);
+  torch::Tensor which =
+      torch::randint(0, static_cast<int64_t>(textures.size()), {n}, g, torch::kLong);
   torch::Tensor u = torch::rand({n, 2}, g, torch::kFloat64);
   std::vector<torch::Tensor> crops;
   for (int64_t i = 0; i < n; ++i) {
@@ -113,8 +113,10 @@ torch::Tensor frost(const torch::Tensor& x, int severity, torch::Generator& g) {
       throw std::invalid_argument("frost: images of " + std::to_string(h) + "x" +
                                   std::to_string(w) + " are larger than the frost textures");
     // np.random.randint(0, size - crop): the upper bound is exclusive.
-    const auto top = static_cast<int64_t>(u[i][0].item<double>() * static_cast<double>(t.size(1) - h));
-    const auto left = static_cast<int64_t>(u[i][1].item<double>() * static_cast<double>(t.size(2) - w));
+    const auto top =
+        static_cast<int64_t>(u[i][0].item<double>() * static_cast<double>(t.size(1) - h));
+    const auto left =
+        static_cast<int64_t>(u[i][1].item<double>() * static_cast<double>(t.size(2) - w));
     crops.push_back(t.slice(1, top, top + h).slice(2, left, left + w));
   }
   torch::Tensor overlay = torch::stack(crops).to(x.scalar_type());
