@@ -20,23 +20,6 @@ void check_inputs(const torch::Tensor& images, const torch::Tensor& matrices) {
                                 std::to_string(images.size(0)) + ", 6]");
 }
 
-torch::Tensor column(const torch::Tensor& values) {
-  return values.to(torch::kFloat64).reshape({-1});
-}
-
-torch::Tensor assemble(std::initializer_list<torch::Tensor> columns) {
-  return torch::stack(std::vector<torch::Tensor>(columns), 1);
-}
-
-// Identity maps (1, 0, 0, 0, 1, 0) with coefficient `slot` set to each sample's value.
-torch::Tensor identity_with(const torch::Tensor& values, int64_t slot) {
-  torch::Tensor v = column(values);
-  torch::Tensor m =
-      torch::tensor({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}, v.options()).repeat({v.size(0), 1});
-  m.select(1, slot).copy_(v);
-  return m;
-}
-
 }  // namespace
 
 torch::Tensor affine_bilinear(const torch::Tensor& images, const torch::Tensor& matrices) {
@@ -88,25 +71,5 @@ torch::Tensor affine_bilinear_generic(const torch::Tensor& images, const torch::
   torch::Tensor v = (v1 + (v2 - v1) * dy).trunc();
   return torch::where(inside.unsqueeze(1), v, torch::zeros_like(v)).to(torch::kUInt8);
 }
-
-torch::Tensor rotate_matrices(const torch::Tensor& degrees, int64_t h, int64_t w) {
-  // Pillow rounds the rotation's sine and cosine to 15 decimals before use.
-  auto round15 = [](const torch::Tensor& t) { return (t * 1e15).round() / 1e15; };
-  torch::Tensor angle = -column(degrees).remainder(360.0) * (M_PI / 180.0);
-  torch::Tensor a = round15(angle.cos()), b = round15(angle.sin());
-  torch::Tensor d = round15(-angle.sin()), e = a;
-  const double cx = static_cast<double>(w) / 2.0, cy = static_cast<double>(h) / 2.0;
-  torch::Tensor c = a * -cx + b * -cy + cx;
-  torch::Tensor f = d * -cx + e * -cy + cy;
-  return assemble({a, b, c, d, e, f});
-}
-
-torch::Tensor shear_x_matrices(const torch::Tensor& factors) { return identity_with(factors, 1); }
-
-torch::Tensor shear_y_matrices(const torch::Tensor& factors) { return identity_with(factors, 3); }
-
-torch::Tensor translate_x_matrices(const torch::Tensor& pixels) { return identity_with(pixels, 2); }
-
-torch::Tensor translate_y_matrices(const torch::Tensor& pixels) { return identity_with(pixels, 5); }
 
 }  // namespace gear::ops

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -20,19 +21,21 @@ torch::Tensor mask_of(const torch::Tensor& ops, std::initializer_list<AugOp> mem
   return mask;
 }
 
-// Per-sample inverse maps for the five geometric ops; identity rows for the rest.
+// Per-sample inverse maps [N, 6] on the ops' device, from the scalar definition.
 torch::Tensor affine_matrices(const torch::Tensor& ops, const torch::Tensor& magnitudes, int64_t h,
                               int64_t w) {
-  auto pick = [&](AugOp op, const torch::Tensor& candidate, const torch::Tensor& current) {
-    return torch::where((ops == static_cast<int64_t>(op)).unsqueeze(1), candidate, current);
-  };
-  torch::Tensor m = translate_x_matrices(torch::zeros_like(magnitudes));
-  m = pick(AugOp::kRotate, rotate_matrices(magnitudes, h, w), m);
-  m = pick(AugOp::kShearX, shear_x_matrices(magnitudes), m);
-  m = pick(AugOp::kShearY, shear_y_matrices(magnitudes), m);
-  m = pick(AugOp::kTranslateX, translate_x_matrices(magnitudes), m);
-  m = pick(AugOp::kTranslateY, translate_y_matrices(magnitudes), m);
-  return m;
+  torch::Tensor op = ops.to(torch::kCPU).contiguous();
+  torch::Tensor mag = magnitudes.to(torch::kCPU).contiguous();
+  const int64_t n = op.numel();
+  torch::Tensor out = torch::empty({n, 6}, torch::kFloat64);
+  const int64_t* id = op.data_ptr<int64_t>();
+  const double* m = mag.data_ptr<double>();
+  double* o = out.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto map = augmix_inverse_map(static_cast<AugOp>(id[i]), m[i], h, w);
+    std::copy(map.begin(), map.end(), o + 6 * i);
+  }
+  return out.to(ops.device());
 }
 
 torch::Tensor lookup_tables(const torch::Tensor& images, const torch::Tensor& ops,
@@ -77,28 +80,19 @@ AugOp augmix_op(const std::string& name) {
 
 torch::Tensor augmix_magnitudes(const torch::Tensor& ops, const torch::Tensor& levels,
                                 const torch::Tensor& negate, int64_t image_size) {
-  torch::Tensor l = levels.to(torch::kFloat64);
-  torch::Tensor sign = torch::where(negate, -torch::ones_like(l), torch::ones_like(l));
-  // int_parameter(l, max) = int(l * max / 10) and float_parameter(l, max) = l * max / 10, with the
-  // reference's order of operations so truncation happens at the same values.
-  auto int_parameter = [&](double max) { return (l * max / 10.0).trunc(); };
-  auto float_parameter = [&](double max) { return l * max / 10.0; };
-  torch::Tensor m = torch::zeros_like(l);
-  auto set = [&](AugOp op, const torch::Tensor& value) {
-    m = torch::where(ops == static_cast<int64_t>(op), value, m);
-  };
-  set(AugOp::kPosterize, 4.0 - int_parameter(4));
-  set(AugOp::kRotate, int_parameter(30) * sign);
-  set(AugOp::kSolarize, 256.0 - int_parameter(256));
-  set(AugOp::kShearX, float_parameter(0.3) * sign);
-  set(AugOp::kShearY, float_parameter(0.3) * sign);
-  torch::Tensor shift = int_parameter(static_cast<double>(image_size) / 3.0) * sign;
-  set(AugOp::kTranslateX, shift);
-  set(AugOp::kTranslateY, shift);
-  torch::Tensor factor = float_parameter(1.8) + 0.1;
-  for (AugOp op : {AugOp::kColor, AugOp::kContrast, AugOp::kBrightness, AugOp::kSharpness})
-    set(op, factor);
-  return m;
+  // [N] values from the scalar definition: one mapping, whichever path consumes it.
+  torch::Tensor op = ops.to(torch::kCPU).to(torch::kLong).contiguous().view({-1});
+  torch::Tensor level = levels.to(torch::kCPU).to(torch::kFloat64).contiguous().view({-1});
+  torch::Tensor flip = negate.to(torch::kCPU).to(torch::kBool).contiguous().view({-1});
+  const int64_t n = op.numel();
+  torch::Tensor out = torch::empty({n}, torch::kFloat64);
+  const int64_t* id = op.data_ptr<int64_t>();
+  const double* l = level.data_ptr<double>();
+  const bool* neg = flip.data_ptr<bool>();
+  double* o = out.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i)
+    o[i] = augmix_magnitude(static_cast<AugOp>(id[i]), l[i], neg[i], image_size);
+  return out.to(levels.device());
 }
 
 namespace {
@@ -152,6 +146,29 @@ double augmix_magnitude(AugOp op, double level, bool negate, int64_t image_size)
       return level * 1.8 / 10.0 + 0.1;
     default:
       return 0.0;
+  }
+}
+
+std::array<double, 6> augmix_inverse_map(AugOp op, double m, int64_t h, int64_t w) {
+  switch (op) {
+    case AugOp::kRotate: {
+      auto round15 = [](double x) { return std::nearbyint(x * 1e15) / 1e15; };
+      const double angle = -std::fmod(std::fmod(m, 360.0) + 360.0, 360.0) * (M_PI / 180.0);
+      const double a = round15(std::cos(angle)), b = round15(std::sin(angle));
+      const double d = round15(-std::sin(angle)), e = a;
+      const double cx = static_cast<double>(w) / 2.0, cy = static_cast<double>(h) / 2.0;
+      return {a, b, a * -cx + b * -cy + cx, d, e, d * -cx + e * -cy + cy};
+    }
+    case AugOp::kShearX:
+      return {1, m, 0, 0, 1, 0};
+    case AugOp::kShearY:
+      return {1, 0, 0, m, 1, 0};
+    case AugOp::kTranslateX:
+      return {1, 0, m, 0, 1, 0};
+    case AugOp::kTranslateY:
+      return {1, 0, 0, 0, 1, m};
+    default:
+      return {1, 0, 0, 0, 1, 0};
   }
 }
 

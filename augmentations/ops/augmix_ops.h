@@ -6,6 +6,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,8 +46,15 @@ AugOp augmix_op(const std::string& name);
 torch::Tensor augmix_magnitudes(const torch::Tensor& ops, const torch::Tensor& levels,
                                 const torch::Tensor& negate, int64_t image_size);
 
-/// One magnitude of augmix_magnitudes, for scalar code (the same arithmetic, value for value).
+/// One magnitude: the definition augmix_magnitudes applies to every sample.
 double augmix_magnitude(AugOp op, double level, bool negate, int64_t image_size);
+
+/// Pillow's inverse map (a, b, c, d, e, f) for a geometric op with magnitude `m` on an image of
+/// height `h` and width `w` (see affine.h): rotate(m degrees) about the centre, counter-clockwise
+/// with sine and cosine rounded to 15 decimals as Pillow does; shear_x (1, m, 0, 0, 1, 0) and
+/// shear_y (1, 0, 0, m, 1, 0), pivot at the top-left corner; translate_x (1, 0, m, 0, 1, 0) and
+/// translate_y (1, 0, 0, 0, 1, m), so content moves left / up for m > 0. Identity for other ops.
+std::array<double, 6> augmix_inverse_map(AugOp op, double m, int64_t h, int64_t w);
 
 /// Applies op `ops[i]` with magnitude `magnitudes[i]` (natural units, as above) to image i of
 /// uint8 `images` [N, C, H, W]; a negative op id leaves its image as it is. On the CPU one kernel

@@ -88,32 +88,6 @@ void lut_op(AugOp op, double magnitude, const uint8_t* in, uint8_t* out, int64_t
   }
 }
 
-// Pillow's inverse map for one geometric op (see affine.h).
-std::array<double, 6> matrix_of(AugOp op, double m, int64_t h, int64_t w) {
-  switch (op) {
-    case AugOp::kRotate: {
-      auto round15 = [](double x) { return std::nearbyint(x * 1e15) / 1e15; };
-      const double angle = -std::fmod(std::fmod(m, 360.0) + 360.0, 360.0) * (M_PI / 180.0);
-      const double a = round15(std::cos(angle)), b = round15(std::sin(angle));
-      const double d = round15(-std::sin(angle)), e = a;
-      const double cx = static_cast<double>(w) / 2.0, cy = static_cast<double>(h) / 2.0;
-      return {a, b, a * -cx + b * -cy + cx, d, e, d * -cx + e * -cy + cy};
-    }
-    case AugOp::kShearX:
-      return {1, m, 0, 0, 1, 0};
-    case AugOp::kShearY:
-      return {1, 0, 0, m, 1, 0};
-    case AugOp::kTranslateX:
-      return {1, 0, m, 0, 1, 0};
-    default:
-      return {1, 0, 0, 0, 1, m};  // kTranslateY
-  }
-}
-
-}  // namespace
-
-namespace {
-
 bool is_geometric(AugOp op) {
   return op == AugOp::kRotate || op == AugOp::kShearX || op == AugOp::kShearY ||
          op == AugOp::kTranslateX || op == AugOp::kTranslateY;
@@ -123,7 +97,7 @@ bool is_geometric(AugOp op) {
 void apply_one(AugOp op, double magnitude, const uint8_t* in, uint8_t* out, int64_t channels,
                int64_t h, int64_t w) {
   if (is_geometric(op)) {
-    const auto m = matrix_of(op, magnitude, h, w);
+    const auto m = augmix_inverse_map(op, magnitude, h, w);
     affine_one(in, out, channels, h, w, m.data());
   } else {
     lut_op(op, magnitude, in, out, channels, h * w);
