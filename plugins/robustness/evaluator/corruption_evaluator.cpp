@@ -112,15 +112,13 @@ CorruptionEvaluator::CorruptionEvaluator(const Config& options)
     reference_clean_ = summary["final"]["clean_accuracy"].get<double>();
 }
 
-double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corruption,
-                                        int severity) {
+double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corruption, int severity,
+                                        std::optional<robustness::CifarCReader>& cifar_reader) {
   const std::string& name = corruptions_[corruption];
   if (!precomputed_.empty()) {
-    // One reader for the whole evaluation: it keeps the last .npy file, and the loop runs
-    // corruption-major, so each 150 MB file is parsed once for its five severities.
-    if (layout_ == "npy" && !cifar_reader_) cifar_reader_.emplace(precomputed_);
+    if (layout_ == "npy" && !cifar_reader) cifar_reader.emplace(precomputed_);
     robustness::CorruptedSet set =
-        layout_ == "npy" ? cifar_reader_->read(name, severity)
+        layout_ == "npy" ? cifar_reader->read(name, severity)
                          : robustness::read_image_folder_c(precomputed_, name, severity, classes_);
     if (limit_ > 0 && set.images.size(0) > limit_) {
       set.images = set.images.slice(0, 0, limit_);
@@ -159,6 +157,7 @@ EvaluationResult CorruptionEvaluator::evaluate(EvaluationContext& context) {
   result.details["clean"] = {{"accuracy", clean}};
   double sum = 0.0, ce_sum = 0.0, relative_sum = 0.0;
   bool relative = reference_clean_.has_value();
+  std::optional<robustness::CifarCReader> cifar_reader;
   for (size_t c = 0; c < corruptions_.size(); ++c) {
     const std::string& name = corruptions_[c];
     auto& row = result.details[name];
@@ -166,7 +165,7 @@ EvaluationResult CorruptionEvaluator::evaluate(EvaluationContext& context) {
     std::string line;
     for (int64_t s : severities_) {
       const std::string key = severity_key(static_cast<int>(s));
-      const double acc = accuracy_on(context, c, static_cast<int>(s));
+      const double acc = accuracy_on(context, c, static_cast<int>(s), cifar_reader);
       row[key] = acc;
       row_sum += acc;
       line += " " + std::to_string(acc).substr(0, 6);
@@ -187,7 +186,6 @@ EvaluationResult CorruptionEvaluator::evaluate(EvaluationContext& context) {
       if (relative) relative_sum += shift / reference_shift;
     }
   }
-  cifar_reader_.reset();
   const double sets = static_cast<double>(corruptions_.size() * severities_.size());
   result.metrics["robust_accuracy"] = sum / sets;
   result.metrics["mean_corruption_error"] = 1.0 - sum / sets;

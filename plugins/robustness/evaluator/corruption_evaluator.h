@@ -31,8 +31,11 @@ class CorruptionEvaluator : public Evaluator {
   EvaluationResult evaluate(EvaluationContext& context) override;
 
  private:
-  /// Accuracy of the net on one corruption at one severity.
-  double accuracy_on(EvaluationContext& context, size_t corruption, int severity);
+  /// Accuracy of the net on one corruption at one severity. `cifar_reader` is the evaluation's
+  /// CIFAR-C reader (opened on first use): it keeps the last .npy file, and evaluate() runs
+  /// corruption-major, so each file is parsed once for its severities.
+  double accuracy_on(EvaluationContext& context, size_t corruption, int severity,
+                     std::optional<robustness::CifarCReader>& cifar_reader);
 
   std::vector<std::string> corruptions_;
   std::vector<int64_t> severities_;
@@ -43,8 +46,6 @@ class CorruptionEvaluator : public Evaluator {
   /// Reference run's accuracies per corruption and severity, and its clean accuracy.
   std::map<std::string, std::map<std::string, double>> reference_;
   std::optional<double> reference_clean_;
-  /// The CIFAR-C reader of the evaluation in progress.
-  std::optional<robustness::CifarCReader> cifar_reader_;
 };
 
 }  // namespace gear
