@@ -27,9 +27,6 @@ class VggArchitecture : public Architecture {
   std::vector<int64_t> reference_widths(const ModelSpec& spec) const override;
 
  private:
-  /// The per-conv widths `spec` asks for; throws std::invalid_argument for a bad spec.
-  std::vector<int64_t> resolve_widths(const ModelSpec& spec) const;
-
   std::string name_;
   VggLayout layout_;
 };

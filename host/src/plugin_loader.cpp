@@ -93,7 +93,7 @@ PluginRecord load_plugin(const fs::path& library, Registry& registry) {
   record.description = d->description ? d->description : "";
 
   const size_t mark = registry.mark();
-  registry.set_current_library(record.path);
+  registry.set_current_library(record.path, d->sdk_minor);
   char error[1024] = {0};
   GearStatus status = GEAR_ERROR;
   try {

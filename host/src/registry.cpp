@@ -43,6 +43,7 @@ ComponentEntry& Registry::add(ComponentInfo info) {
   ComponentEntry& entry = entries_[name];
   entry.info = std::move(info);
   entry.library = current_library_;
+  entry.sdk_minor = current_sdk_minor_;
   order_.push_back(name);
   return entry;
 }

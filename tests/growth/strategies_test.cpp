@@ -1,6 +1,7 @@
 // The osg, random and net2wider strategies on small nets with a scripted context.
 
 #include <gtest/gtest.h>
+#include <map>
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/sgd.h>
 
@@ -78,6 +79,41 @@ TEST(Osg, GrowsVggThroughItsChannelGroups) {
   EXPECT_EQ(sum_of(net->widths()) - before, growable / 2);
   EXPECT_EQ(outputs(*net, batches[0].first).sizes(), (std::vector<int64_t>{16, 10}));
 }
+
+// No architecture-specific code in the strategy: residual streams, depthwise followers and
+// MobileNet-V1's two budget sets all go through the channel groups.
+class OsgOnArchitecture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OsgOnArchitecture, GrowsEverySetByItsGammaShare) {
+  torch::manual_seed(8);
+  auto net = test::build_net(GetParam(), {3, 16, 16}, 0.0625);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
+  auto gen = host::make_generator(torch::kCPU, 9);
+  for (int i = 0; i < 2; ++i)
+    batches.emplace_back(torch::randn({8, 3, 16, 16}, gen),
+                         torch::randint(10, {8}, gen, torch::kLong));
+  test::settle(*net, batches[0].first);
+  std::map<std::string, int64_t> set_widths, set_growth;
+  for (const auto& g : net->groups())
+    if (g.growable) set_widths[g.set] += net->width(g.name);
+  const auto before = net->widths();
+  test::ScriptedContext context(batches, 3);
+  GrowthResult result = OsgStrategy(osg_options(0.5, 4)).grow(*net, context);
+  const auto after = net->widths();
+  for (size_t i = 0; i < after.size(); ++i) {
+    const ChannelGroup& g = net->groups()[i];
+    EXPECT_EQ(after[i] - before[i], result.split[i] + result.fresh[i]) << g.name;
+    set_growth[g.set] += after[i] - before[i];
+  }
+  for (const auto& [set, width] : set_widths)
+    EXPECT_EQ(set_growth[set], width / 2) << "set " << set;
+  if (GetParam() == "mobilenet_v1") EXPECT_EQ(set_widths.size(), 2u);
+  net->train();
+  EXPECT_EQ(net->forward(batches[0].first).sizes(), (std::vector<int64_t>{8, 10}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, OsgOnArchitecture,
+                         ::testing::Values("resnet18", "mobilenet_v1", "mobilenet_v2"));
 
 TEST(Osg, UnknownGroupFailsAtTheOption) {
   auto net = test::make_toy();

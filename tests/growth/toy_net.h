@@ -117,19 +117,9 @@ class ScriptedContext final : public GrowthContext {
 
 /// VGG-11 from the real plugin for 28x28 grey images, BatchNorm statistics settled, eval mode.
 inline std::shared_ptr<GrowableNet> build_vgg(double width, uint64_t seed = 0) {
-  const auto& registry = real_plugins();
-  auto arch = registry.create_architecture(
-      "vgg11", make_config(registry.find("vgg11")->info.schema, {}, "model"));
-  ModelSpec spec;
-  spec.input_shape = {1, 28, 28};
-  spec.num_classes = 10;
-  spec.width = width;
   torch::manual_seed(seed);
-  auto net = arch->build(spec);
-  torch::NoGradGuard no_grad;
-  net->train();
-  for (int i = 0; i < 3; ++i) net->forward(torch::randn({8, 1, 28, 28}) * (1.0 + 0.3 * i));
-  net->eval();
+  auto net = build_net("vgg11", {1, 28, 28}, width);
+  settle(*net, torch::randn({8, 1, 28, 28}));
   return net;
 }
 

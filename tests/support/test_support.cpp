@@ -11,6 +11,8 @@
 #include <random>
 #include <stdexcept>
 
+#include <torch/utils.h>
+
 #include "gear/host/plugin_loader.h"
 
 namespace gear::test {
@@ -49,6 +51,29 @@ const host::Registry& real_plugins() {
     return r;
   }();
   return *registry;
+}
+
+std::shared_ptr<GrowableNet> build_net(const std::string& architecture,
+                                       std::vector<int64_t> input_shape, double width,
+                                       std::vector<int64_t> widths, int64_t num_classes) {
+  const auto& registry = real_plugins();
+  const host::ComponentEntry* entry = registry.find(architecture);
+  if (!entry) throw std::invalid_argument("no architecture plugin " + architecture + " was built");
+  auto arch = registry.create_architecture(architecture,
+                                           make_config(entry->info.schema, {}, "model"));
+  ModelSpec spec;
+  spec.input_shape = std::move(input_shape);
+  spec.num_classes = num_classes;
+  spec.width = width;
+  spec.widths = std::move(widths);
+  return arch->build(spec);
+}
+
+void settle(GrowableNet& net, const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  net.train();
+  for (int i = 0; i < 3; ++i) net.forward(x * (1.0 + 0.3 * i));
+  net.eval();
 }
 
 const host::Registry& real_and_fixture_plugins() {

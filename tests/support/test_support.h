@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "gear/architecture.h"
 #include "gear/host/registry.h"
 
 namespace gear::test {
@@ -22,6 +24,17 @@ const host::Registry& real_and_fixture_plugins();
 Config make_config(const OptionSchema& schema,
                    const std::vector<std::pair<std::string, Value>>& values = {},
                    const std::string& path = "test");
+
+/// Builds `architecture` from the real plugins (default options) for one sample of
+/// `input_shape` [C, H, W]: at the multiplier `width`, or at `widths` when not empty.
+std::shared_ptr<GrowableNet> build_net(const std::string& architecture,
+                                       std::vector<int64_t> input_shape, double width,
+                                       std::vector<int64_t> widths = {},
+                                       int64_t num_classes = 10);
+
+/// Gives every BatchNorm of `net` non-trivial running statistics from three training-mode passes
+/// over scaled copies of `x`, then switches `net` to eval mode.
+void settle(GrowableNet& net, const torch::Tensor& x);
 
 /// Writes an IDX file (big-endian header, uint8 payload); gzip-compressed when `gzip`.
 void write_idx(const std::filesystem::path& path, uint32_t magic, const std::vector<int32_t>& dims,

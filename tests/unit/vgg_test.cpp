@@ -8,23 +8,7 @@ namespace {
 
 std::shared_ptr<GrowableNet> build(const std::string& name, std::vector<int64_t> shape,
                                    double width, std::vector<int64_t> widths = {}) {
-  const auto& registry = test::real_plugins();
-  auto arch = registry.create_architecture(
-      name, test::make_config(registry.find(name)->info.schema, {}, "model"));
-  ModelSpec spec;
-  spec.input_shape = std::move(shape);
-  spec.num_classes = 10;
-  spec.width = width;
-  spec.widths = std::move(widths);
-  return arch->build(spec);
-}
-
-// Gives every BatchNorm non-trivial running statistics, then switches to eval mode.
-void settle(GrowableNet& net, const torch::Tensor& x) {
-  torch::NoGradGuard no_grad;
-  net.train();
-  for (int i = 0; i < 3; ++i) net.forward(x * (1.0 + 0.3 * i));
-  net.eval();
+  return test::build_net(name, std::move(shape), width, std::move(widths));
 }
 
 TEST(Vgg, ForwardShapesForEveryDepthAndInput) {
@@ -55,50 +39,6 @@ TEST(Vgg, FullSizeVgg19IsTheTwentyMillionParameterModel) {
   EXPECT_EQ(net->params(), 20035018);
   EXPECT_EQ(net->widths().front(), 64);
   EXPECT_EQ(net->widths().back(), 512);
-}
-
-TEST(Vgg, WidenWithZeroOutgoingKeepsOutputsOnEveryGroup) {
-  torch::manual_seed(3);
-  auto net = build("vgg11", {3, 32, 32}, 0.125);
-  torch::Tensor x = torch::randn({4, 3, 32, 32});
-  settle(*net, x);
-  torch::NoGradGuard no_grad;
-  torch::Tensor before = net->forward(x);
-  for (const auto& name : net->group_names()) {
-    net->widen(name, 3, [](const TiedTensor& t, int64_t count) -> torch::Tensor {
-      if (t.role != TieRole::kProducerWeight) return {};
-      auto sizes = t.tensor.sizes().vec();
-      sizes[0] = count;
-      return torch::randn(sizes);
-    });
-  }
-  auto after = net->forward(x);
-  EXPECT_TRUE(torch::allclose(after, before, 1e-5, 1e-5)) << (after - before).abs().max();
-  for (auto w : net->widths()) EXPECT_GT(w, 3);
-}
-
-TEST(Vgg, SelectAfterZeroingKeepsOutputsOnEveryGroup) {
-  torch::manual_seed(4);
-  auto net = build("vgg13", {1, 28, 28}, 0.125);
-  torch::Tensor x = torch::randn({4, 1, 28, 28});
-  settle(*net, x);
-  torch::NoGradGuard no_grad;
-  std::vector<std::vector<int64_t>> keeps;
-  for (const auto& name : net->group_names()) {
-    int64_t width = net->width(name);
-    std::vector<int64_t> keep;
-    for (const auto& t : net->tied_tensors(name)) {
-      if (t.role != TieRole::kConsumerWeight) continue;
-      for (int64_t c = 1; c < width; c += 2) t.tensor.select(1, c).zero_();
-    }
-    for (int64_t c = 0; c < width; c += 2) keep.push_back(c);
-    keeps.push_back(keep);
-  }
-  torch::Tensor before = net->forward(x);
-  auto names = net->group_names();
-  for (size_t i = 0; i < names.size(); ++i) net->select(names[i], keeps[i]);
-  torch::Tensor after = net->forward(x);
-  EXPECT_TRUE(torch::allclose(after, before, 1e-5, 1e-5)) << (after - before).abs().max();
 }
 
 TEST(Vgg, RejectsWrongWidthCount) {

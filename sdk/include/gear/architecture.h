@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gear/growable_net.h"
@@ -37,5 +38,15 @@ class Architecture {
 
 /// Scales standard widths by a multiplier, rounding to nearest and keeping at least one channel.
 std::vector<int64_t> scale_widths(const std::vector<int64_t>& standard, double multiplier);
+
+/// Checks the parts of `spec` every architecture needs (input [C, H, W] with positive sizes,
+/// num_classes > 0) and returns the width of each channel group: `spec.widths` when given, else
+/// `standard` scaled by `spec.width`. `group_names` is parallel to `standard` and names groups in
+/// messages; `architecture` names the architecture. All arguments are borrowed for the call.
+/// Throws std::invalid_argument saying what is wrong (e.g. "resnet18: expected 12 widths, one
+/// per channel group (stage1, ...), got 3").
+std::vector<int64_t> resolve_widths(const std::string& architecture, const ModelSpec& spec,
+                                    const std::vector<int64_t>& standard,
+                                    const std::vector<std::string>& group_names);
 
 }  // namespace gear

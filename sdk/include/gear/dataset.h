@@ -43,7 +43,16 @@ struct DataSplit {
   torch::Tensor labels;
 };
 
+/// A named set of classes (CIFAR-100's superclasses), so a pipeline can ask for
+/// `classes = ["vehicles_1"]` instead of listing every member class.
+struct ClassGroup {
+  std::string name;
+  /// Member class names, as in DatasetInfo::class_names.
+  std::vector<std::string> classes;
+};
+
 /// A dataset. The host calls info() first, then load() once per split, and keeps the tensors.
+/// Class subsets (`data.classes`) are applied by the host to every dataset, after load().
 class Dataset {
  public:
   virtual ~Dataset() = default;
@@ -51,6 +60,9 @@ class Dataset {
   virtual DatasetInfo info() = 0;
   /// Decodes a whole split. Throws DataError naming the file on any problem.
   virtual DataSplit load(SplitKind split) = 0;
+  /// Named groups of classes that `data.classes` may use besides class names; none by default.
+  /// Called after info(). Since SDK 0.3: the host never calls it on plugins built for 0.2.
+  virtual std::vector<ClassGroup> class_groups() { return {}; }
 };
 
 }  // namespace gear

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +27,9 @@ struct ComponentEntry {
   ComponentInfo info;
   /// The library it came from ("<built-in>" for host components).
   std::string library;
+  /// SDK minor version the library was built for (the host's own for built-ins): SDK functions
+  /// added in a later minor are not called on this component.
+  uint32_t sdk_minor = GEAR_SDK_VERSION_MINOR;
   Factory<Architecture> architecture;
   Factory<Dataset> dataset;
   Factory<Augmentation> augmentation;
@@ -45,7 +49,10 @@ class Registry : public Registrar {
   void register_evaluator(ComponentInfo info, Factory<Evaluator> factory) override;
 
   /// Sets the library that subsequent registrations are attributed to.
-  void set_current_library(std::string path) { current_library_ = std::move(path); }
+  void set_current_library(std::string path, uint32_t sdk_minor = GEAR_SDK_VERSION_MINOR) {
+    current_library_ = std::move(path);
+    current_sdk_minor_ = sdk_minor;
+  }
   /// Drops everything registered since `mark` (a plugin whose registration failed).
   size_t mark() const { return order_.size(); }
   void rollback(size_t mark);
@@ -84,6 +91,7 @@ class Registry : public Registrar {
   std::map<std::string, ComponentEntry> entries_;
   std::vector<std::string> order_;
   std::string current_library_ = "<built-in>";
+  uint32_t current_sdk_minor_ = GEAR_SDK_VERSION_MINOR;
   std::vector<PluginRecord> plugins_;
 };
 
