@@ -28,6 +28,10 @@ OptionSchema data_schema() {
       .at_least(1)
       .add_float("val_split", 0.1, "fraction of the training set held out for validation")
       .range(0.0, 0.9)
+      .add_string_list("classes", {},
+                       "train and test on these classes only, relabelled 0..k-1 in the order "
+                       "given: class names, or class groups such as CIFAR-100's superclasses "
+                       "(empty = all classes)")
       .add_int("limit_train", 0, "use only the first N training images (0 = all)")
       .at_least(0)
       .add_int("limit_test", 0, "use only the first N test images (0 = all)")

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gear/host/checkpoint.h"
+#include "gear/host/class_subset.h"
 #include "gear/host/data_stream.h"
 #include "gear/host/device.h"
 #include "gear/host/env_info.h"
@@ -154,11 +155,28 @@ void Run::load_data() {
   const ComponentEntry* entry = registry_.find(pipeline_.dataset.name);
   DataSplit train, test;
   auto start = std::chrono::steady_clock::now();
+  const auto classes = data.get<std::vector<std::string>>("classes");
+  std::vector<ClassGroup> class_groups;
   call_plugin(pipeline_.dataset.name, entry->library, data.where("plugin").str(), [&] {
     info_ = dataset->info();
+    // class_groups() exists only in the vtables of plugins built for SDK 0.3 or later.
+    if (!classes.empty() && entry->sdk_minor >= 3) class_groups = dataset->class_groups();
+  });
+  ClassSubset subset;
+  if (!classes.empty()) subset = resolve_class_subset(classes, info_, class_groups, data);
+  call_plugin(pipeline_.dataset.name, entry->library, data.where("plugin").str(), [&] {
     train = dataset->load(SplitKind::kTrain);
     test = dataset->load(SplitKind::kTest);
   });
+  if (!classes.empty()) {
+    train = restrict_to_classes(train, subset, info_.num_classes);
+    test = restrict_to_classes(test, subset, info_.num_classes);
+    std::string names;
+    for (const auto& n : subset.names) names += (names.empty() ? "" : ", ") + n;
+    spdlog::info("classes: {} of {} ({})", subset.names.size(), info_.num_classes, names);
+    info_.num_classes = static_cast<int64_t>(subset.names.size());
+    info_.class_names = subset.names;
+  }
   auto limit = [](DataSplit& split, int64_t n) {
     if (n > 0 && n < split.images.size(0)) {
       split.images = split.images.slice(0, 0, n);
@@ -384,6 +402,7 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"threads", threads_},
                   {"seed", seed_},
                   {"dataset", pipeline_.dataset.name},
+                  {"classes", info_.class_names},
                   {"architecture", pipeline_.architecture.name},
                   {"wall_seconds", seconds_since(start_)},
                   {"epoch_scale", pipeline_.run.get<double>("epoch_scale")},

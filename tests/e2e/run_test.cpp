@@ -362,6 +362,34 @@ TEST_F(EndToEnd, ThrowingEvaluatorStopsCleanlyNamingItAndTheStage) {
   EXPECT_EQ(summary["stages"].size(), 1u);  // the finished training stage is kept
 }
 
+TEST_F(EndToEnd, ClassSubsetTrainsAndTestsOnTheNamedClassesOnly) {
+  // Trouser (1) and Bag (8) become labels 0 and 1, in the order given.
+  std::string pipeline = test::tiny_run_and_data(*dir_ / "data", 6) +
+                         "classes = [\"Bag\", \"Trouser\"]\n" +
+                         test::tiny_vgg_training("0.125", 2, "lr = 0.05\n") +
+                         "\n[[stage]]\nkind = \"evaluate\"\n";
+  test::write_text(*dir_ / "subset.toml", pipeline);
+  fs::path out = *dir_ / "run-subset";
+  Result r = gearhost("run " + (*dir_ / "subset.toml").string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("classes: 2 of 10 (Bag, Trouser)"), std::string::npos) << r.output;
+  // 400 training images, 40 per class: 80 remain, 20% of them held out.
+  EXPECT_NE(r.output.find("64 train, 16 validation, 20 test images"), std::string::npos)
+      << r.output;
+  json summary = read_json(out / "summary.json");
+  EXPECT_EQ(summary["classes"], (json{"Bag", "Trouser"}));
+  EXPECT_GT(summary["final"]["clean_accuracy"].get<double>(), 0.75);  // two bars: easy
+
+  test::write_text(*dir_ / "bad-subset.toml",
+                   test::tiny_run_and_data(*dir_ / "data", 6) + "classes = [\"Bagg\"]\n" +
+                       test::tiny_vgg_training("0.125", 1));
+  Result bad = gearhost("run " + (*dir_ / "bad-subset.toml").string());
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("bad-subset.toml:11"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("unknown class 'Bagg' (did you mean 'Bag'?)"), std::string::npos)
+      << bad.output;
+}
+
 TEST_F(EndToEnd, ListAndDescribe) {
   Result list = gearhost("list");
   EXPECT_EQ(list.code, 0);
