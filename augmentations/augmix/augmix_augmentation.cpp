@@ -67,8 +67,10 @@ OptionSchema AugMixAugmentation::schema(const AugMixOptions& d) {
       .at_least(0.0)
       .add_int("views", d.views, "augmented views per sample when jsd is on")
       .range(1, 8)
-      .add_int("padding", d.padding, "zero padding of the random crop that precedes mixing")
-      .at_least(0)
+      .add_int("padding", d.padding,
+               "zero padding of the random crop that precedes mixing; -1 = an eighth of the "
+               "image side (4 px at 28 and 32 px, 8 px at 64 px)")
+      .at_least(kAutoPadding)
       .add_bool("crop", d.crop, "random crop, shared by the clean and augmented views")
       .add_bool("flip", d.flip, "random horizontal flip, shared by all views");
 }
@@ -172,7 +174,8 @@ AugmentedBatch AugMixAugmentation::augment(const torch::Tensor& images,
   const torch::Device device = images.device();
   // Crop and flip come first and are shared by every view, as in the reference's data pipeline.
   torch::Tensor base = images;
-  if (options_.crop && options_.padding > 0) base = random_crop(base, options_.padding, generator);
+  const int64_t padding = crop_padding(options_.padding, base);
+  if (options_.crop && padding > 0) base = random_crop(base, padding, generator);
   if (options_.flip) {
     const auto longs = torch::TensorOptions().dtype(torch::kLong).device(device);
     torch::Tensor flipped = torch::randint(0, 2, {n}, generator, longs).to(torch::kBool);

@@ -19,7 +19,7 @@ struct AugMixOptions {
   bool jsd = true;           ///< clean view plus `views` augmented views and the JSD loss
   double jsd_lambda = 12.0;  ///< weight of the Jensen-Shannon term
   int64_t views = 2;         ///< augmented views per sample when jsd is on
-  int64_t padding = 4;       ///< random crop from a zero-padded image, before mixing
+  int64_t padding = -1;      ///< crop padding before mixing; -1 = an eighth of the side
   bool crop = true;          ///< random crop, shared by all views
   bool flip = true;          ///< random horizontal flip, shared by all views
 };

@@ -8,6 +8,11 @@
 
 namespace gear {
 
+int64_t crop_padding(int64_t option, const torch::Tensor& images) {
+  if (option != kAutoPadding) return option;
+  return (std::min(images.size(2), images.size(3)) + 4) / 8;
+}
+
 namespace {
 
 // The same crop as row copies: a window of the zero-padded image is the image shifted by

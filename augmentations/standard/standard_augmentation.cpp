@@ -13,8 +13,10 @@ StandardAugmentation::StandardAugmentation(const Config& options)
 
 OptionSchema StandardAugmentation::schema() {
   return OptionSchema()
-      .add_int("padding", 4, "zero padding on each side before the random crop, in pixels")
-      .at_least(0)
+      .add_int("padding", kAutoPadding,
+               "zero padding on each side before the random crop, in pixels; -1 = an eighth of "
+               "the image side (4 px at 28 and 32 px, 8 px at 64 px)")
+      .at_least(kAutoPadding)
       .add_bool("crop", true, "random crop of the original size from the padded image")
       .add_bool("flip", true, "horizontal flip with probability 0.5");
 }
@@ -25,7 +27,8 @@ AugmentedBatch StandardAugmentation::augment(const torch::Tensor& images,
     throw std::invalid_argument("standard augmentation: expected images [N, C, H, W], got " +
                                 std::to_string(images.dim()) + " dimensions");
   torch::Tensor out = images;
-  if (crop_ && padding_ > 0) out = random_crop(out, padding_, generator);
+  const int64_t padding = crop_padding(padding_, images);
+  if (crop_ && padding > 0) out = random_crop(out, padding, generator);
   if (flip_) {
     const auto options = torch::TensorOptions().dtype(torch::kLong).device(images.device());
     torch::Tensor flipped =

@@ -160,6 +160,23 @@ TEST(AugMixOps, CpuCropMatchesTheGatherPath) {
   EXPECT_TRUE(torch::equal(fast.to(torch::kFloat32), gathered));
 }
 
+TEST(RandomCrop, AutomaticPaddingIsAnEighthOfTheImageSide) {
+  auto batch = [](int64_t h, int64_t w) { return torch::zeros({1, 3, h, w}, torch::kUInt8); };
+  EXPECT_EQ(crop_padding(kAutoPadding, batch(28, 28)), 4);
+  EXPECT_EQ(crop_padding(kAutoPadding, batch(32, 32)), 4);
+  EXPECT_EQ(crop_padding(kAutoPadding, batch(64, 64)), 8);
+  EXPECT_EQ(crop_padding(kAutoPadding, batch(64, 32)), 4);  // the shorter side decides
+  EXPECT_EQ(crop_padding(2, batch(64, 64)), 2);
+  // With 8 px of padding on a 64 px image, a crop can move the content by up to 8 pixels.
+  torch::Tensor image = torch::zeros({64, 1, 64, 64}, torch::kUInt8);
+  image.select(2, 32).fill_(255);
+  auto gen = at::detail::createCPUGenerator(3);
+  torch::Tensor cropped = random_crop(image, crop_padding(kAutoPadding, image), gen);
+  torch::Tensor row = cropped.select(1, 0).amax(2).argmax(1);  // where the bright row went
+  EXPECT_EQ(row.min().item<int64_t>(), 24);
+  EXPECT_EQ(row.max().item<int64_t>(), 40);
+}
+
 TEST(AugMixOps, MagnitudesFollowTheReferenceMapping) {
   using ops::AugOp;
   auto magnitude = [](AugOp op, double level, bool negate, int64_t size = 32) {
