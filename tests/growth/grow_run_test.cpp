@@ -20,11 +20,10 @@ int gearhost(const std::string& args, std::string* output) {
 }
 
 // Backbone 1 epoch -> grow (the given keys) -> train `after` epochs, on tiny generated data.
-std::string pipeline(const fs::path& data, const std::string& grow_keys, int after) {
-  return test::tiny_run_and_data(data, 3) + R"(
-[model]
-architecture = "vgg11"
-width = 0.0625
+std::string pipeline(const fs::path& data, const std::string& grow_keys, int after,
+                     const std::string& architecture = "vgg11") {
+  return test::tiny_run_and_data(data, 3) + "\n[model]\narchitecture = \"" + architecture +
+         "\"\n" + R"(width = 0.0625
 
 [[stage]]
 kind = "train"
@@ -41,11 +40,15 @@ epochs = )" +
          std::to_string(after) + "\n";
 }
 
-TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
-  const fs::path dir = test::temp_dir("grow-run");
+class GrowRunOn : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GrowRunOn, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
+  const std::string architecture = GetParam();
+  const fs::path dir = test::temp_dir("grow-run-" + architecture);
   const fs::path data = test::write_tiny_fashion(dir / "data", 256, 64);
   test::write_text(dir / "grow.toml",
-                   pipeline(data, "strategy = \"osg\"\ngamma = 0.5\ncandidates = 6", 1));
+                   pipeline(data, "strategy = \"osg\"\ngamma = 0.5\ncandidates = 6", 1,
+                            architecture));
   std::string output;
   const int code =
       gearhost("run " + (dir / "grow.toml").string() + " --out " + (dir / "run").string(), &output);
@@ -72,7 +75,7 @@ TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
   EXPECT_EQ(meta.widths, widths);
   const auto& registry = test::real_plugins();
   auto arch = registry.create_architecture(
-      "vgg11", test::make_config(registry.find("vgg11")->info.schema, {}, "model"));
+      architecture, test::make_config(registry.find(architecture)->info.schema, {}, "model"));
   ModelSpec spec;
   spec.input_shape = meta.input_shape;
   spec.num_classes = meta.num_classes;
@@ -82,6 +85,9 @@ TEST(GrowRun, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
   EXPECT_EQ(net->widths(), widths);
   EXPECT_EQ(net->params(), summary.at("final").at("params").get<int64_t>());
 }
+
+INSTANTIATE_TEST_SUITE_P(Architectures, GrowRunOn,
+                         ::testing::Values("vgg11", "resnet18", "mobilenet_v1", "mobilenet_v2"));
 
 // Multi-shot: two growth steps of (1 + gamma)^(1/2) - 1 each, between halves of the next stage,
 // on augmented batches.
