@@ -11,6 +11,10 @@ namespace gear {
 namespace robustness {
 namespace {
 
+using image_io::join_names;
+using image_io::require_folder;
+using image_io::sorted_entries;
+
 constexpr char kLabelsFile[] = "labels.npy";
 constexpr char kExtension[] = ".npy";
 constexpr int64_t kSeverities = kMaxSeverity - kMinSeverity + 1;

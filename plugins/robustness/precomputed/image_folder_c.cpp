@@ -13,11 +13,18 @@
 
 #include "cifar_c.h"
 #include "directory_listing.h"
+#include "file_bytes.h"
 #include "jpeg_decode.h"
 
 namespace gear {
 namespace robustness {
 namespace {
+
+using image_io::decode_jpeg;
+using image_io::join_names;
+using image_io::read_bytes;
+using image_io::require_folder;
+using image_io::sorted_entries;
 
 // A JPEG of Tiny-ImageNet-C decodes in about 0.1 ms; smaller chunks would cost more to schedule.
 constexpr int64_t kDecodeGrain = 16;
@@ -32,18 +39,6 @@ std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
-}
-
-std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw DataError(file.string() + ": cannot open: " + std::strerror(errno));
-  std::error_code error;
-  const auto size = std::filesystem::file_size(file, error);
-  if (error) throw DataError(file.string() + ": cannot read its size: " + error.message());
-  std::vector<uint8_t> bytes(size);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<uintmax_t>(in.gcount()) != size) throw DataError(file.string() + ": read error");
-  return bytes;
 }
 
 bool is_folder(const std::filesystem::directory_entry& entry) {

@@ -14,6 +14,7 @@ namespace gear {
 namespace robustness {
 namespace {
 
+using image_io::decode_jpeg;
 using testing::encode_jpeg;
 using testing::flat_image;
 using testing::ScratchDir;

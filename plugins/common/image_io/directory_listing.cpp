@@ -6,7 +6,7 @@
 #include <system_error>
 
 namespace gear {
-namespace robustness {
+namespace image_io {
 
 std::vector<std::string> sorted_entries(
     const std::filesystem::path& dir,
@@ -37,5 +37,5 @@ void require_folder(const std::filesystem::path& dir, const std::string& what) {
     throw DataError(dir.string() + ": no such folder (" + what + ")");
 }
 
-}  // namespace robustness
+}  // namespace image_io
 }  // namespace gear

@@ -12,7 +12,7 @@
 #include <memory>
 
 namespace gear {
-namespace robustness {
+namespace image_io {
 namespace {
 
 // Refuses absurd header dimensions before allocating; Tiny-ImageNet-C needs 64 * 64 * 3.
@@ -117,5 +117,5 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   return chw.clone(torch::MemoryFormat::Contiguous);
 }
 
-}  // namespace robustness
+}  // namespace image_io
 }  // namespace gear

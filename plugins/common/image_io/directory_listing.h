@@ -9,7 +9,7 @@
 #include <vector>
 
 namespace gear {
-namespace robustness {
+namespace image_io {
 
 /// Names of the entries of `dir` that `keep` accepts, sorted bytewise so that every machine
 /// reads the same order. Hidden entries (".*") are never listed. Throws DataError naming `dir`
@@ -24,5 +24,5 @@ std::string join_names(const std::vector<std::string>& names);
 /// Throws DataError "<dir>: no such folder (<what>)" unless `dir` is a folder.
 void require_folder(const std::filesystem::path& dir, const std::string& what);
 
-}  // namespace robustness
+}  // namespace image_io
 }  // namespace gear

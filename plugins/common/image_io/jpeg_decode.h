@@ -10,7 +10,7 @@
 #include <vector>
 
 namespace gear {
-namespace robustness {
+namespace image_io {
 
 /// Decodes a baseline or progressive JPEG to uint8 [3, H, W] RGB. A greyscale JPEG comes back
 /// with its one channel replicated three times. Throws DataError naming `name_for_errors` for
@@ -19,5 +19,5 @@ namespace robustness {
 /// image over 2^28 samples. Thread-safe: the decoder keeps no shared state.
 torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name_for_errors);
 
-}  // namespace robustness
+}  // namespace image_io
 }  // namespace gear
