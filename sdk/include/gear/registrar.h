@@ -60,9 +60,13 @@ class Registrar {
   /// Registers a dataset `T`.
   template <typename T>
   void add_dataset(const std::string& name, const std::string& doc) {
+    add_dataset<T>(name, doc, default_factory<Dataset, T>());
+  }
+  /// Same with a custom factory (for one class serving several names).
+  template <typename T>
+  void add_dataset(const std::string& name, const std::string& doc, Factory<Dataset> factory) {
     check_component<Dataset, T>();
-    register_dataset({ComponentKind::kDataset, name, doc, T::schema()},
-                     default_factory<Dataset, T>());
+    register_dataset({ComponentKind::kDataset, name, doc, T::schema()}, std::move(factory));
   }
   /// Registers an augmentation policy `T`.
   template <typename T>
