@@ -100,7 +100,8 @@ bool decode_raw(const uint8_t* data, size_t size, DecodeContext* context) {
 
 }  // namespace
 
-torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name_for_errors) {
+torch::Tensor decode_jpeg_native(const std::vector<uint8_t>& bytes,
+                                 const std::string& name_for_errors) {
   DecodeContext context{};
   if (!decode_raw(bytes.data(), bytes.size(), &context)) {
     if (context.cmyk)
@@ -109,12 +110,16 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   }
   const std::unique_ptr<uint8_t, decltype(&std::free)> owned(context.pixels, &std::free);
   const int64_t height = context.height, width = context.width;
-  torch::Tensor chw =
-      torch::from_blob(context.pixels, {height, width, context.components}, torch::kByte)
-          .permute({2, 0, 1});
-  if (context.components == 1) chw = chw.expand({3, height, width});
   // Always a copy: a 1x1 view may already count as contiguous and would outlive `owned`.
-  return chw.clone(torch::MemoryFormat::Contiguous);
+  return torch::from_blob(context.pixels, {height, width, context.components}, torch::kByte)
+      .permute({2, 0, 1})
+      .clone(torch::MemoryFormat::Contiguous);
+}
+
+torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name_for_errors) {
+  torch::Tensor chw = decode_jpeg_native(bytes, name_for_errors);
+  if (chw.size(0) == 1) chw = chw.expand({3, chw.size(1), chw.size(2)}).contiguous();
+  return chw;
 }
 
 }  // namespace image_io

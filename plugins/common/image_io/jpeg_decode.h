@@ -19,5 +19,9 @@ namespace image_io {
 /// image over 2^28 samples. Thread-safe: the decoder keeps no shared state.
 torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name_for_errors);
 
+/// As decode_jpeg, but a greyscale JPEG comes back as uint8 [1, H, W]; colour ones as [3, H, W].
+torch::Tensor decode_jpeg_native(const std::vector<uint8_t>& bytes,
+                                 const std::string& name_for_errors);
+
 }  // namespace image_io
 }  // namespace gear
