@@ -4,9 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "cifar_classes.h"
 #include "cifar_dataset.h"
+#include "image_writers.h"
 #include "test_support.h"
 
 namespace gear {
@@ -43,14 +45,17 @@ Config options(const OptionSchema& schema, const fs::path& dir,
   return test::make_config(schema, extra, "data");
 }
 
-std::string data_error(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::contains;
+using test::data_error;
+
+// The standard fine -> coarse label table of CIFAR-100 (as torchvision users restate it), an
+// independent check of the superclass groups.
+const int kFineToCoarse[100] = {4,  1,  14, 8,  0,  6,  7,  7,  18, 3,  3,  14, 9,  18, 7,  11, 3,
+                                9,  7,  11, 6,  11, 5,  10, 7,  6,  13, 15, 3,  15, 0,  11, 1,  10,
+                                12, 14, 16, 9,  11, 5,  5,  19, 8,  8,  15, 13, 14, 17, 18, 10, 16,
+                                4,  17, 4,  2,  0,  17, 4,  18, 17, 10, 3,  2,  12, 12, 16, 12, 1,
+                                9,  19, 2,  10, 0,  1,  16, 12, 9,  13, 15, 13, 16, 19, 2,  4,  6,
+                                19, 5,  5,  8,  19, 18, 1,  2,  15, 6,  0,  17, 8,  14, 13};
 
 TEST(Cifar10, PixelsAndLabelsRoundTripInBatchOrder) {
   Cifar10 cifar(options(Cifar10::schema(), cifar10_folder("good")));
@@ -93,20 +98,30 @@ TEST(Cifar10, BadFilesNameTheFileAndTheProblem) {
   EXPECT_NE(message.find("data_batch_2.bin: 6145 bytes is not a whole number of 3073-byte records"),
             std::string::npos)
       << message;
+  EXPECT_TRUE(contains(message, "(truncated?)"));
   // A CIFAR-100 file where CIFAR-10 is expected: wrong record size.
   write_records(dir / "data_batch_2.bin", {{1, 2}, {3, 4}});
-  EXPECT_NE(data_error([&] {
-              Cifar10(options(Cifar10::schema(), dir)).load(SplitKind::kTrain);
-            }).find("3073-byte records"),
-            std::string::npos);
+  EXPECT_TRUE(contains(
+      data_error([&] { Cifar10(options(Cifar10::schema(), dir)).load(SplitKind::kTrain); }),
+      "data_batch_2.bin: 6148 bytes is not a whole number of 3073-byte records; it holds whole "
+      "3074-byte records: a CIFAR-100 file?"));
+  // An empty file.
+  write_records(dir / "data_batch_2.bin", {});
+  EXPECT_TRUE(contains(
+      data_error([&] { Cifar10(options(Cifar10::schema(), dir)).load(SplitKind::kTrain); }),
+      "data_batch_2.bin: 0 bytes is not a whole number of 3073-byte records"));
   // Label out of range.
   write_records(dir / "data_batch_2.bin", {{1}, {10}});
   message = data_error([&] { Cifar10(options(Cifar10::schema(), dir)).load(SplitKind::kTrain); });
   EXPECT_NE(message.find("data_batch_2.bin: record 1 has label 10, outside [0, 10)"),
             std::string::npos)
       << message;
-  // Missing batch file: reported by info(), before any training.
+  write_records(dir / "data_batch_2.bin", {{1}, {2}});
+  // Missing batch file: reported by info(), before any training, and by load().
   fs::remove(dir / "data_batch_4.bin");
+  EXPECT_TRUE(contains(
+      data_error([&] { Cifar10(options(Cifar10::schema(), dir)).load(SplitKind::kTrain); }),
+      (dir / "data_batch_4.bin").string() + ": missing"));
   message = data_error([&] { Cifar10(options(Cifar10::schema(), dir)).info(); });
   EXPECT_NE(message.find("cifar10: missing " + (dir / "data_batch_4.bin").string()),
             std::string::npos)
@@ -114,7 +129,36 @@ TEST(Cifar10, BadFilesNameTheFileAndTheProblem) {
   EXPECT_NE(message.find("cifar-10-binary.tar.gz"), std::string::npos) << message;
   // No path at all.
   message = data_error([&] { Cifar10(test::make_config(Cifar10::schema(), {}, "data")).info(); });
-  EXPECT_NE(message.find("cifar10: no data.path"), std::string::npos) << message;
+  EXPECT_TRUE(contains(message, "cifar10: no data.path; download cifar-10-binary.tar.gz"));
+  EXPECT_TRUE(contains(message, "https://www.cs.toronto.edu/~kriz/"));
+  EXPECT_TRUE(contains(message, "set data.path to its cifar-10-batches-bin folder"));
+  message = data_error([&] { Cifar10(options(Cifar10::schema(), dir / "nowhere")).info(); });
+  EXPECT_TRUE(contains(message, "nowhere does not exist"));
+}
+
+TEST(Cifar100, StandardNamesAndSuperclassesAreExact) {
+  const std::vector<std::string>& fine = cifar100_fine_names();
+  ASSERT_EQ(fine.size(), 100u);
+  EXPECT_TRUE(std::is_sorted(fine.begin(), fine.end()));  // fine labels are alphabetical
+  EXPECT_EQ(std::set<std::string>(fine.begin(), fine.end()).size(), 100u);
+  EXPECT_EQ(fine[0], "apple");
+  EXPECT_EQ(fine[58], "pickup_truck");
+  EXPECT_EQ(fine[99], "worm");
+  EXPECT_EQ(cifar10_class_names(),
+            (std::vector<std::string>{"airplane", "automobile", "bird", "cat", "deer", "dog",
+                                      "frog", "horse", "ship", "truck"}));
+  const std::vector<ClassGroup>& groups = cifar100_superclasses();
+  ASSERT_EQ(groups.size(), 20u);
+  EXPECT_EQ(groups[0].name, "aquatic_mammals");
+  EXPECT_EQ(groups[9].name, "large_man-made_outdoor_things");
+  EXPECT_EQ(groups[13].name, "non-insect_invertebrates");
+  EXPECT_EQ(groups[19].name, "vehicles_2");
+  for (const ClassGroup& g : groups) EXPECT_EQ(g.classes.size(), 5u) << g.name;
+  for (int f = 0; f < 100; ++f) {
+    const auto& members = groups[kFineToCoarse[f]].classes;
+    EXPECT_NE(std::find(members.begin(), members.end(), fine[f]), members.end())
+        << fine[f] << " should be in " << groups[kFineToCoarse[f]].name;
+  }
 }
 
 TEST(Cifar100, FineAndCoarseLabelsAndSuperclasses) {
@@ -159,10 +203,48 @@ TEST(Cifar100, WrongRecordSizeAndBadLabels) {
               cifar.load(SplitKind::kTrain);
             }).find("train.bin: 6146 bytes is not a whole number of 3074-byte records"),
             std::string::npos);
-  EXPECT_NE(data_error([&] {
-              cifar.load(SplitKind::kTest);
-            }).find("test.bin: record 0 has label 100, outside [0, 100)"),
-            std::string::npos);
+  EXPECT_TRUE(contains(data_error([&] { cifar.load(SplitKind::kTest); }),
+                       "test.bin: record 0 has fine label 100, outside [0, 100)"));
+  // The coarse byte is checked too, whichever label is used.
+  write_records(dir / "test.bin", {{3, 30}, {20, 98}});
+  EXPECT_TRUE(contains(data_error([&] { cifar.load(SplitKind::kTest); }),
+                       "test.bin: record 1 has coarse label 20, outside [0, 20)"));
+  // No path.
+  const std::string message =
+      data_error([&] { Cifar100(test::make_config(Cifar100::schema(), {}, "data")).info(); });
+  EXPECT_TRUE(contains(message, "cifar100: no data.path; download cifar-100-binary.tar.gz"));
+  EXPECT_TRUE(contains(message, "its cifar-100-binary folder"));
+}
+
+TEST(Cifar100, MetaFilesNameTheClassesAndTheGroups) {
+  fs::path dir = test::temp_dir("cifar100-meta");
+  // Every fine class once, with its standard coarse label: train.bin as the real one orders it.
+  std::vector<std::vector<uint8_t>> records;
+  for (int f = 0; f < 100; ++f)
+    records.push_back({static_cast<uint8_t>(kFineToCoarse[f]), static_cast<uint8_t>(f)});
+  write_records(dir / "train.bin", records);
+  write_records(dir / "test.bin", {{0, 4}});
+  std::string fine_text, coarse_text;
+  for (int f = 0; f < 100; ++f) fine_text += "F" + std::to_string(f) + "\n";
+  for (int c = 0; c < 20; ++c) coarse_text += "C" + std::to_string(c) + "\r\n";  // CRLF too
+  test::write_text(dir / "fine_label_names.txt", fine_text);
+  test::write_text(dir / "coarse_label_names.txt", coarse_text);
+  Cifar100 fine(options(Cifar100::schema(), dir));
+  EXPECT_EQ(fine.info().class_names[57], "F57");
+  const auto groups = fine.class_groups();
+  ASSERT_EQ(groups.size(), 20u);
+  EXPECT_EQ(groups[18].name, "C18");
+  EXPECT_EQ(groups[18].classes, (std::vector<std::string>{"F8", "F13", "F48", "F58", "F90"}));
+  // The groups agree with the labels the records carry.
+  const DataSplit train = fine.load(SplitKind::kTrain);
+  Cifar100 coarse(options(Cifar100::schema(), dir, {{"label", std::string("coarse")}}));
+  const DataSplit coarse_train = coarse.load(SplitKind::kTrain);
+  EXPECT_EQ(coarse.info().class_names[4], "C4");
+  for (int64_t i = 0; i < 100; ++i) {
+    const auto& members = groups[coarse_train.labels[i].item<int64_t>()].classes;
+    const std::string name = "F" + std::to_string(train.labels[i].item<int64_t>());
+    EXPECT_NE(std::find(members.begin(), members.end(), name), members.end()) << name;
+  }
 }
 
 }  // namespace

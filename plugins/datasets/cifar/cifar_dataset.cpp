@@ -1,5 +1,6 @@
 #include "cifar_dataset.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,11 +16,14 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kPixels = 3 * 32 * 32;
 
+// What to download and where to point data.path.
 std::string download_hint(bool cifar100) {
-  return cifar100 ? "the cifar-100-binary folder from "
-                    "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"
-                  : "the cifar-10-batches-bin folder from "
-                    "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+  return cifar100 ? "download cifar-100-binary.tar.gz (the binary version) from "
+                    "https://www.cs.toronto.edu/~kriz/ , unpack it (tar -xzf) and set data.path "
+                    "to its cifar-100-binary folder"
+                  : "download cifar-10-binary.tar.gz (the binary version) from "
+                    "https://www.cs.toronto.edu/~kriz/ , unpack it (tar -xzf) and set data.path "
+                    "to its cifar-10-batches-bin folder";
 }
 
 // Non-empty lines of a names file, trimmed.
@@ -38,41 +42,61 @@ std::vector<std::string> read_names(const fs::path& file) {
 }  // namespace
 
 DataSplit read_cifar_files(const std::vector<std::string>& files, const CifarRecordFormat& format) {
-  const int64_t record = format.label_bytes + kPixels;
-  std::vector<torch::Tensor> images, labels;
+  const auto label_bytes = static_cast<int64_t>(format.labels.size());
+  const int64_t record = label_bytes + kPixels;
+  // The sizes first, so that the output is allocated once.
+  std::vector<int64_t> counts;
+  int64_t total = 0;
   for (const std::string& file : files) {
     std::error_code error;
     if (!fs::is_regular_file(file, error)) throw DataError(file + ": missing");
-    const std::vector<uint8_t> bytes = image_io::read_bytes(file);
-    const auto size = static_cast<int64_t>(bytes.size());
-    if (size == 0 || size % record != 0)
+    const auto size = static_cast<int64_t>(fs::file_size(file, error));
+    if (error) throw DataError(file + ": cannot read its size: " + error.message());
+    if (size == 0 || size % record != 0) {
+      const int64_t other = label_bytes == 1 ? record + 1 : record - 1;
+      const std::string cause = size > 0 && size % other == 0
+                                    ? "; it holds whole " + std::to_string(other) +
+                                          "-byte records: a " +
+                                          (label_bytes == 1 ? "CIFAR-100" : "CIFAR-10") + " file?"
+                                    : " (truncated?)";
       throw DataError(file + ": " + std::to_string(size) + " bytes is not a whole number of " +
-                      std::to_string(record) + "-byte records (truncated, or not a " +
-                      (format.label_bytes == 1 ? "CIFAR-10" : "CIFAR-100") + " file?)");
-    torch::Tensor records = torch::empty({size / record, record}, torch::kUInt8);
-    std::memcpy(records.data_ptr<uint8_t>(), bytes.data(), bytes.size());
-    torch::Tensor label = records.select(1, format.label_index).to(torch::kLong);
-    const int64_t worst = label.argmax().item<int64_t>();
-    const int64_t value = label[worst].item<int64_t>();
-    if (value >= format.num_classes)
-      throw DataError(file + ": record " + std::to_string(worst) + " has label " +
-                      std::to_string(value) + ", outside [0, " +
-                      std::to_string(format.num_classes) + ")");
-    images.push_back(records.narrow(1, format.label_bytes, kPixels).reshape({-1, 3, 32, 32}));
-    labels.push_back(label);
+                      std::to_string(record) + "-byte records" + cause);
+    }
+    counts.push_back(size / record);
+    total += size / record;
   }
-  return {torch::cat(images).contiguous(), torch::cat(labels)};
+
+  torch::Tensor images = torch::empty({total, 3, 32, 32}, torch::kUInt8);
+  torch::Tensor labels = torch::empty({total}, torch::kLong);
+  uint8_t* image_out = images.data_ptr<uint8_t>();
+  int64_t* label_out = labels.data_ptr<int64_t>();
+  for (size_t f = 0; f < files.size(); ++f) {
+    const std::vector<uint8_t> bytes = image_io::read_bytes(files[f]);
+    if (static_cast<int64_t>(bytes.size()) != counts[f] * record)
+      throw DataError(files[f] + ": changed size while being read");
+    for (int64_t r = 0; r < counts[f]; ++r) {
+      const uint8_t* in = bytes.data() + r * record;
+      for (size_t j = 0; j < format.labels.size(); ++j)
+        if (in[j] >= format.labels[j].second)
+          throw DataError(files[f] + ": record " + std::to_string(r) + " has " +
+                          format.labels[j].first + " " + std::to_string(in[j]) + ", outside [0, " +
+                          std::to_string(format.labels[j].second) + ")");
+      *label_out++ = in[format.label_index];
+      std::memcpy(image_out, in + label_bytes, kPixels);
+      image_out += kPixels;
+    }
+  }
+  return {images, labels};
 }
 
 CifarDataset::CifarDataset(std::string name, std::string path, bool cifar100, bool fine)
     : name_(std::move(name)), path_(std::move(path)), cifar100_(cifar100), fine_(fine) {}
 
 std::vector<std::string> CifarDataset::files(SplitKind split) const {
-  if (path_.empty())
-    throw DataError(name_ + ": no data.path; set it to " + download_hint(cifar100_));
+  if (path_.empty()) throw DataError(name_ + ": no data.path; " + download_hint(cifar100_));
   std::error_code error;
   if (!fs::is_directory(path_, error))
-    throw DataError(name_ + ": dataset folder " + path_ + " does not exist; data.path should be " +
+    throw DataError(name_ + ": dataset folder " + path_ + " does not exist; " +
                     download_hint(cifar100_));
   const fs::path root(path_);
   if (cifar100_) return {(root / (split == SplitKind::kTrain ? "train.bin" : "test.bin")).string()};
@@ -83,14 +107,14 @@ std::vector<std::string> CifarDataset::files(SplitKind split) const {
   return out;
 }
 
-std::vector<std::string> CifarDataset::class_names() const {
+std::vector<std::string> CifarDataset::class_names(bool coarse) const {
   const char* meta = !cifar100_ ? "batches.meta.txt"
-                     : fine_    ? "fine_label_names.txt"
-                                : "coarse_label_names.txt";
+                     : coarse   ? "coarse_label_names.txt"
+                                : "fine_label_names.txt";
   std::vector<std::string> standard;
   if (!cifar100_) {
     standard = cifar10_class_names();
-  } else if (fine_) {
+  } else if (!coarse) {
     standard = cifar100_fine_names();
   } else {
     for (const ClassGroup& g : cifar100_superclasses()) standard.push_back(g.name);
@@ -111,11 +135,10 @@ DatasetInfo CifarDataset::info() {
     for (const std::string& file : files(split)) {
       std::error_code error;
       if (!fs::is_regular_file(file, error))
-        throw DataError(name_ + ": missing " + file + "; data.path should be " +
-                        download_hint(cifar100_));
+        throw DataError(name_ + ": missing " + file + "; " + download_hint(cifar100_));
     }
   DatasetInfo info;
-  info.class_names = class_names();
+  info.class_names = class_names(cifar100_ && !fine_);
   info.num_classes = static_cast<int64_t>(info.class_names.size());
   info.image_shape = {3, 32, 32};
   if (cifar100_) {
@@ -131,16 +154,28 @@ DatasetInfo CifarDataset::info() {
 DataSplit CifarDataset::load(SplitKind split) {
   CifarRecordFormat format;
   if (cifar100_) {
-    format.label_bytes = 2;
+    format.labels = {{"coarse label", 20}, {"fine label", 100}};
     format.label_index = fine_ ? 1 : 0;
-    format.num_classes = fine_ ? 100 : 20;
   }
   return read_cifar_files(files(split), format);
 }
 
 std::vector<ClassGroup> CifarDataset::class_groups() {
-  if (cifar100_ && fine_) return cifar100_superclasses();
-  return {};
+  if (!cifar100_ || !fine_) return {};
+  // The standard hierarchy, by label: superclass k holds the fine labels the table lists for it.
+  // Names come from the meta files when present, so the groups name the classes as info() does.
+  const std::vector<std::string> fine = class_names(false), coarse = class_names(true);
+  const std::vector<std::string>& standard = cifar100_fine_names();
+  std::vector<ClassGroup> groups;
+  for (size_t k = 0; k < cifar100_superclasses().size(); ++k) {
+    ClassGroup group{coarse[k], {}};
+    for (const std::string& member : cifar100_superclasses()[k].classes) {
+      const auto label = std::find(standard.begin(), standard.end(), member) - standard.begin();
+      group.classes.push_back(fine[static_cast<size_t>(label)]);
+    }
+    groups.push_back(group);
+  }
+  return groups;
 }
 
 Cifar10::Cifar10(const Config& options)
@@ -149,8 +184,9 @@ Cifar10::Cifar10(const Config& options)
 OptionSchema Cifar10::schema() {
   return OptionSchema().add_string(
       "path", "",
-      "the cifar-10-batches-bin folder (data_batch_1.bin ... data_batch_5.bin, test_batch.bin) "
-      "from cifar-10-binary.tar.gz");
+      "the cifar-10-batches-bin folder (data_batch_1.bin ... data_batch_5.bin, test_batch.bin, "
+      "optionally batches.meta.txt) of cifar-10-binary.tar.gz from "
+      "https://www.cs.toronto.edu/~kriz/");
 }
 
 Cifar100::Cifar100(const Config& options)
@@ -160,7 +196,9 @@ Cifar100::Cifar100(const Config& options)
 OptionSchema Cifar100::schema() {
   return OptionSchema()
       .add_string("path", "",
-                  "the cifar-100-binary folder (train.bin, test.bin) from cifar-100-binary.tar.gz")
+                  "the cifar-100-binary folder (train.bin, test.bin, optionally "
+                  "fine_label_names.txt and coarse_label_names.txt) of cifar-100-binary.tar.gz "
+                  "from https://www.cs.toronto.edu/~kriz/")
       .add_string("label", "fine",
                   "fine: the 100 classes (data.classes may name superclasses, such as "
                   "'vehicles_1', for their 5 classes); coarse: the 20 superclasses as labels")

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gear {
@@ -16,14 +17,17 @@ namespace gear {
 /// Where a record's fields are: CIFAR-10 records are <label><pixels>, CIFAR-100 records are
 /// <coarse label><fine label><pixels>.
 struct CifarRecordFormat {
-  int64_t label_bytes = 1;
-  /// Which of the label bytes is the label to use.
-  int64_t label_index = 0;
-  int64_t num_classes = 10;
+  /// The label bytes before the pixels, in record order: a name for messages and the number of
+  /// classes each counts.
+  std::vector<std::pair<std::string, int64_t>> labels = {{"label", 10}};
+  /// Which of them is the label to use.
+  size_t label_index = 0;
 };
 
-/// Reads the records of `files` (in order) into one split. Throws DataError naming the file for a
-/// missing file, a size that is not a whole number of records, or a label out of range.
+/// Reads the records of `files` (in order) into one split: the output is allocated once and each
+/// record's pixels copied straight into place. Throws DataError naming the file for a missing
+/// file, a size that is not a whole number of records, or a label byte out of range (naming the
+/// record and the value).
 DataSplit read_cifar_files(const std::vector<std::string>& files, const CifarRecordFormat& format);
 
 /// The shared reader behind `cifar10` and `cifar100`.
@@ -39,8 +43,9 @@ class CifarDataset : public Dataset {
 
  private:
   std::vector<std::string> files(SplitKind split) const;
-  /// Class names from the meta file beside the data when there is one, else the standard ones.
-  std::vector<std::string> class_names() const;
+  /// Class names from the meta file beside the data when there is one, else the standard ones;
+  /// `coarse` chooses CIFAR-100's superclass names.
+  std::vector<std::string> class_names(bool coarse) const;
 
   std::string name_, path_;
   bool cifar100_, fine_;

@@ -2,7 +2,7 @@
 
 #include "cifar_dataset.h"
 
-GEAR_PLUGIN("gear-cifar", "0.1.0", "CIFAR-10 and CIFAR-100 from their binary versions") {
+GEAR_PLUGIN("gear-cifar", "0.2.0", "CIFAR-10 and CIFAR-100 from their binary versions") {
   r.add_dataset<gear::Cifar10>("cifar10",
                                "CIFAR-10: 50000 + 10000 RGB 32x32 images, 10 classes (binary)");
   r.add_dataset<gear::Cifar100>(

@@ -2,63 +2,24 @@
 
 #include <ATen/Parallel.h>
 #include <torch/nn/functional/upsampling.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <cctype>
+#include <cmath>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <mutex>
-#include <sstream>
 
 #include "file_bytes.h"
-#include "jpeg_decode.h"
+#include "image_decode.h"
 
 namespace gear {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kMagic[8] = {'G', 'E', 'A', 'R', 'I', 'M', 'G', '1'};
-
-// 64-bit FNV-1a: stable across runs and machines (std::hash is not).
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
-}
-
-torch::Tensor fit(const torch::Tensor& image, int64_t height, int64_t width) {
-  namespace F = torch::nn::functional;
-  const double scale = std::max(static_cast<double>(height) / image.size(1),
-                                static_cast<double>(width) / image.size(2));
-  const int64_t h = std::max<int64_t>(height, std::llround(image.size(1) * scale));
-  const int64_t w = std::max<int64_t>(width, std::llround(image.size(2) * scale));
-  torch::Tensor resized =
-      F::interpolate(image.unsqueeze(0).to(torch::kFloat), F::InterpolateFuncOptions()
-                                                               .size(std::vector<int64_t>{h, w})
-                                                               .mode(torch::kBilinear)
-                                                               .align_corners(false)
-                                                               .antialias(true))
-          .squeeze(0);
-  const int64_t top = (h - height) / 2, left = (w - width) / 2;
-  return resized.narrow(1, top, height)
-      .narrow(2, left, width)
-      .round()
-      .clamp(0, 255)
-      .to(torch::kUInt8);
-}
-
-template <typename T>
-void put(std::ofstream& out, const T& value) {
-  out.write(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-
-template <typename T>
-bool get(std::ifstream& in, T& value) {
-  return static_cast<bool>(in.read(reinterpret_cast<char*>(&value), sizeof(T)));
-}
+// A 64x64 JPEG decodes in about 0.1 ms; smaller chunks would cost more to schedule.
+constexpr int64_t kDecodeGrain = 8;
+constexpr int64_t kStatisticsGrain = 64;
 
 }  // namespace
 
@@ -68,119 +29,129 @@ std::string lower_case(std::string text) {
   return text;
 }
 
-std::pair<int64_t, int64_t> image_size(const fs::path& file) {
-  torch::Tensor image = image_io::decode_jpeg(image_io::read_bytes(file), file.string());
-  return {image.size(1), image.size(2)};
+std::string size_text(const torch::Tensor& image) {
+  return std::to_string(image.size(-1)) + "x" + std::to_string(image.size(-2));
 }
 
-DataSplit decode_files(const LabelledFiles& list, int64_t height, int64_t width, bool resize) {
+torch::Tensor convert_channels(const torch::Tensor& image, int64_t channels) {
+  const int64_t height = image.size(1), width = image.size(2);
+  if (image.size(0) == channels) return image;
+  if (channels == 3) return image.expand({3, height, width}).contiguous();
+  const torch::Tensor rgb = image.contiguous();
+  torch::Tensor grey = torch::empty({1, height, width}, torch::kUInt8);
+  const int64_t plane = height * width;
+  const uint8_t* r = rgb.data_ptr<uint8_t>();
+  const uint8_t* g = r + plane;
+  const uint8_t* b = g + plane;
+  uint8_t* out = grey.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < plane; ++i)
+    out[i] = static_cast<uint8_t>(
+        (uint32_t{r[i]} * 19595 + uint32_t{g[i]} * 38470 + uint32_t{b[i]} * 7471 + 0x8000) >> 16);
+  return grey;
+}
+
+torch::Tensor fit_image(const torch::Tensor& image, int64_t height, int64_t width, Fit fit) {
+  namespace F = torch::nn::functional;
+  const int64_t h = image.size(1), w = image.size(2);
+  if (fit == Fit::kExact || (h == height && w == width)) return image;
+  int64_t new_h = height, new_w = width;
+  if (fit == Fit::kCrop) {
+    if (height * w >= width * h) {  // height / h >= width / w: the height binds
+      new_w = std::max(width, w * height / h);
+    } else {
+      new_h = std::max(height, h * width / w);
+    }
+  }
+  torch::Tensor resized = F::interpolate(image.unsqueeze(0).to(torch::kFloat),
+                                         F::InterpolateFuncOptions()
+                                             .size(std::vector<int64_t>{new_h, new_w})
+                                             .mode(torch::kBilinear)
+                                             .align_corners(false)
+                                             .antialias(true))
+                              .squeeze(0);
+  // torchvision's CenterCrop: int(round((size - target) / 2)), Python rounding half to even.
+  const auto top = static_cast<int64_t>(std::nearbyint((new_h - height) / 2.0));
+  const auto left = static_cast<int64_t>(std::nearbyint((new_w - width) / 2.0));
+  return resized.narrow(1, top, height)
+      .narrow(2, left, width)
+      .round()
+      .clamp(0, 255)
+      .to(torch::kUInt8)
+      .contiguous();
+}
+
+DecodedFiles decode_files(const LabelledFiles& list, const DecodeTarget& target) {
   const auto n = static_cast<int64_t>(list.files.size());
-  torch::Tensor images = torch::empty({n, 3, height, width}, torch::kUInt8);
-  // Exceptions must not leave a parallel region: the first failure is kept and rethrown.
-  std::string failure;
-  std::mutex failure_mutex;
-  at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
+  const int64_t image_bytes = target.channels * target.height * target.width;
+  DecodedFiles out;
+  out.split.images = torch::empty({n, target.channels, target.height, target.width}, torch::kUInt8);
+  out.split.labels = torch::tensor(list.labels, torch::kLong);
+  uint8_t* const images = out.split.images.data_ptr<uint8_t>();
+  // Exceptions must not leave a parallel region: each file's failure is kept, and the first in
+  // list order is thrown afterwards.
+  std::vector<std::string> errors(static_cast<size_t>(n));
+  std::vector<uint8_t> colour(static_cast<size_t>(n), 0);
+  at::parallel_for(0, n, kDecodeGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
+      const fs::path& file = list.files[static_cast<size_t>(i)];
       try {
-        const fs::path& file = list.files[static_cast<size_t>(i)];
-        torch::Tensor image = image_io::decode_jpeg(image_io::read_bytes(file), file.string());
-        if (image.size(1) != height || image.size(2) != width) {
-          if (!resize)
-            throw DataError(file.string() + ": " + std::to_string(image.size(2)) + "x" +
-                            std::to_string(image.size(1)) + " pixels, expected " +
-                            std::to_string(width) + "x" + std::to_string(height));
-          image = fit(image, height, width);
+        torch::Tensor image = image_io::decode_image(image_io::read_bytes(file), file.string());
+        colour[static_cast<size_t>(i)] = image.size(0) == 3;
+        image = convert_channels(image, target.channels);
+        if (image.size(1) != target.height || image.size(2) != target.width) {
+          if (target.fit == Fit::kExact)
+            throw DataError(
+                file.string() + ": " + size_text(image) + " pixels (width x height), " +
+                "expected " + std::to_string(target.width) + "x" + std::to_string(target.height) +
+                (target.reference.empty() ? "" : " like " + target.reference) + target.advice);
+          image = fit_image(image, target.height, target.width, target.fit);
         }
-        images[i].copy_(image);
+        std::memcpy(images + i * image_bytes, image.data_ptr<uint8_t>(),
+                    static_cast<size_t>(image_bytes));
+      } catch (const DataError& e) {
+        errors[static_cast<size_t>(i)] = e.what();
       } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (failure.empty()) failure = e.what();
+        errors[static_cast<size_t>(i)] = file.string() + ": " + e.what();
       }
     }
   });
-  if (!failure.empty()) throw DataError(failure);
-  return {images, torch::tensor(list.labels, torch::kLong)};
+  for (const std::string& error : errors)
+    if (!error.empty()) throw DataError(error);
+  out.any_colour = std::find(colour.begin(), colour.end(), 1) != colour.end();
+  return out;
 }
 
-DecodedCache::DecodedCache(fs::path dir, const std::vector<LabelledFiles>& splits,
-                           const std::string& settings) {
-  if (dir.empty()) {
-    const char* xdg = std::getenv("XDG_CACHE_HOME");
-    const char* home = std::getenv("HOME");
-    dir = xdg && *xdg ? fs::path(xdg) / "gear" : fs::path(home ? home : "/tmp") / ".cache" / "gear";
-    dir /= "decoded";
+std::pair<std::vector<double>, std::vector<double>> channel_statistics(
+    const torch::Tensor& images) {
+  const torch::Tensor x = images.contiguous();
+  const int64_t n = x.size(0), channels = x.size(1), plane = x.size(2) * x.size(3);
+  const uint8_t* data = x.data_ptr<uint8_t>();
+  std::vector<uint64_t> counts(static_cast<size_t>(channels) * 256, 0);
+  std::mutex counts_mutex;
+  at::parallel_for(0, n, kStatisticsGrain, [&](int64_t begin, int64_t end) {
+    std::vector<uint64_t> local(counts.size(), 0);
+    for (int64_t i = begin; i < end; ++i)
+      for (int64_t c = 0; c < channels; ++c) {
+        const uint8_t* p = data + (i * channels + c) * plane;
+        uint64_t* histogram = local.data() + c * 256;
+        for (int64_t k = 0; k < plane; ++k) ++histogram[p[k]];
+      }
+    std::lock_guard<std::mutex> lock(counts_mutex);
+    for (size_t k = 0; k < counts.size(); ++k) counts[k] += local[k];
+  });
+  std::vector<double> mean, std;
+  const double total = static_cast<double>(n * plane);
+  for (int64_t c = 0; c < channels; ++c) {
+    const uint64_t* histogram = counts.data() + c * 256;
+    double sum = 0;
+    for (int v = 0; v < 256; ++v) sum += static_cast<double>(histogram[v]) * v;
+    const double m = total > 0 ? sum / total : 0.0;
+    double squares = 0;  // Two passes over the bins: no cancellation.
+    for (int v = 0; v < 256; ++v) squares += static_cast<double>(histogram[v]) * (v - m) * (v - m);
+    mean.push_back(m / 255.0);
+    std.push_back(total > 0 ? std::sqrt(squares / total) / 255.0 : 0.0);
   }
-  std::ostringstream key;
-  key << settings << '\n';
-  for (const LabelledFiles& split : splits) {
-    key << "split " << split.files.size() << '\n';
-    for (size_t i = 0; i < split.files.size(); ++i) {
-      std::error_code error;
-      const auto size = fs::file_size(split.files[i], error);
-      const auto time = fs::last_write_time(split.files[i], error).time_since_epoch().count();
-      key << split.files[i].string() << ' ' << size << ' ' << time << ' ' << split.labels[i]
-          << '\n';
-    }
-  }
-  char name[32];
-  std::snprintf(name, sizeof(name), "%016llx.bin",
-                static_cast<unsigned long long>(fnv1a(key.str())));
-  file_ = dir / name;
-}
-
-std::optional<std::vector<DataSplit>> DecodedCache::read() const {
-  std::ifstream in(file_, std::ios::binary);
-  if (!in) return std::nullopt;
-  char magic[sizeof(kMagic)];
-  if (!in.read(magic, sizeof(magic)) || std::memcmp(magic, kMagic, sizeof(kMagic)) != 0)
-    return std::nullopt;
-  uint32_t count = 0;
-  if (!get(in, count) || count > 16) return std::nullopt;
-  std::vector<DataSplit> splits;
-  for (uint32_t s = 0; s < count; ++s) {
-    int64_t shape[4];
-    for (auto& d : shape)
-      if (!get(in, d) || d < 0 || d > (int64_t{1} << 31)) return std::nullopt;
-    torch::Tensor images = torch::empty({shape[0], shape[1], shape[2], shape[3]}, torch::kUInt8);
-    torch::Tensor labels = torch::empty({shape[0]}, torch::kLong);
-    if (!in.read(reinterpret_cast<char*>(images.data_ptr<uint8_t>()),
-                 static_cast<std::streamsize>(images.numel())) ||
-        !in.read(reinterpret_cast<char*>(labels.data_ptr<int64_t>()),
-                 static_cast<std::streamsize>(labels.numel() * sizeof(int64_t))))
-      return std::nullopt;
-    splits.push_back({images, labels});
-  }
-  char end;
-  if (in.read(&end, 1)) return std::nullopt;  // trailing bytes: not a file this code wrote
-  return splits;
-}
-
-void DecodedCache::write(const std::vector<DataSplit>& splits) const {
-  std::error_code error;
-  fs::create_directories(file_.parent_path(), error);
-  const fs::path temp = file_.string() + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary);
-    if (!out) return;
-    out.write(kMagic, sizeof(kMagic));
-    put(out, static_cast<uint32_t>(splits.size()));
-    for (const DataSplit& split : splits) {
-      torch::Tensor images = split.images.contiguous();
-      torch::Tensor labels = split.labels.to(torch::kLong).contiguous();
-      for (int64_t d = 0; d < 4; ++d) put(out, images.size(d));
-      out.write(reinterpret_cast<const char*>(images.data_ptr<uint8_t>()),
-                static_cast<std::streamsize>(images.numel()));
-      out.write(reinterpret_cast<const char*>(labels.data_ptr<int64_t>()),
-                static_cast<std::streamsize>(labels.numel() * sizeof(int64_t)));
-    }
-    if (!out) {
-      out.close();
-      fs::remove(temp, error);
-      return;
-    }
-  }
-  fs::rename(temp, file_, error);
-  if (error) fs::remove(temp, error);
+  return {mean, std};
 }
 
 }  // namespace gear

@@ -1,16 +1,16 @@
 #pragma once
 
 /// @file
-/// Datasets stored as one image file per sample (Tiny ImageNet, image folders): parallel JPEG
-/// decoding into one uint8 tensor, and an on-disk cache of the decoded tensors so that only the
-/// first run decodes.
+/// Datasets stored as one image file per sample (Tiny ImageNet, image folders): parallel
+/// decoding of JPEGs and PNGs into one uint8 tensor, channel conversion, resizing, and the
+/// per-channel statistics of the result.
 
 #include <gear/dataset.h>
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gear {
@@ -21,31 +21,58 @@ struct LabelledFiles {
   std::vector<int64_t> labels;
 };
 
-/// Decodes every file of `list` (JPEG; greyscale ones come back as RGB) into uint8
-/// [N, 3, height, width], in parallel. With `resize`, each image is resized (shorter side, then a
-/// centre crop) to height x width; without, an image of another size is a DataError naming it.
-DataSplit decode_files(const LabelledFiles& list, int64_t height, int64_t width, bool resize);
-
-/// The size (height, width) of the JPEG `file`. Throws DataError naming it.
-std::pair<int64_t, int64_t> image_size(const std::filesystem::path& file);
-
-/// A cache of decoded splits: one file per distinct input, named by a hash of every file's path,
-/// size and modification time and of `settings` (whatever else changes the decoded result).
-class DecodedCache {
- public:
-  /// `dir` empty: the default, $XDG_CACHE_HOME/gear/decoded or ~/.cache/gear/decoded.
-  DecodedCache(std::filesystem::path dir, const std::vector<LabelledFiles>& splits,
-               const std::string& settings);
-  /// The cached splits, or nothing when absent, unreadable, truncated or of another version.
-  std::optional<std::vector<DataSplit>> read() const;
-  /// Writes `splits` atomically (temporary file, then rename). A cache that cannot be written is
-  /// skipped: it only costs the next run a decode.
-  void write(const std::vector<DataSplit>& splits) const;
-  const std::filesystem::path& file() const { return file_; }
-
- private:
-  std::filesystem::path file_;
+/// How an image of another size than the target is treated.
+enum class Fit {
+  /// Not at all: it is a DataError naming the file.
+  kExact,
+  /// Resized so that it covers the target (the binding side gets exactly its target, the other
+  /// int(side * scale), as torchvision's Resize), then the centre cropped out (CenterCrop's
+  /// rounding).
+  kCrop,
+  /// Resized to the target, aspect ratio ignored.
+  kStretch,
 };
+
+/// The shape every decoded image is brought to.
+struct DecodeTarget {
+  /// 1 (colour images become Pillow's luma) or 3 (greyscale images are replicated).
+  int64_t channels = 3;
+  int64_t height = 0, width = 0;
+  Fit fit = Fit::kExact;
+  /// kExact: the file whose size the others must share, named in the message; may be empty.
+  std::string reference;
+  /// kExact: appended to the message for an image of another size (how to fix it).
+  std::string advice;
+};
+
+struct DecodedFiles {
+  /// uint8 [N, channels, height, width] and int64 [N] labels.
+  DataSplit split;
+  /// Whether any source image was colour (the choice for `channels = 0`).
+  bool any_colour = false;
+};
+
+/// Decodes every file of `list` (JPEG or PNG, recognised by content) in parallel with
+/// at::parallel_for, and brings each to `target`. Throws DataError naming the file for an
+/// unreadable, undecodable or (kExact) wrongly sized image; when several fail, the first in list
+/// order is reported, whatever the thread timing.
+DecodedFiles decode_files(const LabelledFiles& list, const DecodeTarget& target);
+
+/// uint8 [C, H, W] with `channels` channels: grey replicated to RGB, or RGB to ITU-R 601-2 luma
+/// exactly as Pillow's convert("L") rounds it: (19595 R + 38470 G + 7471 B + 2^15) >> 16.
+torch::Tensor convert_channels(const torch::Tensor& image, int64_t channels);
+
+/// `image` (uint8 [C, H, W]) brought to height x width as `fit` says (kExact: unchanged), with
+/// torch's bilinear interpolation with antialiasing on float values, rounded and clamped back to
+/// uint8 (torchvision's resize of a uint8 tensor).
+torch::Tensor fit_image(const torch::Tensor& image, int64_t height, int64_t width, Fit fit);
+
+/// Per-channel mean and (population) standard deviation of uint8 [N, C, H, W] images, in [0, 1]
+/// pixel units; exact sums over per-channel histograms, accumulated in parallel.
+std::pair<std::vector<double>, std::vector<double>> channel_statistics(const torch::Tensor& images);
+
+/// "64x48": a decoded image's width x height, for messages.
+std::string size_text(const torch::Tensor& image);
 
 /// Lower-case copy of `text` (file extensions).
 std::string lower_case(std::string text);

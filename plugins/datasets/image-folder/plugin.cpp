@@ -2,9 +2,9 @@
 
 #include "image_folder.h"
 
-GEAR_PLUGIN("gear-image-folder", "0.1.0", "Any folder of class subfolders of JPEG images") {
+GEAR_PLUGIN("gear-image-folder", "0.2.0", "Any folder of class sub-folders of JPEG or PNG images") {
   r.add_dataset<gear::ImageFolder>(
       "image-folder",
-      "root/<class>/<image>.jpg (or train/ and test/ under root): decoded once, cached on disk, "
-      "normalisation computed from the training images");
+      "root/<class>/<image> (or train/ and test/ or val/ under root), JPEG or PNG: decoded once, "
+      "cached on disk, optionally resized; normalisation computed from the training images");
 }
