@@ -269,6 +269,13 @@ TEST(ImageFolder, TheSecondLoadReadsTheCacheUntilAFileChanges) {
   };
   const auto [info, first] = load();
   ASSERT_EQ(cache_files(root).size(), 1u);
+  // The same folder spelled differently is the same key.
+  ImageFolder(test::make_config(ImageFolder::schema(),
+                                {{"path", (root.parent_path() / "." / "data" / "").string()},
+                                 {"cache_dir", (root.parent_path() / "cache").string()}},
+                                "data"))
+      .info();
+  ASSERT_EQ(cache_files(root).size(), 1u);
   EXPECT_EQ(cache_files(root)[0].filename().string().rfind("image-folder-", 0), 0u);
 
   // New pixels, same size, modification time restored: the cache answers with the old pixels.

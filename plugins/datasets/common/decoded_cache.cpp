@@ -101,14 +101,16 @@ DecodedCache::DecodedCache(fs::path dir, const std::string& dataset, const fs::p
   if (dir.empty()) dir = default_cache_dir();
   std::ostringstream key;
   key << "gear decoded cache " << kFormatVersion << '\n' << dataset << '\n' << settings << '\n';
+  // "data/x", "data/x/" and "data/./x" key alike.
+  const fs::path base = (root / "").lexically_normal().parent_path();
   for (const LabelledFiles& split : splits) {
     key << "split " << split.files.size() << '\n';
     for (size_t i = 0; i < split.files.size(); ++i) {
       std::error_code error;
       const auto size = fs::file_size(split.files[i], error);
       const auto time = fs::last_write_time(split.files[i], error).time_since_epoch().count();
-      key << split.files[i].lexically_relative(root).generic_string() << '\t' << size << '\t'
-          << time << '\t' << split.labels[i] << '\n';
+      key << split.files[i].lexically_normal().lexically_relative(base).generic_string() << '\t'
+          << size << '\t' << time << '\t' << split.labels[i] << '\n';
     }
     labels_.push_back(split.labels);
   }
