@@ -57,6 +57,10 @@ int list_plugins(const Registry& registry) {
 void print_schema(const OptionSchema& schema) {
   if (schema.options().empty()) std::printf("  no options\n");
   for (const auto& spec : schema.options()) {
+    if (spec.name == OptionSchema::kOtherKeys) {
+      std::printf("  %-18s %-16s\n      %s\n", "(any other key)", "any", spec.doc.c_str());
+      continue;
+    }
     std::string def = spec.default_value ? to_toml(*spec.default_value) : "(required)";
     std::string limits;
     if (spec.min || spec.max)

@@ -53,6 +53,7 @@ class HostGrowthContext final : public GrowthContext {
   }
 
   torch::Generator& generator() override { return generator_; }
+  std::vector<int64_t> sample_shape() const override { return inputs_.sample_shape; }
   const Budget& budget() const override { return inputs_.budget; }
 
   std::string exceeds_budget(GrowableNet& net) override {

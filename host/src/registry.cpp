@@ -73,6 +73,11 @@ void Registry::rollback(size_t mark) {
 
 const ComponentEntry* Registry::find(const std::string& name) const {
   auto it = entries_.find(name);
+  if (it != entries_.end()) return &it->second;
+  // "python:module.Class" is served by the family component registered as "python:".
+  const size_t colon = name.find(':');
+  if (colon == std::string::npos || colon + 1 == name.size()) return nullptr;
+  it = entries_.find(name.substr(0, colon + 1));
   return it == entries_.end() ? nullptr : &it->second;
 }
 

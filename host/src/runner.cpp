@@ -92,6 +92,7 @@ class Run {
   void prepare();
   void load_data();
   void build_model();
+  void create_growth_strategies() const;
   json train_stage(const PlannedStage& planned);
   json evaluate_stage(const StageSpec& stage);
   json grow_stage(const PlannedStage& planned);
@@ -205,6 +206,14 @@ void Run::load_data() {
                seconds_since(start));
 }
 
+// Creates every grow stage's strategy once and drops it, so a strategy that cannot be created (a
+// Python module that does not import, a bad constructor argument) stops the run before training
+// rather than hours into it. The stages create their own when they start.
+void Run::create_growth_strategies() const {
+  for (const StageSpec& stage : pipeline_.stages)
+    if (stage.kind == "grow") registry_.create_growth(stage.component.name, stage.component.options);
+}
+
 void Run::build_model() {
   const Config& model = pipeline_.model;
   architecture_ = registry_.create_architecture(pipeline_.architecture.name,
@@ -219,6 +228,9 @@ void Run::build_model() {
   const std::string where = model.where("architecture").str();
   std::shared_ptr<GrowableNet> reference;
   call_plugin(pipeline_.architecture.name, entry->library, where, [&] {
+    // The initial weights depend on the seed alone, not on what loading the data drew, so
+    // gear.create_model(..., seed=run.seed) in Python builds the same net.
+    torch::manual_seed(seed_);
     net_ = architecture_->build(spec);
     ModelSpec full = spec;
     full.widths = architecture_->reference_widths(spec);
@@ -418,8 +430,11 @@ json Run::execute() {
   try {
     prepare();
     write_reports("running");
+    create_growth_strategies();
     load_data();
     build_model();
+    // The weights the run starts from: for reproducing it, and for comparing against them.
+    save_checkpoint(*net_, checkpoint_meta(0, 0, -1.0), folder_->checkpoints() / "initial.pt");
     for (const PlannedStage& planned : plan_stages(pipeline_)) {
       const StageSpec& stage = planned.stage;
       auto start = std::chrono::steady_clock::now();

@@ -71,6 +71,27 @@ std::optional<Value> convert(const toml::node& node, ValueType type) {
   return std::nullopt;
 }
 
+// The type an undeclared key is read as, where the schema allows other keys: a scalar as it is,
+// an array by its elements (integers among floats make a float list).
+std::optional<ValueType> natural_type(const toml::node& node) {
+  if (node.is_boolean()) return ValueType::kBool;
+  if (node.is_integer()) return ValueType::kInt;
+  if (node.is_floating_point()) return ValueType::kFloat;
+  if (node.is_string()) return ValueType::kString;
+  const toml::array* array = node.as_array();
+  if (!array) return std::nullopt;
+  bool ints = true, numbers = true, strings = true;
+  for (const auto& item : *array) {
+    ints = ints && item.is_integer();
+    numbers = numbers && (item.is_integer() || item.is_floating_point());
+    strings = strings && item.is_string();
+  }
+  if (ints) return ValueType::kIntList;  // an empty array too
+  if (numbers) return ValueType::kFloatList;
+  if (strings) return ValueType::kStringList;
+  return std::nullopt;
+}
+
 bool integral(const OptionSpec& spec) {
   return spec.type == ValueType::kInt || spec.type == ValueType::kIntList;
 }
@@ -147,14 +168,24 @@ Config config_from_table(const toml::table& table, const std::string& path,
                          const std::vector<std::string>& skip) {
   Config config(path, position_of(table, file));
   std::vector<std::string> known;
-  for (const auto& spec : schema.options()) known.push_back(spec.name);
+  for (const auto& spec : schema.options())
+    if (spec.name != OptionSchema::kOtherKeys) known.push_back(spec.name);
   known.insert(known.end(), skip.begin(), skip.end());
   std::sort(known.begin(), known.end());
   for (const auto& [key, node] : table) {
     std::string name(key.str());
     if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
     const OptionSpec* spec = schema.find(name);
-    if (!spec)
+    if (!spec && schema.allows_other_keys() && name != OptionSchema::kOtherKeys) {
+      const std::optional<ValueType> type = natural_type(node);
+      if (!type)
+        throw ConfigError(position_of(node, file), path + "." + name,
+                          "expected a bool, number, string or a list of one of them, got " +
+                              describe(node));
+      config.set(name, *convert(node, *type), position_of(node, file), true);
+      continue;
+    }
+    if (!spec || spec->name == OptionSchema::kOtherKeys)
       throw ConfigError(position_of(node, file), path + "." + name,
                         "unknown key '" + name + "' in [" + path + "]" +
                             suggestion_text(name, known));
@@ -168,7 +199,7 @@ Config config_from_table(const toml::table& table, const std::string& path,
     config.set(name, std::move(*value), position_of(node, file), true);
   }
   for (const auto& spec : schema.options()) {
-    if (config.has(spec.name)) continue;
+    if (config.has(spec.name) || spec.name == OptionSchema::kOtherKeys) continue;
     if (!spec.default_value)
       throw ConfigError(position_of(table, file), path + "." + spec.name,
                         "missing required key '" + spec.name + "' (" + spec.doc + ")");

@@ -129,6 +129,16 @@ OptionSchema& OptionSchema::merge(const OptionSchema& other) {
   return *this;
 }
 
+OptionSchema& OptionSchema::allow_other_keys(const std::string& doc) {
+  OptionSpec spec;
+  spec.name = kOtherKeys;
+  spec.type = ValueType::kString;
+  spec.default_value = Value(std::string());  // never "required"
+  spec.doc = doc;
+  add(std::move(spec));
+  return *this;
+}
+
 const OptionSpec* OptionSchema::find(const std::string& name) const {
   for (const auto& spec : options_)
     if (spec.name == name) return &spec;

@@ -52,8 +52,9 @@ OptionSchema CorruptionEvaluator::schema() {
                   "(Tiny-ImageNet-C); auto: npy when the folder has labels.npy")
       .one_of({"auto", "npy", "folders"})
       .add_string("classes_file", "",
-                  "folders layout: file with one class folder name (wnid) per line, in label "
-                  "order (Tiny ImageNet's wnids.txt); empty: sorted folder names")
+                  "folders layout: file with one class folder name (wnid) per line, in the "
+                  "dataset's label order; empty: sorted folder names, which is the order the "
+                  "tiny-imagenet dataset uses (its wnids.txt is not sorted: do not use it here)")
       .add_string("reference", "",
                   "summary.json of a reference run evaluated on the same corruptions: adds mCE "
                   "and relative mCE normalised by its errors")
@@ -128,6 +129,15 @@ double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corru
       throw std::runtime_error("precomputed " + name + " images have shape " +
                                c10::str(set.images.sizes().slice(1)) + " but the dataset's are " +
                                c10::str(context.images().sizes().slice(1)));
+    // A class subset (data.classes) relabels the split; released sets keep the full labels.
+    if (set.labels.numel() > 0 && context.labels().numel() > 0 &&
+        set.labels.max().item<int64_t>() > context.labels().max().item<int64_t>())
+      throw std::runtime_error(
+          "precomputed " + name + " has labels up to " +
+          std::to_string(set.labels.max().item<int64_t>()) + " but the evaluated split's stop at " +
+          std::to_string(context.labels().max().item<int64_t>()) +
+          " (a class subset from data.classes?): released sets are labelled for the full "
+          "dataset; leave `precomputed` empty to corrupt the split's own images");
     return accuracy(context.predict(set.images), set.labels);
   }
   const torch::Tensor& images = context.images();

@@ -69,6 +69,15 @@ class GEAR_EXPORT OptionSchema {
   OptionSchema& one_of(std::vector<std::string> choices);
   /// Appends every option of `other` (replacing same-named ones).
   OptionSchema& merge(const OptionSchema& other);
+  /// Accepts keys the schema does not declare, typed as written (bool, int, float, string or a
+  /// list of one of them) and passed on in the Config: for components whose options are only
+  /// known at run time, such as a Python growth strategy's constructor arguments. `doc` says
+  /// where they go. Recorded as a declaration named kOtherKeys. Since SDK 0.4.
+  OptionSchema& allow_other_keys(const std::string& doc);
+  /// Whether allow_other_keys() was called.
+  bool allows_other_keys() const { return find(kOtherKeys) != nullptr; }
+  /// The name of the declaration allow_other_keys() adds.
+  static constexpr const char* kOtherKeys = "*";
 
   /// The declarations, in declaration order.
   const std::vector<OptionSpec>& options() const { return options_; }

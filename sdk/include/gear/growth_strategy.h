@@ -40,6 +40,9 @@ class GrowthContext {
   virtual const Budget& budget() const = 0;
   /// Which budget field `net` exceeds ("params", "bytes", "train_memory"), or "" if it fits.
   virtual std::string exceeds_budget(GrowableNet& net) = 0;
+  /// One input sample's shape [C, H, W] (for MACs), or empty when the host does not say. Since
+  /// SDK 0.4.
+  virtual std::vector<int64_t> sample_shape() const { return {}; }
 };
 
 /// What a growth step did, recorded in stages.json and summary.json.

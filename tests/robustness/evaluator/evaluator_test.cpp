@@ -29,9 +29,10 @@ class CorruptionsEvaluator : public ::testing::Test {
   }
   // Train one epoch, then evaluate with the given suite options.
   static fs::path run(const std::string& label, const std::string& corruption_options,
-                      int expected_code = 0, std::string* output = nullptr) {
+                      int expected_code = 0, std::string* output = nullptr,
+                      const std::string& data_keys = "") {
     const fs::path file = *dir_ / (label + ".toml");
-    test::write_text(file, test::tiny_run_and_data(*dir_ / "data", 2) +
+    test::write_text(file, test::tiny_run_and_data(*dir_ / "data", 2) + data_keys +
                                test::tiny_vgg_training("0.0625", 1) + R"(
 [[stage]]
 kind = "evaluate"
@@ -108,6 +109,13 @@ TEST_F(CorruptionsEvaluator, ReleasedNpySetsAreReadSeverityMajor) {
   run("npy-missing", "corruptions = [\"fog\"], precomputed = \"" + folder.string() + "\"", 2, &log);
   EXPECT_NE(log.find("fog"), std::string::npos) << log;
   EXPECT_NE(log.find("contrast"), std::string::npos) << log;
+  // Released sets keep the full dataset's labels: with a class subset they would score the
+  // relabelled classes against the wrong labels, so the run stops and says why.
+  run("npy-subset", "corruptions = [\"contrast\"], precomputed = \"" + folder.string() + "\"", 1,
+      &log, "classes = [\"Bag\", \"Trouser\"]\n");
+  EXPECT_NE(log.find("precomputed contrast has labels up to 9 but the evaluated split's stop at 1"),
+            std::string::npos)
+      << log;
 }
 
 TEST_F(CorruptionsEvaluator, MceIsNormalisedByTheReferenceRun) {

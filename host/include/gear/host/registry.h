@@ -57,7 +57,9 @@ class Registry : public Registrar {
   size_t mark() const { return order_.size(); }
   void rollback(size_t mark);
 
-  /// The component called `name`, or nullptr.
+  /// The component called `name`, or nullptr. A name "family:detail" with no component of its
+  /// own resolves to the family component registered as "family:" (the Python bridge is
+  /// "python:", serving "python:module.Class"); the component reads the detail from its options.
   const ComponentEntry* find(const std::string& name) const;
   /// The component called `name` of `kind`; throws ConfigError at `where` for `key`, listing the
   /// names of that kind with a did-you-mean, when there is none.

@@ -1,0 +1,36 @@
+#include "python_bridge.h"
+
+#include "python_paths.h"
+#include "python_runtime.h"
+
+namespace gear::growth {
+
+namespace {
+
+// Must match gear_python_make_strategy_v1 in python/src/growth.cpp.
+using MakeStrategy = void (*)(const Config* options, const OptionSchema* bridge_schema,
+                              std::shared_ptr<GrowthStrategy>* out);
+
+}  // namespace
+
+OptionSchema PythonBridge::schema() {
+  return OptionSchema()
+      .add_string_list("python_path", {},
+                       "folders put first on sys.path, relative to the pipeline's folder (which "
+                       "is always searched)")
+      .allow_other_keys("passed to the Python class's constructor as keyword arguments, and "
+                        "checked against its signature");
+}
+
+PythonBridge::PythonBridge(const Config& options) {
+  auto make = reinterpret_cast<MakeStrategy>(
+      gear_python_symbol("gear_python_make_strategy_v1", {GEAR_PYTHON_PACKAGE_FOLDERS}));
+  const OptionSchema bridge = schema();
+  make(&options, &bridge, &strategy_);
+}
+
+GrowthResult PythonBridge::grow(GrowableNet& net, GrowthContext& context) {
+  return strategy_->grow(net, context);
+}
+
+}  // namespace gear::growth

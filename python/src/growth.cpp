@@ -1,0 +1,306 @@
+// Growth strategies written in Python. gear.GrowthContext is the host's context as Python sees
+// it; gear_python_make_strategy_v1 is what the python: growth bridge plugin calls to turn
+// `strategy = "python:module.Class"` into a C++ GrowthStrategy that runs the Python class.
+#include <torch/csrc/Generator.h>
+
+#include <filesystem>
+
+#include "bindings.h"
+#include "gear/growth_strategy.h"
+#include "gear/host/host_schemas.h"
+#include "gear/host/text_match.h"
+#include "net_handle.h"
+
+namespace gear::python {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The host's context, lent to Python for one grow() call.
+struct ContextHandle {
+  GrowthContext* context = nullptr;
+  GrowthContext& live() const {
+    if (!context)
+      throw std::runtime_error("this gear.GrowthContext was lent for one grow() call only");
+    return *context;
+  }
+};
+
+py::object budget_dict(const Budget& budget) {
+  py::dict d;
+  auto opt = [](const std::optional<int64_t>& v) { return v ? py::cast(*v) : py::none(); };
+  d["params"] = opt(budget.params);
+  d["bytes"] = opt(budget.bytes);
+  d["train_memory"] = opt(budget.train_memory);
+  return std::move(d);
+}
+
+// Python's own rendering of the pending exception, traceback included.
+std::string traceback_text(py::error_already_set& error) {
+  try {
+    py::object lines = py::module_::import("traceback")
+                           .attr("format_exception")(error.type(), error.value(), error.trace());
+    return py::str("").attr("join")(lines).cast<std::string>();
+  } catch (const std::exception&) {
+    return error.what();
+  }
+}
+
+// A per-group count from a list in group order or a dict by group name.
+std::vector<int64_t> per_group(const py::handle& value, const std::vector<std::string>& names,
+                               const char* field) {
+  std::vector<int64_t> out(names.size(), 0);
+  if (value.is_none()) return out;
+  if (py::isinstance<py::dict>(value)) {
+    for (const auto& [key, count] : value.cast<py::dict>()) {
+      const std::string name = py::str(key);
+      auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end())
+        throw std::invalid_argument(std::string("GrowthResult.") + field + " names group '" +
+                                    name + "', which the net does not have" +
+                                    host::suggestion_text(name, names));
+      out[static_cast<size_t>(it - names.begin())] = count.cast<int64_t>();
+    }
+    return out;
+  }
+  auto list = value.cast<std::vector<int64_t>>();
+  if (!list.empty() && list.size() != names.size())
+    throw std::invalid_argument(std::string("GrowthResult.") + field + " has " +
+                                std::to_string(list.size()) + " counts for " +
+                                std::to_string(names.size()) + " groups");
+  if (!list.empty()) out = list;
+  return out;
+}
+
+py::object field(const py::handle& result, const char* name) {
+  if (py::isinstance<py::dict>(result)) {
+    py::dict d = py::reinterpret_borrow<py::dict>(result);
+    return d.contains(name) ? py::reinterpret_borrow<py::object>(d[name]) : py::none();
+  }
+  return py::getattr(result, name, py::none());
+}
+
+// The record of a grow() call from what Python returned; None counts every new channel as fresh.
+GrowthResult result_from(const py::handle& result, const std::vector<std::string>& names,
+                         const std::vector<int64_t>& before, const std::vector<int64_t>& after) {
+  GrowthResult out;
+  if (result.is_none()) {
+    out.split.assign(names.size(), 0);
+    for (size_t i = 0; i < names.size(); ++i) out.fresh.push_back(after[i] - before[i]);
+    return out;
+  }
+  out.split = per_group(field(result, "split"), names, "split");
+  out.fresh = per_group(field(result, "fresh"), names, "fresh");
+  py::object bound_by = field(result, "bound_by");
+  if (!bound_by.is_none()) out.bound_by = bound_by.cast<std::string>();
+  py::object metrics = field(result, "metrics");
+  if (!metrics.is_none()) out.metrics = metrics.cast<std::map<std::string, double>>();
+  return out;
+}
+
+class PythonStrategy final : public GrowthStrategy {
+ public:
+  PythonStrategy(py::object instance, std::string target)
+      : instance_(std::move(instance)), target_(std::move(target)) {}
+  ~PythonStrategy() override {
+    py::gil_scoped_acquire gil;
+    instance_ = py::object();
+  }
+
+  GrowthResult grow(GrowableNet& net, GrowthContext& context) override {
+    py::gil_scoped_acquire gil;
+    const std::vector<std::string> names = net.group_names();
+    const std::vector<int64_t> before = net.widths();
+    // Borrowed for the call: the handles are emptied afterwards, so a strategy that keeps them
+    // gets an error instead of a dangling net.
+    py::object net_object = py::cast(NetHandle{
+        std::shared_ptr<GrowableNet>(&net, [](GrowableNet*) {}), context.sample_shape(), ""});
+    py::object context_object = py::cast(ContextHandle{&context});
+    auto release = [&] {
+      net_object.cast<NetHandle&>().net.reset();
+      context_object.cast<ContextHandle&>().context = nullptr;
+    };
+    try {
+      py::object result = instance_.attr("grow")(net_object, context_object);
+      release();
+      return result_from(result, names, before, net.widths());
+    } catch (py::error_already_set& e) {
+      release();
+      throw std::runtime_error("Python growth strategy " + target_ + " raised:\n" +
+                               traceback_text(e));
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
+ private:
+  py::object instance_;
+  std::string target_;
+};
+
+// "python:pkg.module.Class" -> ("pkg.module", "Class").
+std::pair<std::string, std::string> split_target(const Config& options) {
+  const std::string strategy = options.get<std::string>("strategy");
+  const std::string target = strategy.substr(strategy.find(':') + 1);
+  const size_t dot = target.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == target.size())
+    throw ConfigError(options.where("strategy"), options.path() + ".strategy",
+                      "expected strategy = \"python:<module>.<Class>\", got \"" + strategy + "\"");
+  return {target.substr(0, dot), target.substr(dot + 1)};
+}
+
+// The pipeline's folder and `python_path` (relative to it) go first on sys.path, so a
+// strategy module beside the pipeline imports without setting PYTHONPATH.
+void extend_sys_path(const Config& options) {
+  const fs::path pipeline = options.where("strategy").file;
+  const fs::path base = fs::is_regular_file(pipeline) ? fs::absolute(pipeline).parent_path()
+                                                      : fs::current_path();
+  std::vector<std::string> folders;
+  for (const auto& entry : options.get<std::vector<std::string>>("python_path"))
+    folders.push_back((base / entry).lexically_normal().string());
+  folders.push_back(base.string());
+  py::list path = py::module_::import("sys").attr("path");
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it)
+    if (!path.contains(*it)) path.insert(0, *it);
+}
+
+// The keys the Python class receives: every option that neither the host nor the bridge
+// declares.
+py::dict constructor_kwargs(const Config& options, const OptionSchema& bridge) {
+  const OptionSchema host_keys = host::stage_schema("grow");
+  py::dict kwargs;
+  for (const auto& name : options.names())
+    if (!host_keys.find(name) && !bridge.find(name)) kwargs[py::str(name)] = to_python(options.value(name));
+  return kwargs;
+}
+
+// Checks the options against the constructor's signature, so a misspelt key is a ConfigError
+// at its line rather than a TypeError from Python.
+void check_signature(const py::object& cls, const std::string& target, const py::dict& kwargs,
+                     const Config& options) {
+  py::object inspect = py::module_::import("inspect");
+  py::object parameters = inspect.attr("signature")(cls).attr("parameters");
+  py::object empty = inspect.attr("Parameter").attr("empty");
+  std::vector<std::string> accepted;
+  bool var_keyword = false;
+  for (const auto& item : parameters.attr("values")()) {
+    const std::string kind = py::str(item.attr("kind").attr("name"));
+    if (kind == "VAR_KEYWORD") var_keyword = true;
+    if (kind == "POSITIONAL_OR_KEYWORD" || kind == "KEYWORD_ONLY")
+      accepted.push_back(py::str(item.attr("name")));
+  }
+  for (const auto& [key, value] : kwargs) {
+    const std::string name = py::str(key);
+    if (var_keyword || std::find(accepted.begin(), accepted.end(), name) != accepted.end())
+      continue;
+    throw ConfigError(options.where(name), options.path() + "." + name,
+                      target + " takes no option '" + name + "'" +
+                          (accepted.empty() ? std::string("; it takes none")
+                                            : host::suggestion_text(name, accepted)));
+  }
+  for (const auto& item : parameters.attr("values")()) {
+    const std::string kind = py::str(item.attr("kind").attr("name"));
+    const std::string name = py::str(item.attr("name"));
+    if ((kind == "POSITIONAL_OR_KEYWORD" || kind == "KEYWORD_ONLY") &&
+        py::object(item.attr("default")).is(empty) && !kwargs.contains(name))
+      throw ConfigError(options.where("strategy"), options.path() + "." + name,
+                        target + " needs option '" + name + "' in the stage table");
+  }
+}
+
+std::shared_ptr<GrowthStrategy> make_strategy(const Config& options, const OptionSchema& bridge) {
+  py::gil_scoped_acquire gil;
+  const auto [module_name, class_name] = split_target(options);
+  const std::string target = module_name + "." + class_name;
+  try {
+    extend_sys_path(options);
+    py::module_ module;
+    try {
+      module = py::module_::import(module_name.c_str());
+    } catch (py::error_already_set& e) {
+      if (!e.matches(PyExc_ModuleNotFoundError)) throw;
+      throw ConfigError(options.where("strategy"), options.path() + ".strategy",
+                        "cannot import Python module '" + module_name + "': " +
+                            py::str(e.value()).cast<std::string>() +
+                            " (searched the pipeline's folder, python_path and sys.path)");
+    }
+    if (!py::hasattr(module, class_name.c_str())) {
+      std::vector<std::string> candidates;
+      for (const auto& [name, value] : module.attr("__dict__").cast<py::dict>())
+        if (py::isinstance<py::type>(value) && py::str(name).cast<std::string>()[0] != '_')
+          candidates.push_back(py::str(name));
+      throw ConfigError(options.where("strategy"), options.path() + ".strategy",
+                        "Python module '" + module_name + "' has no class '" + class_name + "'" +
+                            host::suggestion_text(class_name, candidates));
+    }
+    py::object cls = module.attr(class_name.c_str());
+    py::object base = py::module_::import("gear").attr("GrowthStrategy");
+    if (!py::isinstance<py::type>(cls) || !PyObject_IsSubclass(cls.ptr(), base.ptr()))
+      throw ConfigError(options.where("strategy"), options.path() + ".strategy",
+                        target + " is not a subclass of gear.GrowthStrategy");
+    py::dict kwargs = constructor_kwargs(options, bridge);
+    check_signature(cls, target, kwargs, options);
+    return std::make_shared<PythonStrategy>(cls(**kwargs), target);
+  } catch (py::error_already_set& e) {
+    throw std::runtime_error("Python growth strategy " + target + " could not be created:\n" +
+                             traceback_text(e));
+  }
+}
+
+}  // namespace
+
+void bind_growth(py::module_& m) {
+  py::class_<ContextHandle>(m, "GrowthContext",
+                            "What the host offers a growth strategy during grow(): the training "
+                            "batches, a seeded generator, the budget.")
+      .def_property_readonly("device",
+                             [](const ContextHandle& h) { return h.live().device().str(); })
+      .def(
+          "for_each_batch",
+          [](const ContextHandle& h, const py::function& step) {
+            GrowthContext& context = h.live();
+            py::gil_scoped_release release;
+            context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
+              py::gil_scoped_acquire gil;
+              step(images, labels);
+            });
+          },
+          py::arg("step"),
+          "Calls step(images, labels) on every training batch of one epoch: normalised float "
+          "images [N, C, H, W] and int64 labels, on the run's device.")
+      .def_property_readonly(
+          "generator",
+          [](const ContextHandle& h) {
+            return py::reinterpret_steal<py::object>(THPGenerator_Wrap(h.live().generator()));
+          },
+          "The stage's seeded torch.Generator (CPU): draw from it so runs repeat.")
+      .def_property_readonly("budget",
+                             [](const ContextHandle& h) { return budget_dict(h.live().budget()); },
+                             "{params, bytes, train_memory}: caps, None where unset")
+      .def_property_readonly("sample_shape",
+                             [](const ContextHandle& h) { return h.live().sample_shape(); })
+      .def(
+          "exceeds_budget",
+          [](const ContextHandle& h, NetHandle& net) {
+            if (!net.net) throw std::runtime_error("the net is no longer valid");
+            return h.live().exceeds_budget(*net.net);
+          },
+          py::arg("net"),
+          "Which budget field the net exceeds (\"params\", \"bytes\", \"train_memory\"), or "
+          "\"\" if it fits.");
+}
+
+}  // namespace gear::python
+
+/// The python: growth bridge's way in (found with dlsym, so it needs no Python of its own):
+/// creates the strategy `options.strategy = "python:module.Class"` names, with the stage's
+/// other keys as constructor arguments. `options` and `bridge_schema` are borrowed for the call.
+/// Throws ConfigError for a module, class or option that does not fit, std::runtime_error with
+/// the Python traceback for anything the class raises.
+extern "C" __attribute__((visibility("default"))) void gear_python_make_strategy_v1(
+    const gear::Config* options, const gear::OptionSchema* bridge_schema,
+    std::shared_ptr<gear::GrowthStrategy>* out) {
+  *out = gear::python::make_strategy(*options, *bridge_schema);
+}

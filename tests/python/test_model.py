@@ -1,0 +1,121 @@
+"""gear.create_model and gear.Net: the same nets gearhost builds, and the channel-group surgery
+from Python."""
+
+import pytest
+import torch
+
+import gear
+from conftest import TRAIN_ONE_EPOCH, run_gearhost, tiny_pipeline
+
+
+def test_a_model_created_in_python_is_the_one_gearhost_starts_from(tmp_path):
+    pipeline = tmp_path / "seeded.toml"
+    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH, seed=5))
+    code, output = run_gearhost("run", pipeline, "--out", tmp_path / "run")
+    assert code == 0, output
+    initial = gear.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "initial.pt"))
+    created = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=5)
+    other_seed = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=6)
+    assert created.widths == initial.widths
+    expected = initial.state_dict()
+    assert expected.keys() == created.state_dict().keys()
+    for name, tensor in created.state_dict().items():
+        assert torch.equal(tensor, expected[name]), name
+    x = torch.randn(4, 1, 28, 28)
+    created.eval(), initial.eval(), other_seed.eval()
+    assert torch.equal(created(x), initial(x))
+    assert not torch.equal(other_seed(x), initial(x))
+    # The trained weights load too, at the recorded widths.
+    trained = gear.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "last.pt"))
+    assert trained.widths == initial.widths
+    assert not torch.equal(trained.state_dict()["conv0.weight"],
+                           expected["conv0.weight"])
+
+
+def test_counts_match_the_full_size_references():
+    resnet = gear.create_model("resnet18", [3, 32, 32], 10)
+    assert resnet.params == 11_173_962
+    assert resnet.macs == 555_422_720
+    assert gear.create_model("mobilenet_v1", [3, 32, 32], 10).params == 3_217_226
+    assert gear.create_model("mobilenet_v2", [3, 32, 32], 10).params == 2_236_682
+
+
+def test_widen_and_select_keep_the_function_on_every_group():
+    torch.manual_seed(0)
+    net = gear.create_model("resnet18", [3, 16, 16], 10, width=0.125, seed=1)
+    net.eval()
+    x = torch.randn(3, 3, 16, 16)
+    with torch.no_grad():
+        reference = net(x)
+        for group in net.group_names:
+            if not next(g for g in net.groups if g["name"] == group)["growable"]:
+                continue
+            before = net.widths[group]
+            params = net.params
+            # New channels with random incoming weights and the default zero outgoing weights.
+            net.widen(group, 2, init=lambda tied, n: None if tied.role == "consumer_weight"
+                      or tied.role.startswith("norm") else
+                      torch.randn(list(tied.tensor.shape[:tied.dim]) + [n * tied.block]
+                                  + list(tied.tensor.shape[tied.dim + 1:])))
+            assert net.widths[group] == before + 2
+            assert net.params > params
+            torch.testing.assert_close(net(x), reference, rtol=1e-4, atol=1e-5)
+            net.select(group, list(range(before)))
+            assert net.widths[group] == before and net.params == params
+            torch.testing.assert_close(net(x), reference, rtol=1e-4, atol=1e-5)
+
+
+def test_duplicate_preserves_the_function_and_reports_the_new_channels():
+    net = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=2)
+    net.eval()
+    x = torch.randn(2, 1, 28, 28)
+    with torch.no_grad():
+        reference = net(x)
+        new = net.duplicate("conv3", [0, 0, 5])
+        assert new == [32, 33, 34]
+        torch.testing.assert_close(net(x), reference, rtol=1e-4, atol=1e-5)
+
+
+def test_tied_tensors_alias_the_parameters():
+    net = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125)
+    tied = net.tied_tensors("conv0")
+    roles = {t.role for t in tied}
+    assert {"producer_weight", "norm_weight", "norm_mean", "consumer_weight"} <= roles
+    weight = next(t for t in tied if t.role == "producer_weight")
+    with torch.no_grad():
+        weight.tensor.zero_()
+    assert net.state_dict()[weight.name].abs().sum() == 0
+
+
+def test_state_dict_round_trip_and_shape_errors():
+    a = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=1)
+    b = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=2)
+    b.load_state_dict(a.state_dict())
+    for name, tensor in a.state_dict().items():
+        assert torch.equal(tensor, b.state_dict()[name])
+    wide = gear.create_model("vgg11", [1, 28, 28], 10, width=0.25)
+    with pytest.raises(ValueError, match="different widths"):
+        wide.load_state_dict(a.state_dict())
+
+
+def test_torchscript_export_runs_without_gear(tmp_path):
+    net = gear.create_model("mobilenet_v2", [3, 32, 32], 10, width=0.25, seed=3)
+    path = tmp_path / "net.pt"
+    net.torchscript(str(path))
+    loaded = torch.jit.load(str(path))
+    x = torch.randn(2, 3, 32, 32)
+    net.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x))
+    assert net.training is False
+
+
+def test_options_are_validated_like_a_pipeline():
+    with pytest.raises(gear.ConfigError, match="did you mean 'width'"):
+        gear.create_model("vgg11", [1, 28, 28], widht=0.5)
+    with pytest.raises(gear.ConfigError, match="did you mean 'vgg11'"):
+        gear.create_model("vgg1", [1, 28, 28])
+    with pytest.raises(ValueError, match=r"\[C, H, W\]"):
+        gear.create_model("vgg11", [28, 28])
+    net = gear.create_model("resnet18", [3, 64, 64], 10, width=0.125, stem_stride=1)
+    assert net.macs > gear.create_model("resnet18", [3, 64, 64], 10, width=0.125).macs

@@ -1,0 +1,82 @@
+"""gear.list_plugins, gear.describe and gear.run, including the errors the CLI reports."""
+
+import json
+
+import pytest
+
+import gear
+from conftest import TRAIN_ONE_EPOCH, tiny_pipeline
+
+
+def test_list_plugins_names_every_kind_with_its_library():
+    plugins = {p["name"]: p for p in gear.list_plugins()}
+    assert plugins["vgg11"]["kind"] == "architecture"
+    assert plugins["fashion-mnist"]["kind"] == "dataset"
+    assert plugins["osg"]["kind"] == "growth"
+    assert plugins["python:"]["kind"] == "growth"
+    assert plugins["corruptions"]["kind"] == "evaluator"
+    assert plugins["vgg11"]["library"].endswith("gear_vgg.so")
+    assert gear.list_plugins(refused=True) == []
+
+
+def test_describe_gives_the_option_schema():
+    osg = gear.describe("osg")
+    gamma = next(o for o in osg["options"] if o["name"] == "gamma")
+    assert gamma["type"] == "float" and not gamma["required"]
+    assert gamma["doc"]
+    grow = gear.describe("grow")
+    assert grow["kind"] == "host table"
+    assert any(o["name"] == "strategy" and o["required"] for o in grow["options"])
+    bridge = gear.describe("python:")
+    assert any(o["name"] == "*" and o["type"] == "any" for o in bridge["options"])
+    with pytest.raises(gear.ConfigError, match="did you mean 'osg'"):
+        gear.describe("osgg")
+
+
+def test_run_returns_the_summary_and_writes_the_run_folder(tmp_path):
+    pipeline = tmp_path / "tiny.toml"
+    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH + '\n[[stage]]\nkind = "evaluate"\n'))
+    out = tmp_path / "run"
+    summary = gear.run(str(pipeline), overrides=["stage.0.lr=0.02"], out=str(out),
+                       log_level="warn")
+    assert summary["status"] == "completed"
+    assert summary == json.loads((out / "summary.json").read_text())
+    assert 0.5 < summary["final"]["clean_accuracy"] <= 1.0  # 2000 real images, one epoch
+    assert summary["stages"][0]["kind"] == "train"
+    assert "lr = 0.02" in (out / "pipeline.resolved.toml").read_text()
+    for name in ["initial.pt", "last.pt", "best.pt"]:
+        assert (out / "checkpoints" / name).exists()
+
+
+def test_syntax_error_carries_file_line_and_column(tmp_path):
+    pipeline = tmp_path / "broken.toml"
+    pipeline.write_text('[run]\nseed = 1\n\n[data]\nbatch_size = = 3\n')
+    with pytest.raises(gear.ConfigError) as caught:
+        gear.run(str(pipeline))
+    error = caught.value
+    assert (error.file, error.line, error.column) == (str(pipeline), 5, 14)
+    assert "TOML syntax error" in str(error)
+
+
+def test_validation_errors_carry_the_key_and_position(tmp_path):
+    pipeline = tmp_path / "typo.toml"
+    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH.replace("epochs = 1", "epohcs = 1")))
+    with pytest.raises(gear.ConfigError) as caught:
+        gear.run(str(pipeline))
+    assert caught.value.key == "stage.0.epohcs"
+    assert caught.value.line == tiny_pipeline(TRAIN_ONE_EPOCH).splitlines().index("epochs = 1") + 1
+    assert caught.value.column == len("epohcs = ") + 1  # the value
+    assert "did you mean 'epochs'" in str(caught.value)
+    good = tmp_path / "good.toml"
+    good.write_text(tiny_pipeline(TRAIN_ONE_EPOCH))
+    with pytest.raises(gear.ConfigError, match="out of range") as caught:
+        gear.run(str(good), overrides=["data.val_split=2"])
+    assert caught.value.key == "data.val_split"
+    assert "data.val_split=2" in caught.value.file  # the override, not the file, is at fault
+
+
+def test_bad_data_is_a_data_error(tmp_path):
+    pipeline = tmp_path / "nodata.toml"
+    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH, extra_data=f'path = "{tmp_path}/none"'))
+    with pytest.raises((gear.DataError, gear.ConfigError), match="none"):
+        gear.run(str(pipeline), out=str(tmp_path / "run"), log_level="off")

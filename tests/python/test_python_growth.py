@@ -1,0 +1,141 @@
+"""Growth strategies written in Python: `strategy = "python:module.Class"` inside gearhost and
+inside gear.run, recorded like a C++ strategy; errors reach the user with the traceback and the
+pipeline position, before training where they can."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+import gear
+from conftest import REPO, TRAIN_ONE_EPOCH, run_gearhost, tiny_pipeline
+
+EXAMPLE = REPO / "examples" / "python" / "random_split.py"
+
+GROW = """
+[[stage]]
+kind = "grow"
+strategy = "python:{target}"
+{options}
+"""
+
+FAILING = '''
+import gear
+
+
+class Exploding(gear.GrowthStrategy):
+    def grow(self, net, context):
+        net.widen("conv1", 2)
+        return helper(net)
+
+
+def helper(net):
+    raise ValueError(f"exploded at widths {list(net.widths.values())[:2]}")
+'''
+
+
+def pipeline_with_growth(folder, target, options="gamma = 0.5", module=EXAMPLE):
+    shutil.copy(module, folder / module.name) if isinstance(module, Path) else None
+    text = tiny_pipeline(TRAIN_ONE_EPOCH + GROW.format(target=target, options=options) +
+                         TRAIN_ONE_EPOCH)
+    path = folder / "grow.toml"
+    path.write_text(text)
+    return path, text
+
+
+class FakeContext:
+    """What RandomSplit uses of gear.GrowthContext, for calling it outside a run."""
+
+    def __init__(self, seed):
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def exceeds_budget(self, net):
+        return ""
+
+
+def test_the_example_strategy_keeps_the_function_and_grows_by_gamma():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("random_split", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=1)
+    net.eval()
+    x = torch.randn(2, 1, 28, 28)
+    with torch.no_grad():
+        reference = net(x)
+        before = sum(net.widths.values())
+        result = module.RandomSplit(gamma=0.5).grow(net, FakeContext(3))
+        torch.testing.assert_close(net(x), reference, rtol=1e-4, atol=1e-5)
+    assert sum(net.widths.values()) == before + int(0.5 * before)
+    assert sum(result.split.values()) == int(0.5 * before)
+
+
+def check_grow_record(summary):
+    grow = summary["stages"][1]
+    assert grow["kind"] == "grow"
+    assert grow["strategy"] == "python:random_split.RandomSplit"
+    before, after = grow["widths_before"], grow["widths_after"]
+    new = sum(after.values()) - sum(before.values())
+    assert new == int(0.5 * sum(before.values()))
+    assert grow["kept"] == {"split": new, "fresh": 0}
+    assert all(after[g] - before[g] == grow["split"][g] for g in before)
+    assert grow["params_after"] > grow["params_before"]
+    assert summary["final"]["widths"] == list(after.values())
+    assert summary["status"] == "completed"
+
+
+def test_gearhost_runs_a_python_strategy(tmp_path):
+    path, _ = pipeline_with_growth(tmp_path, "random_split.RandomSplit")
+    code, output = run_gearhost("run", path, "--out", tmp_path / "run")
+    assert code == 0, output
+    check_grow_record(json.loads((tmp_path / "run" / "summary.json").read_text()))
+
+
+def test_gear_run_runs_a_python_strategy_in_process(tmp_path):
+    path, _ = pipeline_with_growth(tmp_path, "random_split.RandomSplit")
+    summary = gear.run(str(path), out=str(tmp_path / "run"), log_level="warn")
+    check_grow_record(summary)
+
+
+def test_a_raising_strategy_stops_the_run_with_its_traceback(tmp_path):
+    (tmp_path / "exploding.py").write_text(FAILING)
+    path, text = pipeline_with_growth(tmp_path, "exploding.Exploding", options="", module=None)
+    code, output = run_gearhost("run", path, "--out", tmp_path / "run")
+    assert code == 1, output
+    grow_line = text.splitlines().index('kind = "grow"')  # 0-based line of the table's first key
+    assert f"grow.toml:{grow_line}" in output  # the [[stage]] header of the grow stage
+    assert "stage 1" in output
+    assert "Traceback (most recent call last)" in output
+    assert "exploding.py\", line 12, in helper" in output
+    assert "ValueError: exploded at widths [8, 18]" in output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "failed"
+    assert len(summary["stages"]) == 1  # the finished training stage is kept
+    with pytest.raises(gear.PluginError, match="exploded at widths"):
+        gear.run(str(path), out=str(tmp_path / "run2"), log_level="off")
+
+
+def test_option_and_import_errors_stop_before_training(tmp_path):
+    path, text = pipeline_with_growth(tmp_path, "random_split.RandomSplit", options="gamm = 0.5")
+    code, output = run_gearhost("run", path, "--out", tmp_path / "run")
+    assert code == 2, output
+    line = text.splitlines().index("gamm = 0.5") + 1
+    assert f"grow.toml:{line}:{len('gamm = ') + 1}" in output  # the value
+    assert "random_split.RandomSplit takes no option 'gamm' (did you mean 'gamma'?)" in output
+    assert "epoch" not in output  # nothing trained
+
+    path, _ = pipeline_with_growth(tmp_path, "random_splat.RandomSplit")
+    code, output = run_gearhost("run", path, "--out", tmp_path / "run2")
+    assert code == 2, output
+    assert "cannot import Python module 'random_splat'" in output
+
+    path, _ = pipeline_with_growth(tmp_path, "random_split.RandomSplat")
+    with pytest.raises(gear.ConfigError, match="did you mean 'RandomSplit'"):
+        gear.run(str(path), out=str(tmp_path / "run3"), log_level="off")
+
+    path, _ = pipeline_with_growth(tmp_path, "random_split.RandomSplit", options="gamma = -1.0")
+    code, output = run_gearhost("run", path, "--out", tmp_path / "run4")
+    assert code == 1, output
+    assert "gamma must be > 0, got -1.0" in output and "Traceback" in output
