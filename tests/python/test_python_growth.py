@@ -4,6 +4,8 @@ pipeline position, before training where they can."""
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,12 @@ def test_gearhost_runs_a_python_strategy(tmp_path):
     code, output = run_gearhost("run", path, "--out", tmp_path / "run")
     assert code == 0, output
     check_grow_record(json.loads((tmp_path / "run" / "summary.json").read_text()))
+    # The example plot script reads the same run folder.
+    plot = subprocess.run([sys.executable, str(REPO / "examples/python/plot_run.py"),
+                           str(tmp_path / "run"), "--out", str(tmp_path / "plot.png")],
+                          capture_output=True, text=True)
+    assert plot.returncode == 0, plot.stderr
+    assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_gear_run_runs_a_python_strategy_in_process(tmp_path):
