@@ -19,3 +19,14 @@ grep -q "vgg11" <<<"$out"
 if grep -q REFUSED <<<"$out"; then echo "a plugin was refused" >&2; exit 1; fi
 "$work/prefix/bin/gearhost" --plugin-path "$work/build" describe strongest-split | grep -q fraction
 echo "out-of-tree plugin built against the installed SDK and loaded"
+# Where the Python module was built, the installed copy imports from the prefix and finds the
+# installed plugins beside it.
+site=$(ls -d "$work"/prefix/lib/python3*/dist-packages 2>/dev/null | head -n 1 || true)
+if [[ -n "$site" && -d "$site/gear" ]]; then
+  libraries=$(cd "$work" && PYTHONPATH="$site" /usr/bin/python3 -c \
+    'import gear; print("\n".join(sorted({p["library"] for p in gear.list_plugins()})))')
+  echo "$libraries"
+  grep -q "^$work/prefix/lib/gear/plugins/gear_vgg.so$" <<<"$libraries"
+  if grep -v "^$work/prefix/" <<<"$libraries"; then echo "a plugin from outside the prefix" >&2; exit 1; fi
+  echo "installed Python module imports and loads the installed plugins"
+fi
