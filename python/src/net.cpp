@@ -1,6 +1,10 @@
 // gear.Net (a growable net and its channel groups), gear.create_model and gear.load_checkpoint.
 #include <torch/nn/module.h>
 
+#include <toml++/toml.h>
+
+#include <filesystem>
+
 #include "bindings.h"
 #include "gear/architecture.h"
 #include "gear/host/checkpoint.h"
@@ -141,6 +145,32 @@ NetHandle build_model(const std::string& architecture, const std::vector<int64_t
   return handle;
 }
 
+// The architecture options of the run a checkpoint belongs to (<run>/checkpoints/x.pt beside
+// <run>/pipeline.resolved.toml), so a net built with, say, stem_stride = 1 is rebuilt the same.
+py::dict run_architecture_options(const std::string& checkpoint, const std::string& architecture) {
+  namespace fs = std::filesystem;
+  py::dict options;
+  const fs::path resolved = fs::path(checkpoint).parent_path().parent_path() /
+                            "pipeline.resolved.toml";
+  std::error_code ec;
+  const host::ComponentEntry* entry = registry().find(architecture);
+  if (!entry || !fs::is_regular_file(resolved, ec)) return options;
+  toml::table root = toml::parse_file(resolved.string());
+  const toml::table* model = root["model"].as_table();
+  if (!model || model->get("architecture") == nullptr ||
+      model->get("architecture")->value<std::string>() != architecture)
+    return options;
+  for (const auto& spec : entry->info.schema.options()) {
+    const toml::node* node = model->get(spec.name);
+    if (!node) continue;
+    if (auto v = node->value_exact<bool>()) options[py::str(spec.name)] = *v;
+    else if (auto i = node->value_exact<int64_t>()) options[py::str(spec.name)] = *i;
+    else if (auto d = node->value_exact<double>()) options[py::str(spec.name)] = *d;
+    else if (auto s = node->value_exact<std::string>()) options[py::str(spec.name)] = *s;
+  }
+  return options;
+}
+
 }  // namespace
 
 void bind_net(py::module_& m) {
@@ -236,14 +266,17 @@ void bind_net(py::module_& m) {
       "load_checkpoint",
       [](const std::string& path, const py::kwargs& options) {
         host::CheckpointMeta meta = host::read_checkpoint_meta(path);
+        py::dict all = run_architecture_options(path, meta.architecture);
+        for (const auto& [key, value] : options) all[key] = value;  // given ones win
         NetHandle handle = build_model(meta.architecture, meta.input_shape, meta.num_classes, 1.0,
-                                       meta.widths, std::nullopt, options);
+                                       meta.widths, std::nullopt, all);
         host::load_checkpoint_tensors(*handle.net, path);
         return handle;
       },
       py::arg("path"),
       "Rebuilds the net a checkpoint (a run's checkpoints/*.pt) records, at its widths, with its "
-      "weights. Architecture options the run set go as keyword arguments.");
+      "weights. Architecture options come from the run's pipeline.resolved.toml beside "
+      "checkpoints/ when there is one; keyword arguments override them.");
 }
 
 }  // namespace gear::python

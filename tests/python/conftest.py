@@ -25,7 +25,7 @@ def run_gearhost(*args, cwd=None):
     return done.returncode, done.stdout + done.stderr
 
 
-def tiny_pipeline(stages, seed=1, model="width = 0.125", extra_data=""):
+def tiny_pipeline(stages, seed=1, model='architecture = "vgg11"\nwidth = 0.125', extra_data=""):
     """A pipeline on the first 2000 training and 200 test images of the real Fashion-MNIST."""
     return f"""[run]
 seed = {seed}
@@ -40,7 +40,6 @@ limit_test = 200
 val_split = 0.1
 {extra_data}
 [model]
-architecture = "vgg11"
 {model}
 {stages}"""
 

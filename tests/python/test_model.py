@@ -1,6 +1,8 @@
 """gear.create_model and gear.Net: the same nets gearhost builds, and the channel-group surgery
 from Python."""
 
+import json
+
 import pytest
 import torch
 
@@ -119,3 +121,17 @@ def test_options_are_validated_like_a_pipeline():
         gear.create_model("vgg11", [28, 28])
     net = gear.create_model("resnet18", [3, 64, 64], 10, width=0.125, stem_stride=1)
     assert net.macs > gear.create_model("resnet18", [3, 64, 64], 10, width=0.125).macs
+
+
+def test_load_checkpoint_takes_the_runs_architecture_options(tmp_path):
+    pipeline = tmp_path / "strided.toml"
+    pipeline.write_text(tiny_pipeline('\n[[stage]]\nkind = "evaluate"\n',
+                                      model='architecture = "resnet18"\nwidth = 0.125\n'
+                                            'stem_stride = 2'))
+    code, output = run_gearhost("run", pipeline, "--out", tmp_path / "run")
+    assert code == 0, output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    checkpoint = str(tmp_path / "run" / "checkpoints" / "initial.pt")
+    net = gear.load_checkpoint(checkpoint)
+    assert net.macs == summary["final"]["macs"]
+    assert gear.load_checkpoint(checkpoint, stem_stride=1).macs > net.macs  # arguments win
