@@ -192,10 +192,10 @@ void bind_net(py::module_& m) {
       .def("forward", [](NetHandle& h, const torch::Tensor& x) { return live(h).forward(x); },
            py::arg("images"), "Logits [N, classes] for float images [N, C, H, W].")
       .def("__call__", [](NetHandle& h, const torch::Tensor& x) { return live(h).forward(x); })
-      .def_property_readonly("widths", [](NetHandle& h) { return widths_of(*h.net); },
+      .def_property_readonly("widths", [](NetHandle& h) { return widths_of(live(h)); },
                              "{group: width}, in group order")
       .def_property_readonly("group_names", [](NetHandle& h) { return live(h).group_names(); })
-      .def_property_readonly("groups", [](NetHandle& h) { return groups_of(*h.net); },
+      .def_property_readonly("groups", [](NetHandle& h) { return groups_of(live(h)); },
                              "each group: name, width, reference_width, set, growable, members")
       .def_property_readonly("params", [](NetHandle& h) { return live(h).params(); })
       .def_property_readonly("macs", [](NetHandle& h) { return macs_of(h, std::nullopt); },
@@ -204,10 +204,10 @@ void bind_net(py::module_& m) {
            py::arg("input_shape"))
       .def_readonly("input_shape", &NetHandle::input_shape)
       .def_readonly("architecture", &NetHandle::architecture)
-      .def("state_dict", [](NetHandle& h, bool keep_vars) { return state_dict_of(*h.net, keep_vars); },
+      .def("state_dict", [](NetHandle& h, bool keep_vars) { return state_dict_of(live(h), keep_vars); },
            py::arg("keep_vars") = false,
            "Every parameter and buffer by module path (detached unless keep_vars).")
-      .def("load_state_dict", [](NetHandle& h, const py::dict& s) { load_state_dict_into(*h.net, s); },
+      .def("load_state_dict", [](NetHandle& h, const py::dict& s) { load_state_dict_into(live(h), s); },
            py::arg("state_dict"), "Copies every tensor in; names and shapes must match.")
       .def("parameters", [](NetHandle& h) { return live(h).parameters(); })
       .def("named_parameters",

@@ -147,3 +147,70 @@ def test_option_and_import_errors_stop_before_training(tmp_path):
     code, output = run_gearhost("run", path, "--out", tmp_path / "run4")
     assert code == 1, output
     assert "gamma must be > 0, got -1.0" in output and "Traceback" in output
+
+
+SCORING = '''
+import torch
+import torch.nn.functional as F
+
+import gear
+
+lent = []  # what the strategy kept of its call, for the test to look at afterwards
+
+
+class GradientSplit(gear.GrowthStrategy):
+    """Splits, in every growable group, the channel whose filter has the largest gradient."""
+
+    def __init__(self, batches=2):
+        self.batches = batches
+
+    def grow(self, net, context):
+        seen = []
+        net.train()
+
+        def step(images, labels):
+            if len(seen) == self.batches:
+                return
+            seen.append(images.shape[0])
+            F.cross_entropy(net(images), labels).backward()
+
+        context.for_each_batch(step)
+        # Score every group first: widening a group replaces its consumers' weights (and grads).
+        state = net.state_dict(keep_vars=True)
+        best = {}
+        for group in (g["name"] for g in net.groups if g["growable"]):
+            weight = next(t for t in net.tied_tensors(group) if t.role == "producer_weight")
+            best[group] = int(state[weight.name].grad.flatten(1).norm(dim=1).argmax())
+        for group, channel in best.items():
+            net.duplicate(group, [channel])
+        split = {group: 1 for group in best}
+        for p in net.parameters():
+            p.grad = None
+        lent.extend([net, context])
+        return {"split": split, "metrics": {
+            "batches": len(seen), "batch_size": seen[0], "channels": context.sample_shape[0],
+            "params_cap": context.budget["params"], "cpu": float(context.device == "cpu")}}
+'''
+
+
+def test_a_strategy_scores_on_the_training_batches_with_autograd(tmp_path):
+    (tmp_path / "scoring.py").write_text(SCORING)
+    text = tiny_pipeline(TRAIN_ONE_EPOCH + GROW.format(target="scoring.GradientSplit",
+                                                       options="batches = 3"),
+                         model='architecture = "vgg11"\nwidth = 0.125\n'
+                               'budget = { params = 10000000 }')
+    path = tmp_path / "score.toml"
+    path.write_text(text)
+    summary = gear.run(str(path), out=str(tmp_path / "run"), log_level="warn")
+    grow = summary["stages"][1]
+    assert grow["metrics"] == {"batches": 3, "batch_size": 64, "channels": 1,
+                               "params_cap": 10000000, "cpu": 1.0}
+    assert all(n == 1 for n in grow["split"].values())
+    assert grow["kept"] == {"split": len(grow["split"]), "fresh": 0}
+    # The net and context were lent for the call only: kept references now refuse to work.
+    import scoring
+    net, context = scoring.lent
+    with pytest.raises(RuntimeError, match="no longer valid"):
+        net.widths
+    with pytest.raises(RuntimeError, match="one grow\\(\\) call"):
+        context.generator
