@@ -4,6 +4,7 @@
 
 GEAR_PLUGIN("gear-python-growth", "0.1.0", "Growth strategies written in Python") {
   r.add_growth<gear::growth::PythonBridge>(
-      "python:", "strategy = \"python:module.Class\": a subclass of gear.GrowthStrategy, with "
-                 "the stage's other keys as its constructor's arguments");
+      "python:",
+      "strategy = \"python:module.Class\": a subclass of gear.GrowthStrategy, with "
+      "the stage's other keys as its constructor's arguments");
 }

@@ -18,8 +18,9 @@ OptionSchema PythonBridge::schema() {
       .add_string_list("python_path", {},
                        "folders put first on sys.path, relative to the pipeline's folder (which "
                        "is always searched)")
-      .allow_other_keys("passed to the Python class's constructor as keyword arguments, and "
-                        "checked against its signature");
+      .allow_other_keys(
+          "passed to the Python class's constructor as keyword arguments, and "
+          "checked against its signature");
 }
 
 PythonBridge::PythonBridge(const Config& options) {

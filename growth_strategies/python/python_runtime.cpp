@@ -3,13 +3,14 @@
 // libpython there would be a second, uninitialised interpreter. So every Python entry point is
 // looked up at run time: first among the symbols already loaded, else from libpython, which is
 // then loaded with RTLD_GLOBAL for the extension modules that expect its symbols.
-#include "python_paths.h"
 #include "python_runtime.h"
 
 #include <dlfcn.h>
 
 #include <mutex>
 #include <stdexcept>
+
+#include "python_paths.h"
 
 namespace gear::growth {
 
@@ -46,7 +47,7 @@ void start_python(const std::vector<std::string>& package_folders) {
                              "): " + dlerror() + "; install python3-dev");
   if (!python_function<IsInitialized>("Py_IsInitialized")()) {
     python_function<InitializeEx>("Py_InitializeEx")(0);  // Ctrl-C stays gearhost's
-    python_function<SaveThread>("PyEval_SaveThread")();  // every later call takes the GIL
+    python_function<SaveThread>("PyEval_SaveThread")();   // every later call takes the GIL
   }
   std::string code = "import sys\n";
   for (auto it = package_folders.rbegin(); it != package_folders.rend(); ++it)

@@ -6,7 +6,6 @@
 #include <torch/csrc/utils/pybind.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "gear/config.h"

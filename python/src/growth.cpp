@@ -57,8 +57,8 @@ std::vector<int64_t> per_group(const py::handle& value, const std::vector<std::s
       const std::string name = py::str(key);
       auto it = std::find(names.begin(), names.end(), name);
       if (it == names.end())
-        throw std::invalid_argument(std::string("GrowthResult.") + field + " names group '" +
-                                    name + "', which the net does not have" +
+        throw std::invalid_argument(std::string("GrowthResult.") + field + " names group '" + name +
+                                    "', which the net does not have" +
                                     host::suggestion_text(name, names));
       out[static_cast<size_t>(it - names.begin())] = count.cast<int64_t>();
     }
@@ -155,8 +155,8 @@ std::pair<std::string, std::string> split_target(const Config& options) {
 // strategy module beside the pipeline imports without setting PYTHONPATH.
 void extend_sys_path(const Config& options) {
   const fs::path pipeline = options.where("strategy").file;
-  const fs::path base = fs::is_regular_file(pipeline) ? fs::absolute(pipeline).parent_path()
-                                                      : fs::current_path();
+  const fs::path base =
+      fs::is_regular_file(pipeline) ? fs::absolute(pipeline).parent_path() : fs::current_path();
   std::vector<std::string> folders;
   for (const auto& entry : options.get<std::vector<std::string>>("python_path"))
     folders.push_back((base / entry).lexically_normal().string());
@@ -172,7 +172,8 @@ py::dict constructor_kwargs(const Config& options, const OptionSchema& bridge) {
   const OptionSchema host_keys = host::stage_schema("grow");
   py::dict kwargs;
   for (const auto& name : options.names())
-    if (!host_keys.find(name) && !bridge.find(name)) kwargs[py::str(name)] = to_python(options.value(name));
+    if (!host_keys.find(name) && !bridge.find(name))
+      kwargs[py::str(name)] = to_python(options.value(name));
   return kwargs;
 }
 
@@ -222,8 +223,8 @@ std::shared_ptr<GrowthStrategy> make_strategy(const Config& options, const Optio
     } catch (py::error_already_set& e) {
       if (!e.matches(PyExc_ModuleNotFoundError)) throw;
       throw ConfigError(options.where("strategy"), options.path() + ".strategy",
-                        "cannot import Python module '" + module_name + "': " +
-                            py::str(e.value()).cast<std::string>() +
+                        "cannot import Python module '" + module_name +
+                            "': " + py::str(e.value()).cast<std::string>() +
                             " (searched the pipeline's folder, python_path and sys.path)");
     }
     if (!py::hasattr(module, class_name.c_str())) {
@@ -276,9 +277,9 @@ void bind_growth(py::module_& m) {
             return py::reinterpret_steal<py::object>(THPGenerator_Wrap(h.live().generator()));
           },
           "The stage's seeded torch.Generator (CPU): draw from it so runs repeat.")
-      .def_property_readonly("budget",
-                             [](const ContextHandle& h) { return budget_dict(h.live().budget()); },
-                             "{params, bytes, train_memory}: caps, None where unset")
+      .def_property_readonly(
+          "budget", [](const ContextHandle& h) { return budget_dict(h.live().budget()); },
+          "{params, bytes, train_memory}: caps, None where unset")
       .def_property_readonly("sample_shape",
                              [](const ContextHandle& h) { return h.live().sample_shape(); })
       .def(

@@ -1,7 +1,6 @@
 // gear.Net (a growable net and its channel groups), gear.create_model and gear.load_checkpoint.
-#include <torch/nn/module.h>
-
 #include <toml++/toml.h>
+#include <torch/nn/module.h>
 
 #include <filesystem>
 
@@ -24,25 +23,38 @@ GrowableNet& live(NetHandle& h) {
 
 const char* role_name(TieRole role) {
   switch (role) {
-    case TieRole::kProducerWeight: return "producer_weight";
-    case TieRole::kProducerBias: return "producer_bias";
-    case TieRole::kNormWeight: return "norm_weight";
-    case TieRole::kNormBias: return "norm_bias";
-    case TieRole::kNormMean: return "norm_mean";
-    case TieRole::kNormVar: return "norm_var";
-    case TieRole::kPassThroughWeight: return "pass_through_weight";
-    case TieRole::kPassThroughBias: return "pass_through_bias";
-    case TieRole::kConsumerWeight: return "consumer_weight";
+    case TieRole::kProducerWeight:
+      return "producer_weight";
+    case TieRole::kProducerBias:
+      return "producer_bias";
+    case TieRole::kNormWeight:
+      return "norm_weight";
+    case TieRole::kNormBias:
+      return "norm_bias";
+    case TieRole::kNormMean:
+      return "norm_mean";
+    case TieRole::kNormVar:
+      return "norm_var";
+    case TieRole::kPassThroughWeight:
+      return "pass_through_weight";
+    case TieRole::kPassThroughBias:
+      return "pass_through_bias";
+    case TieRole::kConsumerWeight:
+      return "consumer_weight";
   }
   return "?";
 }
 
 const char* kind_name(TieKind kind) {
   switch (kind) {
-    case TieKind::kProducer: return "producer";
-    case TieKind::kNorm: return "norm";
-    case TieKind::kPassThrough: return "pass_through";
-    case TieKind::kConsumer: return "consumer";
+    case TieKind::kProducer:
+      return "producer";
+    case TieKind::kNorm:
+      return "norm";
+    case TieKind::kPassThrough:
+      return "pass_through";
+    case TieKind::kConsumer:
+      return "consumer";
   }
   return "?";
 }
@@ -117,8 +129,8 @@ NetHandle build_model(const std::string& architecture, const std::vector<int64_t
                       int64_t num_classes, double width, const std::vector<int64_t>& widths,
                       std::optional<uint64_t> seed, const py::dict& options) {
   const host::Registry& r = registry();
-  const host::ComponentEntry& entry = r.require(ComponentKind::kArchitecture, architecture,
-                                                {"<python>", 0, 0}, "architecture");
+  const host::ComponentEntry& entry =
+      r.require(ComponentKind::kArchitecture, architecture, {"<python>", 0, 0}, "architecture");
   // The explicit arguments join the schema only so a misspelt one gets a did-you-mean.
   OptionSchema schema = entry.info.schema;
   schema.merge(OptionSchema()
@@ -150,8 +162,8 @@ NetHandle build_model(const std::string& architecture, const std::vector<int64_t
 py::dict run_architecture_options(const std::string& checkpoint, const std::string& architecture) {
   namespace fs = std::filesystem;
   py::dict options;
-  const fs::path resolved = fs::path(checkpoint).parent_path().parent_path() /
-                            "pipeline.resolved.toml";
+  const fs::path resolved =
+      fs::path(checkpoint).parent_path().parent_path() / "pipeline.resolved.toml";
   std::error_code ec;
   const host::ComponentEntry* entry = registry().find(architecture);
   if (!entry || !fs::is_regular_file(resolved, ec)) return options;
@@ -163,10 +175,14 @@ py::dict run_architecture_options(const std::string& checkpoint, const std::stri
   for (const auto& spec : entry->info.schema.options()) {
     const toml::node* node = model->get(spec.name);
     if (!node) continue;
-    if (auto v = node->value_exact<bool>()) options[py::str(spec.name)] = *v;
-    else if (auto i = node->value_exact<int64_t>()) options[py::str(spec.name)] = *i;
-    else if (auto d = node->value_exact<double>()) options[py::str(spec.name)] = *d;
-    else if (auto s = node->value_exact<std::string>()) options[py::str(spec.name)] = *s;
+    if (auto v = node->value_exact<bool>())
+      options[py::str(spec.name)] = *v;
+    else if (auto i = node->value_exact<int64_t>())
+      options[py::str(spec.name)] = *i;
+    else if (auto d = node->value_exact<double>())
+      options[py::str(spec.name)] = *d;
+    else if (auto s = node->value_exact<std::string>())
+      options[py::str(spec.name)] = *s;
   }
   return options;
 }
@@ -189,59 +205,76 @@ void bind_net(py::module_& m) {
   py::class_<NetHandle>(m, "Net",
                         "A growable net: forward, channel groups, widths, params, MACs, and the "
                         "surgery primitives widen, duplicate and select.")
-      .def("forward", [](NetHandle& h, const torch::Tensor& x) { return live(h).forward(x); },
-           py::arg("images"), "Logits [N, classes] for float images [N, C, H, W].")
+      .def(
+          "forward", [](NetHandle& h, const torch::Tensor& x) { return live(h).forward(x); },
+          py::arg("images"), "Logits [N, classes] for float images [N, C, H, W].")
       .def("__call__", [](NetHandle& h, const torch::Tensor& x) { return live(h).forward(x); })
-      .def_property_readonly("widths", [](NetHandle& h) { return widths_of(live(h)); },
-                             "{group: width}, in group order")
+      .def_property_readonly(
+          "widths", [](NetHandle& h) { return widths_of(live(h)); },
+          "{group: width}, in group order")
       .def_property_readonly("group_names", [](NetHandle& h) { return live(h).group_names(); })
-      .def_property_readonly("groups", [](NetHandle& h) { return groups_of(live(h)); },
-                             "each group: name, width, reference_width, set, growable, members")
+      .def_property_readonly(
+          "groups", [](NetHandle& h) { return groups_of(live(h)); },
+          "each group: name, width, reference_width, set, growable, members")
       .def_property_readonly("params", [](NetHandle& h) { return live(h).params(); })
-      .def_property_readonly("macs", [](NetHandle& h) { return macs_of(h, std::nullopt); },
-                             "multiply-accumulates of one forward pass for one sample")
-      .def("macs_for", [](NetHandle& h, std::vector<int64_t> shape) { return macs_of(h, shape); },
-           py::arg("input_shape"))
+      .def_property_readonly(
+          "macs", [](NetHandle& h) { return macs_of(h, std::nullopt); },
+          "multiply-accumulates of one forward pass for one sample")
+      .def(
+          "macs_for", [](NetHandle& h, std::vector<int64_t> shape) { return macs_of(h, shape); },
+          py::arg("input_shape"))
       .def_readonly("input_shape", &NetHandle::input_shape)
       .def_readonly("architecture", &NetHandle::architecture)
-      .def("state_dict", [](NetHandle& h, bool keep_vars) { return state_dict_of(live(h), keep_vars); },
-           py::arg("keep_vars") = false,
-           "Every parameter and buffer by module path (detached unless keep_vars).")
-      .def("load_state_dict", [](NetHandle& h, const py::dict& s) { load_state_dict_into(live(h), s); },
-           py::arg("state_dict"), "Copies every tensor in; names and shapes must match.")
+      .def(
+          "state_dict",
+          [](NetHandle& h, bool keep_vars) { return state_dict_of(live(h), keep_vars); },
+          py::arg("keep_vars") = false,
+          "Every parameter and buffer by module path (detached unless keep_vars).")
+      .def(
+          "load_state_dict",
+          [](NetHandle& h, const py::dict& s) { load_state_dict_into(live(h), s); },
+          py::arg("state_dict"), "Copies every tensor in; names and shapes must match.")
       .def("parameters", [](NetHandle& h) { return live(h).parameters(); })
       .def("named_parameters",
            [](NetHandle& h) {
              std::vector<std::pair<std::string, torch::Tensor>> out;
-             for (const auto& item : live(h).named_parameters()) out.emplace_back(item.key(), item.value());
+             for (const auto& item : live(h).named_parameters())
+               out.emplace_back(item.key(), item.value());
              return out;
            })
-      .def("train", [](NetHandle& h, bool on) { live(h).train(on); }, py::arg("mode") = true)
+      .def(
+          "train", [](NetHandle& h, bool on) { live(h).train(on); }, py::arg("mode") = true)
       .def("eval", [](NetHandle& h) { live(h).eval(); })
       .def_property_readonly("training", [](NetHandle& h) { return live(h).is_training(); })
-      .def("to", [](NetHandle& h, const std::string& device) { live(h).to(torch::Device(device)); },
-           py::arg("device"))
-      .def("tied_tensors", [](NetHandle& h, const std::string& g) { return live(h).tied_tensors(g); },
-           py::arg("group"))
-      .def("widen",
-           [](NetHandle& h, const std::string& group, int64_t count, const py::object& init) {
-             live(h).widen(group, count, slice_init_from(init));
-           },
-           py::arg("group"), py::arg("count"), py::arg("init") = py::none(),
-           "Appends `count` channels to `group`. init(tied, count) returns each tied tensor's new "
-           "slice (count * tied.block entries along tied.dim) or None for the inert default "
-           "(zero weights, identity BatchNorm). Rebuild optimizers afterwards.")
-      .def("duplicate",
-           [](NetHandle& h, const std::string& group, const std::vector<int64_t>& sources) {
-             return live(h).duplicate(group, sources);
-           },
-           py::arg("group"), py::arg("sources"),
-           "Appends a function-preserving copy of each source channel; returns the new indices.")
-      .def("select",
-           [](NetHandle& h, const std::string& group, const std::vector<int64_t>& keep) {
-             live(h).select(group, keep);
-           },
-           py::arg("group"), py::arg("keep"), "Keeps only channels `keep` of `group`, in order.")
+      .def(
+          "to", [](NetHandle& h, const std::string& device) { live(h).to(torch::Device(device)); },
+          py::arg("device"))
+      .def(
+          "tied_tensors",
+          [](NetHandle& h, const std::string& g) { return live(h).tied_tensors(g); },
+          py::arg("group"))
+      .def(
+          "widen",
+          [](NetHandle& h, const std::string& group, int64_t count, const py::object& init) {
+            live(h).widen(group, count, slice_init_from(init));
+          },
+          py::arg("group"), py::arg("count"), py::arg("init") = py::none(),
+          "Appends `count` channels to `group`. init(tied, count) returns each tied tensor's new "
+          "slice (count * tied.block entries along tied.dim) or None for the inert default "
+          "(zero weights, identity BatchNorm). Rebuild optimizers afterwards.")
+      .def(
+          "duplicate",
+          [](NetHandle& h, const std::string& group, const std::vector<int64_t>& sources) {
+            return live(h).duplicate(group, sources);
+          },
+          py::arg("group"), py::arg("sources"),
+          "Appends a function-preserving copy of each source channel; returns the new indices.")
+      .def(
+          "select",
+          [](NetHandle& h, const std::string& group, const std::vector<int64_t>& keep) {
+            live(h).select(group, keep);
+          },
+          py::arg("group"), py::arg("keep"), "Keeps only channels `keep` of `group`, in order.")
       .def("__repr__", [](NetHandle& h) {
         return "<gear.Net " + (h.architecture.empty() ? std::string("?") : h.architecture) + " " +
                std::to_string(live(h).params()) + " params, widths " +

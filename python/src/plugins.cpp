@@ -35,9 +35,8 @@ fs::path module_folder() {
 std::vector<fs::path> default_folders(const std::vector<std::string>& extra) {
   std::vector<fs::path> folders = host::plugin_search_path(extra);
   const fs::path here = module_folder();
-  for (const fs::path& candidate :
-       {here / "../../lib/gear/plugins", here / "../../../gear/plugins",
-        fs::path(GEAR_INSTALLED_PLUGIN_DIR)}) {
+  for (const fs::path& candidate : {here / "../../lib/gear/plugins", here / "../../../gear/plugins",
+                                    fs::path(GEAR_INSTALLED_PLUGIN_DIR)}) {
     std::error_code ec;
     if (!fs::is_directory(candidate, ec)) continue;
     const fs::path canonical = fs::weakly_canonical(candidate, ec);
@@ -99,11 +98,16 @@ void insert_value(toml::table& table, const std::string& key, const py::handle& 
                            std::string(py::str(py::type::of(v).attr("__name__"))));
   };
   auto push = [&](auto&& add, const py::handle& v) {
-    if (py::isinstance<py::bool_>(v)) add(v.cast<bool>());
-    else if (py::isinstance<py::int_>(v)) add(v.cast<int64_t>());
-    else if (py::isinstance<py::float_>(v)) add(v.cast<double>());
-    else if (py::isinstance<py::str>(v)) add(v.cast<std::string>());
-    else throw scalar_error(v);
+    if (py::isinstance<py::bool_>(v))
+      add(v.cast<bool>());
+    else if (py::isinstance<py::int_>(v))
+      add(v.cast<int64_t>());
+    else if (py::isinstance<py::float_>(v))
+      add(v.cast<double>());
+    else if (py::isinstance<py::str>(v))
+      add(v.cast<std::string>());
+    else
+      throw scalar_error(v);
   };
   if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
     toml::array array;
@@ -159,8 +163,8 @@ void bind_plugins(py::module_& m) {
         if (!refused) return out;
         py::list refusals;
         for (const auto& p : r.plugins())
-          if (!p.loaded) refusals.append(py::dict(py::arg("path") = p.path,
-                                                  py::arg("reason") = p.refusal));
+          if (!p.loaded)
+            refusals.append(py::dict(py::arg("path") = p.path, py::arg("reason") = p.refusal));
         return refusals;
       },
       py::arg("refused") = false,
@@ -178,16 +182,20 @@ void bind_plugins(py::module_& m) {
         std::vector<std::string> tables = {"run", "data", "model"};
         tables.insert(tables.end(), host::stage_kinds().begin(), host::stage_kinds().end());
         OptionSchema schema;
-        if (name == "run") schema = host::run_schema();
-        else if (name == "data") schema = host::data_schema();
-        else if (name == "model") schema = host::model_schema();
+        if (name == "run")
+          schema = host::run_schema();
+        else if (name == "data")
+          schema = host::data_schema();
+        else if (name == "model")
+          schema = host::model_schema();
         else if (std::find(tables.begin(), tables.end(), name) != tables.end())
           schema = host::stage_schema(name);
         else {
           std::vector<std::string> all = tables;
           for (const auto* e : r.entries()) all.push_back(e->info.name);
-          throw ConfigError({}, "", "no plugin component or host table named '" + name + "'" +
-                                        host::suggestion_text(name, all));
+          throw ConfigError({}, "",
+                            "no plugin component or host table named '" + name + "'" +
+                                host::suggestion_text(name, all));
         }
         py::dict d;
         d["name"] = name;

@@ -17,9 +17,10 @@ OptionSchema open_schema() {
 }
 
 TEST(OtherKeys, PassThroughTypedAsWritten) {
-  Config c = read("gamma = 0.25\nflag = true\ncount = 3\nrate = 0.5\nname = \"a\"\n"
-                  "ints = [1, 2]\nmixed = [1, 2.5]\nnames = [\"x\"]\nempty = []\n",
-                  open_schema());
+  Config c = read(
+      "gamma = 0.25\nflag = true\ncount = 3\nrate = 0.5\nname = \"a\"\n"
+      "ints = [1, 2]\nmixed = [1, 2.5]\nnames = [\"x\"]\nempty = []\n",
+      open_schema());
   EXPECT_DOUBLE_EQ(c.get<double>("gamma"), 0.25);
   EXPECT_TRUE(c.get<bool>("flag"));
   EXPECT_EQ(c.get<int64_t>("count"), 3);
