@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """GEAR vs Python PyTorch eager: training throughput, side by side in one invocation.
 
-Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation,
+GEAR runs channels-last on the CPU by default (run.memory_format = "auto"); it also runs with
+"contiguous", and the batched Python pipeline also runs channels-last, so each layout is compared
+with its like. Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation,
 SGD with Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two
 epochs is timed. Python runs twice: the idiomatic eager pipeline (torchvision transforms per
 image through a DataLoader) and a batched-tensor pipeline (the same batched crop/flip GEAR does).
@@ -65,7 +67,9 @@ def load_fashion(limit):
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
 
 
-def train_loop(model, batches):
+def train_loop(model, batches, channels_last=False):
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,
                           weight_decay=5e-4)
     model.train()
@@ -73,6 +77,8 @@ def train_loop(model, batches):
     for _ in range(EPOCHS):
         start, seen = time.perf_counter(), 0
         for x, y in batches():
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
             opt.zero_grad()
             loss = F.cross_entropy(model(x), y)
             loss.backward()
@@ -102,7 +108,7 @@ def python_idiomatic(images, labels, threads):
     return train_loop(Vgg(), lambda: loader)
 
 
-def python_batched(images, labels, threads):
+def python_batched(images, labels, threads, channels_last=False):
     """The data path written the way GEAR does it: batched gather + crop + flip on tensors."""
     torch.set_num_threads(threads)
     torch.manual_seed(1)
@@ -123,15 +129,16 @@ def python_batched(images, labels, threads):
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             yield (x.float() / 255 - MEAN) / STD, labels[idx]
 
-    return train_loop(Vgg(), batches)
+    return train_loop(Vgg(), batches, channels_last)
 
 
-def gear(gearhost, threads):
+def gear(gearhost, threads, memory_format="auto"):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
         subprocess.run([gearhost, "--log-level", "warn", "run",
                         os.path.join(ROOT, "bench/pipelines/throughput.toml"),
-                        f"run.threads={threads}", "--out", out], check=True)
+                        f"run.threads={threads}", f"run.memory_format={memory_format}",
+                        "--out", out], check=True)
         with open(os.path.join(out, "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
         return float(rows[-1]["images_per_second"])
@@ -145,9 +152,11 @@ def main():
     args = parser.parse_args()
     images, labels = load_fashion(IMAGES)
     runners = {
-        "gear": lambda t: gear(args.gearhost, t),
+        "gear": lambda t: gear(args.gearhost, t),  # channels-last on the CPU (the default)
+        "gear_contiguous": lambda t: gear(args.gearhost, t, "contiguous"),
         "python_idiomatic": lambda t: python_idiomatic(images, labels, t),
         "python_batched": lambda t: python_batched(images, labels, t),
+        "python_batched_channels_last": lambda t: python_batched(images, labels, t, True),
     }
     samples = {f"{name}@{t}": [] for name in runners for t in (1, 2)}
     for r in range(args.repeats):
@@ -169,6 +178,12 @@ def main():
             "gear_vs_python_batched@2": median["gear@2"] / median["python_batched@2"],
             "gear_vs_python_idiomatic@1": median["gear@1"] / median["python_idiomatic@1"],
             "gear_vs_python_batched@1": median["gear@1"] / median["python_batched@1"],
+            "gear_vs_python_batched_channels_last@2":
+                median["gear@2"] / median["python_batched_channels_last@2"],
+            "gear_vs_python_batched_channels_last@1":
+                median["gear@1"] / median["python_batched_channels_last@1"],
+            "gear_channels_last_vs_contiguous@2": median["gear@2"] / median["gear_contiguous@2"],
+            "gear_channels_last_vs_contiguous@1": median["gear@1"] / median["gear_contiguous@1"],
             "gear_thread_speedup_1_to_2": median["gear@2"] / median["gear@1"],
             "python_batched_thread_speedup_1_to_2":
                 median["python_batched@2"] / median["python_batched@1"],

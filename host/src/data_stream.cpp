@@ -10,13 +10,18 @@
 namespace gear::host {
 
 Normalizer::Normalizer(const std::vector<double>& mean, const std::vector<double>& std,
-                       const torch::Device& device) {
+                       const torch::Device& device, bool channels_last)
+    : channels_last_(channels_last) {
   auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   mean_ = torch::tensor(mean, torch::kFloat64).to(options).view({1, -1, 1, 1});
   std_ = torch::tensor(std, torch::kFloat64).to(options).view({1, -1, 1, 1});
 }
 
-torch::Tensor Normalizer::operator()(const torch::Tensor& images) const {
+torch::Tensor Normalizer::operator()(const torch::Tensor& input) const {
+  // Reordered while still uint8 (a quarter of the bytes); the float ops below keep the layout.
+  const torch::Tensor images = channels_last_ && input.dim() == 4
+                                   ? input.contiguous(torch::MemoryFormat::ChannelsLast)
+                                   : input;
   torch::Tensor x = images.scalar_type() == torch::kUInt8
                         ? images.to(torch::kFloat32).mul_(1.0 / 255.0)
                         : images.to(torch::kFloat32);

@@ -15,6 +15,7 @@
 #include "gear/host/env_info.h"
 #include "gear/host/evaluation.h"
 #include "gear/host/growth_stage.h"
+#include "gear/host/memory_format.h"
 #include "gear/host/logging.h"
 #include "gear/host/optim.h"
 #include "gear/host/plugin_error.h"
@@ -107,6 +108,7 @@ class Run {
   torch::Device device_ = torch::kCPU;
   int threads_ = 1;
   bool prefetch_ = false;
+  bool channels_last_ = false;
   uint64_t seed_ = 0;
   DatasetInfo info_;
   DeviceData train_, val_, test_;
@@ -135,6 +137,7 @@ void Run::prepare() {
   seed_ = static_cast<uint64_t>(run.get<int64_t>("seed"));
   torch::manual_seed(seed_);
   device_ = resolve_device(run.get<std::string>("device"), run.where("device"));
+  channels_last_ = use_channels_last(run.get<std::string>("memory_format"), device_);
 
   std::string name = run.get<std::string>("name");
   if (name.empty()) name = pipeline_.file.stem().string();
@@ -144,8 +147,9 @@ void Run::prepare() {
   add_log_file(root / "log.txt");
   spdlog::info("run folder {}", root.string());
   prefetch_ = use_prefetch(pipeline_.data.get<std::string>("prefetch"), device_, threads_);
-  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}", device_.str(), threads_,
-               seed_, prefetch_ ? "on a background thread" : "in line");
+  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", device_.str(),
+               threads_, seed_, prefetch_ ? "on a background thread" : "in line",
+               channels_last_ ? "channels-last" : "contiguous");
   folder_->write_text("pipeline.resolved.toml", pipeline_.resolved_toml());
   folder_->write_json("env.json", environment(registry_, device_, threads_));
 }
@@ -199,7 +203,7 @@ void Run::load_data() {
   val_ = take(train, order.slice(0, 0, val_count));
   train_ = take(train, order.slice(0, val_count));
   test_ = DeviceData{test.images.to(device_), test.labels.to(device_)};
-  normalizer_ = Normalizer(info_.mean, info_.std, device_);
+  normalizer_ = Normalizer(info_.mean, info_.std, device_, channels_last_);
   spdlog::info("data {}: {} train, {} validation, {} test images of {} ({} classes), {:.1f} s",
                pipeline_.dataset.name, train_.size(), val_.size(), test_.size(),
                c10::str(torch::IntArrayRef(info_.image_shape)), info_.num_classes,
@@ -238,6 +242,11 @@ void Run::build_model() {
   });
   reference_params_ = reference->params();
   net_->to(device_);
+  if (channels_last_) {
+    const std::string hazard = channels_last_hazard(*net_);
+    if (!hazard.empty()) pipeline_.run.fail("memory_format", hazard);
+  }
+  apply_memory_format(*net_, channels_last_);
   spdlog::info("model {}: widths {}, {} params ({:.2f}% of full size), {:.2f} M MACs",
                pipeline_.architecture.name, c10::str(torch::IntArrayRef(net_->widths())),
                net_->params(), 100.0 * net_->params() / reference_params_,
@@ -378,6 +387,7 @@ json Run::grow_stage(const PlannedStage& planned) {
   inputs.step = planned.step;
   inputs.steps = planned.steps;
   json record = run_growth(stage, registry_, inputs);
+  apply_memory_format(*net_, channels_last_);  // surgery made new tensors
   net_->to(device_);
   weights_changed();
   return record;

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 import gear
 from conftest import TRAIN_ONE_EPOCH, tiny_pipeline
@@ -80,3 +81,22 @@ def test_bad_data_is_a_data_error(tmp_path):
     pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH, extra_data=f'path = "{tmp_path}/none"'))
     with pytest.raises((gear.DataError, gear.ConfigError), match="none"):
         gear.run(str(pipeline), out=str(tmp_path / "run"), log_level="off")
+
+
+def test_channels_last_trains_and_is_refused_where_libtorch_1_breaks_it(tmp_path):
+    pipeline = tmp_path / "nhwc.toml"
+    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH + '\n[[stage]]\nkind = "evaluate"\n'))
+    nchw = gear.run(str(pipeline), out=str(tmp_path / "nchw"), log_level="warn")
+    nhwc = gear.run(str(pipeline), overrides=["run.memory_format=channels_last"],
+                    out=str(tmp_path / "nhwc"), log_level="warn")
+    # The same seed and data: the layouts differ only by floating-point summation order.
+    assert abs(nhwc["final"]["clean_accuracy"] - nchw["final"]["clean_accuracy"]) < 0.05
+    assert nhwc["final"]["clean_accuracy"] > 0.5
+    if torch.__version__.startswith("1."):
+        resnet = tmp_path / "resnet.toml"
+        resnet.write_text(tiny_pipeline(TRAIN_ONE_EPOCH,
+                                        model='architecture = "resnet18"\nwidth = 0.125'))
+        with pytest.raises(gear.ConfigError, match="strided 1x1 convolution") as caught:
+            gear.run(str(resnet), overrides=["run.memory_format=channels_last"],
+                     out=str(tmp_path / "resnet"), log_level="off")
+        assert caught.value.key == "run.memory_format"

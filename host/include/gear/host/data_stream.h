@@ -22,12 +22,14 @@ struct DeviceData {
 class Normalizer {
  public:
   Normalizer() = default;
+  /// `channels_last`: return 4-D batches channels-last (see memory_format.h).
   Normalizer(const std::vector<double>& mean, const std::vector<double>& std,
-             const torch::Device& device);
+             const torch::Device& device, bool channels_last = false);
   torch::Tensor operator()(const torch::Tensor& images) const;
 
  private:
   torch::Tensor mean_, std_;
+  bool channels_last_ = false;
 };
 
 /// A training batch, ready for the model.
