@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "max_pool.h"
+
 namespace gear {
 
 VggImpl::VggImpl(const VggLayout& layout, const std::vector<int64_t>& widths, int64_t in_channels,
@@ -58,7 +60,11 @@ torch::Tensor VggImpl::forward(torch::Tensor input) {
     // along a dimension of size 1 would fail, so that dimension is left alone.
     const int64_t kh = x.size(2) > 1 ? 2 : 1;
     const int64_t kw = x.size(3) > 1 ? 2 : 1;
-    if (kh > 1 || kw > 1) x = torch::max_pool2d(x, {kh, kw}, {kh, kw});
+    if (kh == 2 && kw == 2) {
+      x = max_pool_2x2(x);
+    } else if (kh > 1 || kw > 1) {
+      x = torch::max_pool2d(x, {kh, kw}, {kh, kw});
+    }
   }
   x = torch::adaptive_avg_pool2d(x, {1, 1});
   return classifier_->forward(x).flatten(1);

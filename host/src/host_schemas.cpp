@@ -17,6 +17,12 @@ OptionSchema run_schema() {
                   "CPU convolutions run about 12% faster on it; refused for nets with strided 1x1 "
                   "convolutions on LibTorch 1.x), contiguous (NCHW), or auto (contiguous for now)")
       .one_of({"auto", "channels_last", "contiguous"})
+      .add_string("cpu_allocator", "retain",
+                  "retain: freed CPU memory stays in the process, so each step reuses mapped pages "
+                  "instead of faulting in fresh ones (glibc; tensors above 32 MiB otherwise cost "
+                  "a page fault per 4 KiB every step; the process keeps its peak heap); system: "
+                  "the C library's settings")
+      .one_of({"retain", "system"})
       .add_string("out", "runs", "folder under which run folders are created")
       .add_float("epoch_scale", 1.0,
                  "multiplies every train stage's epochs (rounded, at least 1) and its schedule's "

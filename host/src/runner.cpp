@@ -10,13 +10,14 @@
 
 #include "gear/host/checkpoint.h"
 #include "gear/host/class_subset.h"
+#include "gear/host/cpu_allocator.h"
 #include "gear/host/data_stream.h"
 #include "gear/host/device.h"
 #include "gear/host/env_info.h"
 #include "gear/host/evaluation.h"
 #include "gear/host/growth_stage.h"
-#include "gear/host/memory_format.h"
 #include "gear/host/logging.h"
+#include "gear/host/memory_format.h"
 #include "gear/host/optim.h"
 #include "gear/host/plugin_error.h"
 #include "gear/host/progress.h"
@@ -45,7 +46,9 @@ class GuardedAugmentation final : public Augmentation {
  public:
   GuardedAugmentation(std::shared_ptr<Augmentation> inner, std::string name, std::string library,
                       std::string where)
-      : inner_(std::move(inner)), name_(std::move(name)), library_(std::move(library)),
+      : inner_(std::move(inner)),
+        name_(std::move(name)),
+        library_(std::move(library)),
         where_(std::move(where)) {}
   AugmentedBatch augment(const torch::Tensor& images, torch::Generator& generator) override {
     AugmentedBatch out;
@@ -64,8 +67,8 @@ std::shared_ptr<Augmentation> stage_augmentation(const StageSpec& stage, const R
   const ComponentEntry* entry = registry.find(stage.augmentation.name);
   return std::make_shared<GuardedAugmentation>(
       registry.create_augmentation(stage.augmentation.name, stage.augmentation.options),
-      stage.augmentation.name, entry->library, stage.where.str() + " (stage " +
-                                                   std::to_string(stage.index) + ")");
+      stage.augmentation.name, entry->library,
+      stage.where.str() + " (stage " + std::to_string(stage.index) + ")");
 }
 
 std::vector<int64_t> widths_from_summary(const Config& model) {
@@ -134,6 +137,7 @@ void Run::prepare() {
   threads_ = static_cast<int>(run.get<int64_t>("threads"));
   if (threads_ == 0) threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads_);
+  const std::string allocator = configure_cpu_allocator(run.get<std::string>("cpu_allocator"));
   seed_ = static_cast<uint64_t>(run.get<int64_t>("seed"));
   torch::manual_seed(seed_);
   device_ = resolve_device(run.get<std::string>("device"), run.where("device"));
@@ -141,15 +145,16 @@ void Run::prepare() {
 
   std::string name = run.get<std::string>("name");
   if (name.empty()) name = pipeline_.file.stem().string();
-  fs::path root = options_.out ? *options_.out
-                               : RunFolder::unique_path(run.get<std::string>("out"), name);
+  fs::path root =
+      options_.out ? *options_.out : RunFolder::unique_path(run.get<std::string>("out"), name);
   folder_ = std::make_unique<RunFolder>(root);
   add_log_file(root / "log.txt");
   spdlog::info("run folder {}", root.string());
   prefetch_ = use_prefetch(pipeline_.data.get<std::string>("prefetch"), device_, threads_);
-  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", device_.str(),
-               threads_, seed_, prefetch_ ? "on a background thread" : "in line",
+  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", device_.str(), threads_,
+               seed_, prefetch_ ? "on a background thread" : "in line",
                channels_last_ ? "channels-last" : "contiguous");
+  spdlog::info(allocator);
   folder_->write_text("pipeline.resolved.toml", pipeline_.resolved_toml());
   folder_->write_json("env.json", environment(registry_, device_, threads_));
 }
@@ -193,9 +198,10 @@ void Run::load_data() {
 
   // Hold out a seeded random validation subset of the training images.
   const double val_split = data.get<double>("val_split");
-  const auto val_count = static_cast<int64_t>(val_split * static_cast<double>(train.images.size(0)));
-  torch::Tensor order = torch::randperm(train.images.size(0), make_generator(torch::kCPU, seed_ + 1),
-                                        torch::kLong);
+  const auto val_count =
+      static_cast<int64_t>(val_split * static_cast<double>(train.images.size(0)));
+  torch::Tensor order =
+      torch::randperm(train.images.size(0), make_generator(torch::kCPU, seed_ + 1), torch::kLong);
   auto take = [&](const DataSplit& split, const torch::Tensor& rows) {
     return DeviceData{split.images.index_select(0, rows).to(device_),
                       split.labels.index_select(0, rows).to(device_)};
@@ -215,13 +221,14 @@ void Run::load_data() {
 // rather than hours into it. The stages create their own when they start.
 void Run::create_growth_strategies() const {
   for (const StageSpec& stage : pipeline_.stages)
-    if (stage.kind == "grow") registry_.create_growth(stage.component.name, stage.component.options);
+    if (stage.kind == "grow")
+      registry_.create_growth(stage.component.name, stage.component.options);
 }
 
 void Run::build_model() {
   const Config& model = pipeline_.model;
-  architecture_ = registry_.create_architecture(pipeline_.architecture.name,
-                                                pipeline_.architecture.options);
+  architecture_ =
+      registry_.create_architecture(pipeline_.architecture.name, pipeline_.architecture.options);
   ModelSpec spec;
   spec.input_shape = info_.image_shape;
   spec.num_classes = info_.num_classes;
@@ -254,8 +261,14 @@ void Run::build_model() {
 }
 
 CheckpointMeta Run::checkpoint_meta(int64_t stage, int64_t epoch, double val_accuracy) const {
-  return {pipeline_.architecture.name, info_.image_shape, info_.num_classes, net_->group_names(),
-          net_->widths(), stage, epoch, val_accuracy};
+  return {pipeline_.architecture.name,
+          info_.image_shape,
+          info_.num_classes,
+          net_->group_names(),
+          net_->widths(),
+          stage,
+          epoch,
+          val_accuracy};
 }
 
 json Run::train_stage(const PlannedStage& planned) {
@@ -293,10 +306,9 @@ json Run::train_stage(const PlannedStage& planned) {
     if (val_.size() > 0) val_stats = evaluate(*net_, val_, eval_batch, normalizer_);
     const double lr = schedule.at(static_cast<double>(epoch + 1) - 1e-9);
     // Without a validation split there is nothing to show (not zeros).
-    const std::string val_text =
-        val_.size() > 0
-            ? fmt::format(" | val loss {:.4f} acc {:.4f}", val_stats.loss, val_stats.accuracy)
-            : "";
+    const std::string val_text = val_.size() > 0 ? fmt::format(" | val loss {:.4f} acc {:.4f}",
+                                                               val_stats.loss, val_stats.accuracy)
+                                                 : "";
     spdlog::info("stage {}{} epoch {}/{}: loss {:.4f} acc {:.4f}{} | {:.1f} s, {:.0f} img/s",
                  stage.index, segment, epoch + 1, epochs, train_stats.loss, train_stats.accuracy,
                  val_text, train_stats.seconds, train_stats.images_per_second());
@@ -320,11 +332,12 @@ json Run::train_stage(const PlannedStage& planned) {
       if (best) save_checkpoint(*net_, meta, folder_->checkpoints() / "best.pt");
     }
   }
-  json record = {{"augmentation", stage.augmentation.name.empty() ? "none" : stage.augmentation.name},
-                 {"optimizer", o.get<std::string>("optimizer")},
-                 {"train_loss", train_stats.loss},
-                 {"train_accuracy", train_stats.accuracy},
-                 {"images_per_second", image_seconds > 0 ? images / image_seconds : 0.0}};
+  json record = {
+      {"augmentation", stage.augmentation.name.empty() ? "none" : stage.augmentation.name},
+      {"optimizer", o.get<std::string>("optimizer")},
+      {"train_loss", train_stats.loss},
+      {"train_accuracy", train_stats.accuracy},
+      {"images_per_second", image_seconds > 0 ? images / image_seconds : 0.0}};
   if (val_.size() > 0 && epochs > 0) {
     record["val_accuracy"] = val_stats.accuracy;
     record["best_val_accuracy"] = best_val;
@@ -347,7 +360,10 @@ json Run::evaluate_stage(const StageSpec& stage) {
     record["loss"] = stats.loss;
     record["images"] = stats.samples;
   }
-  EvaluationInputs inputs{net_.get(), &data, normalizer_, eval_batch,
+  EvaluationInputs inputs{net_.get(),
+                          &data,
+                          normalizer_,
+                          eval_batch,
                           seed_ + 7919 * static_cast<uint64_t>(stage.index + 1),
                           pipeline_.dataset.name};
   for (const ComponentRef& evaluator : stage.evaluators) {
@@ -395,17 +411,18 @@ json Run::grow_stage(const PlannedStage& planned) {
 
 json Run::final_block() {
   if (!last_test_)
-    last_test_ = evaluate(*net_, test_, pipeline_.data.get<int64_t>("eval_batch_size"), normalizer_);
+    last_test_ =
+        evaluate(*net_, test_, pipeline_.data.get<int64_t>("eval_batch_size"), normalizer_);
   const auto widths = net_->widths();
   json block = {{"clean_accuracy", last_test_->accuracy},
-          {"test_loss", last_test_->loss},
-          {"test_images", last_test_->samples},
-          {"params", net_->params()},
-          {"reference_params", reference_params_},
-          {"size_percent", 100.0 * net_->params() / reference_params_},
-          {"macs", net_->macs(info_.image_shape)},
-          {"widths", widths},
-          {"groups", net_->group_names()}};
+                {"test_loss", last_test_->loss},
+                {"test_images", last_test_->samples},
+                {"params", net_->params()},
+                {"reference_params", reference_params_},
+                {"size_percent", 100.0 * net_->params() / reference_params_},
+                {"macs", net_->macs(info_.image_shape)},
+                {"widths", widths},
+                {"groups", net_->group_names()}};
   // Evaluator results on the final weights: robust_accuracy, per-corruption tables, ...
   for (const auto& [key, value] : last_suites_.items()) block[key] = value;
   return block;
@@ -454,9 +471,12 @@ json Run::execute() {
       spdlog::info("stage {} ({}{}){} starts", stage.index, stage.kind,
                    stage.component.name.empty() ? "" : ": " + stage.component.name, step);
       json record;
-      if (stage.kind == "train") record = train_stage(planned);
-      else if (stage.kind == "grow") record = grow_stage(planned);
-      else record = evaluate_stage(stage);
+      if (stage.kind == "train")
+        record = train_stage(planned);
+      else if (stage.kind == "grow")
+        record = grow_stage(planned);
+      else
+        record = evaluate_stage(stage);
       record["index"] = stage.index;
       if (planned.steps > 1) {
         record["step"] = planned.step;
