@@ -1,12 +1,19 @@
 #!/usr/bin/python3
 """GEAR vs Python PyTorch eager: training throughput, side by side in one invocation.
 
-GEAR runs in its default layout (contiguous) and with run.memory_format = "channels_last"; the
-batched Python pipeline runs in both layouts too, so each layout is compared with its like. Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation,
-SGD with Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two
-epochs is timed. Python runs twice: the idiomatic eager pipeline (torchvision transforms per
-image through a DataLoader) and a batched-tensor pipeline (the same batched crop/flip GEAR does).
-Each configuration is repeated and interleaved to spread machine noise; medians are reported.
+Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation, SGD with
+Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two epochs is
+timed. Every measurement is a fresh process. Runners:
+  gear                  gearhost's defaults (contiguous layout, run.cpu_allocator = "retain")
+  gear_prefetch_off     data.prefetch = "off": at 1 thread gearhost otherwise prepares batches on
+                        the spare core, so this is the one-core figure for thread scaling
+  gear_channels_last    run.memory_format = "channels_last"
+  python_idiomatic      torchvision transforms per image through a DataLoader
+  python_batched        the data path written the way GEAR does it (batched crop/flip on tensors)
+  python_batched_retain the same with GEAR's allocator settings as GLIBC_TUNABLES
+  python_batched_channels_last_retain   ... and channels-last, the like of gear_channels_last
+Each configuration is repeated and interleaved to spread machine noise; medians are reported, and
+each ratio also as the median of its per-repeat ratios (pairs measured minutes apart).
 
 Usage: /usr/bin/python3 bench/train_throughput.py [--gearhost build/bin/gearhost] [--repeats 3]
 """
@@ -55,6 +62,16 @@ class Vgg(nn.Module):
     def forward(self, x):
         x = F.adaptive_avg_pool2d(self.features(x), 1)
         return self.classifier(x).flatten(1)
+
+
+# (GEAR runner, Python runner) pairs the results report as ratios, each at 1 and 2 threads.
+COMPARISONS = [
+    ("gear", "python_idiomatic"),
+    ("gear", "python_batched"),
+    ("gear", "python_batched_retain"),
+    ("gear_channels_last", "python_batched_channels_last_retain"),
+    ("gear_channels_last", "gear"),
+]
 
 
 def load_fashion(limit):
@@ -131,31 +148,59 @@ def python_batched(images, labels, threads, channels_last=False):
     return train_loop(Vgg(), batches, channels_last)
 
 
-def gear(gearhost, threads, memory_format="auto"):
+# GEAR's run.cpu_allocator = "retain" (host/src/cpu_allocator.cpp), for a Python process.
+RETAIN_TUNABLES = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=2147483647"
+
+
+def gear(gearhost, threads, memory_format="auto", prefetch="auto"):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
         subprocess.run([gearhost, "--log-level", "warn", "run",
                         os.path.join(ROOT, "bench/pipelines/throughput.toml"),
                         f"run.threads={threads}", f"run.memory_format={memory_format}",
-                        "--out", out], check=True)
+                        f"data.prefetch={prefetch}", "--out", out], check=True)
         with open(os.path.join(out, "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
         return float(rows[-1]["images_per_second"])
 
 
+def python_worker(name, threads):
+    """Runs one Python measurement in this (fresh) process and prints its images/s."""
+    images, labels = load_fashion(IMAGES)
+    if name == "python_idiomatic":
+        rate = python_idiomatic(images, labels, threads)
+    else:
+        rate = python_batched(images, labels, threads, channels_last="channels_last" in name)
+    print(rate)
+
+
+def python(name, threads, tunables=None):
+    env = dict(os.environ)
+    env.pop("GLIBC_TUNABLES", None)
+    if tunables:
+        env["GLIBC_TUNABLES"] = tunables
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name,
+                           str(threads)], env=env, check=True, capture_output=True, text=True)
+    return float(done.stdout.split()[-1])
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        return python_worker(sys.argv[2], int(sys.argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/train_throughput.json"))
     args = parser.parse_args()
-    images, labels = load_fashion(IMAGES)
     runners = {
-        "gear": lambda t: gear(args.gearhost, t),  # the default layout (contiguous)
+        "gear": lambda t: gear(args.gearhost, t),
+        "gear_prefetch_off": lambda t: gear(args.gearhost, t, prefetch="off"),
         "gear_channels_last": lambda t: gear(args.gearhost, t, "channels_last"),
-        "python_idiomatic": lambda t: python_idiomatic(images, labels, t),
-        "python_batched": lambda t: python_batched(images, labels, t),
-        "python_batched_channels_last": lambda t: python_batched(images, labels, t, True),
+        "python_idiomatic": lambda t: python("python_idiomatic", t),
+        "python_batched": lambda t: python("python_batched", t),
+        "python_batched_retain": lambda t: python("python_batched", t, RETAIN_TUNABLES),
+        "python_batched_channels_last_retain":
+            lambda t: python("python_batched_channels_last", t, RETAIN_TUNABLES),
     }
     samples = {f"{name}@{t}": [] for name in runners for t in (1, 2)}
     for r in range(args.repeats):
@@ -163,38 +208,30 @@ def main():
             for name, fn in runners.items():
                 rate = fn(t)
                 samples[f"{name}@{t}"].append(rate)
-                print(f"repeat {r + 1}: {name:17s} threads={t}: {rate:8.0f} img/s", flush=True)
+                print(f"repeat {r + 1}: {name:36s} threads={t}: {rate:8.0f} img/s", flush=True)
     median = {k: statistics.median(v) for k, v in samples.items()}
     result = {
-        "benchmark": "training throughput, VGG-11 x0.25, Fashion-MNIST 28x28, batch 128, "
+        "benchmark": "training throughput (images/s), VGG-11 x0.25, Fashion-MNIST 28x28, batch 128, "
                      "crop+flip, SGD Nesterov; second epoch of 12,800 images",
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "torch": torch.__version__},
         "images_per_second_median": median,
         "samples": samples,
-        "ratios": {
-            "gear_vs_python_idiomatic@2": median["gear@2"] / median["python_idiomatic@2"],
-            "gear_vs_python_batched@2": median["gear@2"] / median["python_batched@2"],
-            "gear_vs_python_idiomatic@1": median["gear@1"] / median["python_idiomatic@1"],
-            "gear_vs_python_batched@1": median["gear@1"] / median["python_batched@1"],
-            "gear_channels_last_vs_python_batched_channels_last@2":
-                median["gear_channels_last@2"] / median["python_batched_channels_last@2"],
-            "gear_channels_last_vs_python_batched_channels_last@1":
-                median["gear_channels_last@1"] / median["python_batched_channels_last@1"],
-            "gear_channels_last_vs_contiguous@2": median["gear_channels_last@2"] / median["gear@2"],
-            "gear_channels_last_vs_contiguous@1": median["gear_channels_last@1"] / median["gear@1"],
-            "gear_channels_last_thread_speedup_1_to_2":
-                median["gear_channels_last@2"] / median["gear_channels_last@1"],
-            "gear_thread_speedup_1_to_2": median["gear@2"] / median["gear@1"],
-            "python_batched_thread_speedup_1_to_2":
-                median["python_batched@2"] / median["python_batched@1"],
-        },
+        "ratios": {f"{a}_vs_{b}@{t}": median[f"{a}@{t}"] / median[f"{b}@{t}"]
+                   for a, b in COMPARISONS for t in (1, 2)},
+        "paired_ratios_median": {
+            f"{a}_vs_{b}@{t}": statistics.median(
+                x / y for x, y in zip(samples[f"{a}@{t}"], samples[f"{b}@{t}"]))
+            for a, b in COMPARISONS for t in (1, 2)},
+        "thread_speedup_1_to_2": {name: median[f"{name}@2"] / median[f"{name}@1"]
+                                  for name in runners},
         "recorded": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
-    print(json.dumps(result["ratios"], indent=2))
+    print(json.dumps({k: result[k] for k in ("ratios", "paired_ratios_median",
+                                             "thread_speedup_1_to_2")}, indent=2))
 
 
 if __name__ == "__main__":
