@@ -107,7 +107,9 @@ TEST_P(OsgOnArchitecture, GrowsEverySetByItsGammaShare) {
   }
   for (const auto& [set, width] : set_widths)
     EXPECT_EQ(set_growth[set], width / 2) << "set " << set;
-  if (GetParam() == "mobilenet_v1") EXPECT_EQ(set_widths.size(), 2u);
+  if (GetParam() == "mobilenet_v1") {
+    EXPECT_EQ(set_widths.size(), 2u);
+  }
   net->train();
   EXPECT_EQ(net->forward(batches[0].first).sizes(), (std::vector<int64_t>{8, 10}));
 }
