@@ -1,5 +1,6 @@
 #include "max_pool.h"
 
+#include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
 #include <torch/nn/functional/pooling.h>
@@ -87,13 +88,10 @@ class MaxPool2x2 : public torch::autograd::Function<MaxPool2x2> {
     const int64_t n = input.size(0), ch = input.size(1), h = input.size(2), w = input.size(3);
     torch::Tensor out = torch::empty({n, ch, h / 2, w / 2}, input.options());
     torch::Tensor code = torch::empty({n, ch, h / 2, w / 2}, input.options().dtype(torch::kUInt8));
-    if (input.scalar_type() == torch::kFloat) {
-      forward_kernel(input.data_ptr<float>(), out.data_ptr<float>(), code.data_ptr<uint8_t>(),
+    AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "max_pool_2x2", [&] {
+      forward_kernel(input.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), code.data_ptr<uint8_t>(),
                      n * ch, h, w);
-    } else {
-      forward_kernel(input.data_ptr<double>(), out.data_ptr<double>(), code.data_ptr<uint8_t>(),
-                     n * ch, h, w);
-    }
+    });
     ctx->save_for_backward({input});
     ctx->saved_data["code"] = code;
     return out;
@@ -112,13 +110,10 @@ class MaxPool2x2 : public torch::autograd::Function<MaxPool2x2> {
     torch::Tensor code = ctx->saved_data["code"].toTensor();
     torch::Tensor grad_in = torch::zeros_like(input);
     const int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
-    if (input.scalar_type() == torch::kFloat) {
-      backward_kernel(grad.data_ptr<float>(), code.data_ptr<uint8_t>(), grad_in.data_ptr<float>(),
-                      planes, h, w);
-    } else {
-      backward_kernel(grad.data_ptr<double>(), code.data_ptr<uint8_t>(), grad_in.data_ptr<double>(),
-                      planes, h, w);
-    }
+    AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "max_pool_2x2_backward", [&] {
+      backward_kernel(grad.data_ptr<scalar_t>(), code.data_ptr<uint8_t>(),
+                      grad_in.data_ptr<scalar_t>(), planes, h, w);
+    });
     return {grad_in};
   }
 };
