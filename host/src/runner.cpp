@@ -22,6 +22,7 @@
 #include "gear/host/plugin_error.h"
 #include "gear/host/progress.h"
 #include "gear/host/run_folder.h"
+#include "gear/host/stage_augmentation.h"
 #include "gear/host/stage_plan.h"
 #include "gear/host/trainer.h"
 
@@ -39,36 +40,6 @@ int64_t peak_rss_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;
-}
-
-// Runs an augmentation plugin with errors attributed to it and to the stage.
-class GuardedAugmentation final : public Augmentation {
- public:
-  GuardedAugmentation(std::shared_ptr<Augmentation> inner, std::string name, std::string library,
-                      std::string where)
-      : inner_(std::move(inner)),
-        name_(std::move(name)),
-        library_(std::move(library)),
-        where_(std::move(where)) {}
-  AugmentedBatch augment(const torch::Tensor& images, torch::Generator& generator) override {
-    AugmentedBatch out;
-    call_plugin(name_, library_, where_, [&] { out = inner_->augment(images, generator); });
-    return out;
-  }
-
- private:
-  std::shared_ptr<Augmentation> inner_;
-  std::string name_, library_, where_;
-};
-
-// The stage's augmentation plugin, guarded; null for clean batches.
-std::shared_ptr<Augmentation> stage_augmentation(const StageSpec& stage, const Registry& registry) {
-  if (stage.augmentation.name.empty()) return nullptr;
-  const ComponentEntry* entry = registry.find(stage.augmentation.name);
-  return std::make_shared<GuardedAugmentation>(
-      registry.create_augmentation(stage.augmentation.name, stage.augmentation.options),
-      stage.augmentation.name, entry->library,
-      stage.where.str() + " (stage " + std::to_string(stage.index) + ")");
 }
 
 std::vector<int64_t> widths_from_summary(const Config& model) {
