@@ -4,7 +4,9 @@
 Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation, SGD with
 Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two epochs is
 timed. Every measurement is a fresh process. Runners:
-  gear                  gearhost's defaults (contiguous layout, run.cpu_allocator = "retain")
+  gear                  gearhost's defaults (contiguous layout, run.cpu_allocator = "retain",
+                        run.cpu_parallelism = "auto": batch split over the threads when 2+)
+  gear_intra_op         run.cpu_parallelism = "intra_op": one share, each op over all threads
   gear_prefetch_off     data.prefetch = "off": at 1 thread gearhost otherwise prepares batches on
                         the spare core, so this is the one-core figure for thread scaling
   gear_channels_last    run.memory_format = "channels_last"
@@ -71,6 +73,7 @@ COMPARISONS = [
     ("gear", "python_batched_retain"),
     ("gear_channels_last", "python_batched_channels_last_retain"),
     ("gear_channels_last", "gear"),
+    ("gear", "gear_intra_op"),
 ]
 
 
@@ -152,13 +155,14 @@ def python_batched(images, labels, threads, channels_last=False):
 RETAIN_TUNABLES = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=2147483647"
 
 
-def gear(gearhost, threads, memory_format="auto", prefetch="auto"):
+def gear(gearhost, threads, memory_format="auto", prefetch="auto", parallelism="auto"):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
         subprocess.run([gearhost, "--log-level", "warn", "run",
                         os.path.join(ROOT, "bench/pipelines/throughput.toml"),
                         f"run.threads={threads}", f"run.memory_format={memory_format}",
-                        f"data.prefetch={prefetch}", "--out", out], check=True)
+                        f"data.prefetch={prefetch}", f"run.cpu_parallelism={parallelism}",
+                        "--out", out], check=True)
         with open(os.path.join(out, "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
         return float(rows[-1]["images_per_second"])
@@ -194,6 +198,7 @@ def main():
     args = parser.parse_args()
     runners = {
         "gear": lambda t: gear(args.gearhost, t),
+        "gear_intra_op": lambda t: gear(args.gearhost, t, parallelism="intra_op"),
         "gear_prefetch_off": lambda t: gear(args.gearhost, t, prefetch="off"),
         "gear_channels_last": lambda t: gear(args.gearhost, t, "channels_last"),
         "python_idiomatic": lambda t: python("python_idiomatic", t),

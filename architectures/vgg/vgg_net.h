@@ -3,6 +3,7 @@
 /// @file
 /// The VGG network: 3x3 conv + BatchNorm + ReLU blocks, then a 1x1 conv classifier.
 
+#include <gear/batch_split.h>
 #include <gear/growable_net.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -18,8 +19,9 @@ namespace gear {
 /// VGG for small images (CIFAR-style, as in Firefly). Each conv is a channel group "conv<i>":
 /// the conv's rows, its BatchNorm and the columns of the next conv (or of the classifier).
 /// Any input size works: a max-pool is skipped along a dimension already of size 1, and an
-/// adaptive average pool feeds the classifier.
-class VggImpl : public GrowableNet {
+/// adaptive average pool feeds the classifier. Batch-splittable: its BatchNorms go through
+/// gear::batch_norm and it draws no random numbers.
+class VggImpl : public GrowableNet, public BatchSplittable {
  public:
   /// `widths` has one entry per conv of `layout` (already validated by the architecture).
   VggImpl(const VggLayout& layout, const std::vector<int64_t>& widths, int64_t in_channels,

@@ -23,6 +23,13 @@ OptionSchema run_schema() {
                   "a page fault per 4 KiB every step; the process keeps its peak heap); system: "
                   "the C library's settings")
       .one_of({"retain", "system"})
+      .add_string("cpu_parallelism", "auto",
+                  "how training uses the CPU threads: batch_split (each batch cut into one share "
+                  "per thread, trained in parallel with batch statistics combined across shares; "
+                  "small convolutions scale far better this way), intra_op (one share, each op "
+                  "spread over the threads), or auto (batch_split where the architecture supports "
+                  "it and there are 2+ threads on the CPU)")
+      .one_of({"auto", "batch_split", "intra_op"})
       .add_string("out", "runs", "folder under which run folders are created")
       .add_float("epoch_scale", 1.0,
                  "multiplies every train stage's epochs (rounded, at least 1) and its schedule's "
@@ -49,8 +56,8 @@ OptionSchema data_schema() {
       .at_least(0)
       .add_string("prefetch", "auto",
                   "prepare the next batch on a background thread: on, off, or auto (on for CUDA "
-                  "or when the run leaves CPU cores free; off when the training threads use "
-                  "every core, where the extra thread slows training)")
+                  "or batch-split training or when the run leaves CPU cores free; off when "
+                  "intra-op threads use every core, where the extra thread slows training)")
       .one_of({"auto", "on", "off"});
 }
 

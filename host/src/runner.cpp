@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "gear/host/batch_split_step.h"
 #include "gear/host/checkpoint.h"
 #include "gear/host/class_subset.h"
 #include "gear/host/cpu_allocator.h"
@@ -83,6 +84,7 @@ class Run {
   int threads_ = 1;
   bool prefetch_ = false;
   bool channels_last_ = false;
+  int split_workers_ = 0;  // > 1: batch-split training (batch_split_step.h)
   uint64_t seed_ = 0;
   DatasetInfo info_;
   DeviceData train_, val_, test_;
@@ -225,6 +227,22 @@ void Run::build_model() {
     if (!hazard.empty()) pipeline_.run.fail("memory_format", hazard);
   }
   apply_memory_format(*net_, channels_last_);
+  std::string refusal;
+  split_workers_ = batch_split_workers(pipeline_.run.get<std::string>("cpu_parallelism"), device_,
+                                       threads_, batch_splittable(*net_), &refusal);
+  if (!refusal.empty())
+    pipeline_.run.fail("cpu_parallelism",
+                       "architecture " + pipeline_.architecture.name + ": " + refusal);
+  // Split workers keep no OpenMP team spinning, so a thread preparing the next batch competes
+  // only for its own share of the cores.
+  if (split_workers_ > 1 && pipeline_.data.get<std::string>("prefetch") == "auto") prefetch_ = true;
+  if (device_.is_cpu())
+    spdlog::info(
+        "CPU parallelism: {}; batches prepared {}",
+        split_workers_ > 1
+            ? fmt::format("each batch split over {} workers, one thread each", split_workers_)
+            : fmt::format("{} intra-op thread(s) per op", threads_),
+        prefetch_ ? "on a background thread" : "in line");
   spdlog::info("model {}: widths {}, {} params ({:.2f}% of full size), {:.2f} M MACs",
                pipeline_.architecture.name, c10::str(torch::IntArrayRef(net_->widths())),
                net_->params(), 100.0 * net_->params() / reference_params_,
@@ -270,7 +288,8 @@ json Run::train_stage(const PlannedStage& planned) {
     progress.begin("stage " + std::to_string(stage.index) + segment + " epoch " +
                        std::to_string(epoch + 1) + "/" + std::to_string(epochs),
                    stream.batches_per_epoch());
-    train_stats = train_epoch(*net_, stream, *optimizer, schedule, epoch, smoothing, progress);
+    train_stats = train_epoch(*net_, stream, *optimizer, schedule, epoch, smoothing, progress,
+                              split_workers_);
     progress.end();
     images += train_stats.samples;
     image_seconds += train_stats.seconds;
@@ -410,6 +429,7 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"status", status},
                   {"device", device_.str()},
                   {"threads", threads_},
+                  {"cpu_parallelism", split_workers_ > 1 ? "batch_split" : "intra_op"},
                   {"seed", seed_},
                   {"dataset", pipeline_.dataset.name},
                   {"classes", info_.class_names},

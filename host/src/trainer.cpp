@@ -4,6 +4,10 @@
 #include <torch/nn/functional/loss.h>
 
 #include <chrono>
+#include <optional>
+
+#include "gear/host/batch_split_step.h"
+#include "gear/host/worker_pool.h"
 
 namespace gear::host {
 namespace F = torch::nn::functional;
@@ -41,8 +45,10 @@ torch::Tensor batch_loss(GrowableNet& net, const Batch& batch, double label_smoo
 
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, double label_smoothing,
-                      Progress& progress) {
+                      Progress& progress, int split_workers) {
   net.train();
+  std::optional<WorkerPool> pool;
+  if (split_workers > 1) pool.emplace(split_workers);
   const auto start = std::chrono::steady_clock::now();
   const int64_t steps = stream.batches_per_epoch();
   // Accumulate on the device; one synchronising read per progress update, not per step.
@@ -53,13 +59,20 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
     set_lr(optimizer, schedule.at(static_cast<double>(epoch) +
                                   static_cast<double>(step) / static_cast<double>(steps)));
     optimizer.zero_grad();
-    torch::Tensor logits;
-    torch::Tensor loss = batch_loss(net, *batch, label_smoothing, &logits);
-    loss.backward();
+    torch::Tensor loss, batch_correct;
+    if (pool) {
+      StepResult result = split_step(net, *batch, label_smoothing, *pool);
+      loss = result.loss;
+      batch_correct = result.correct;
+    } else {
+      torch::Tensor logits;
+      loss = batch_loss(net, *batch, label_smoothing, &logits);
+      loss.backward();
+      batch_correct = logits.detach().argmax(1).eq(batch->labels).sum();
+    }
     optimizer.step();
     const int64_t n = batch->labels.size(0);
     torch::Tensor batch_loss_sum = loss.detach() * static_cast<double>(n);
-    torch::Tensor batch_correct = logits.detach().argmax(1).eq(batch->labels).sum();
     loss_sum = loss_sum.defined() ? loss_sum + batch_loss_sum : batch_loss_sum;
     correct_sum = correct_sum.defined() ? correct_sum + batch_correct : batch_correct;
     samples += n;
@@ -92,8 +105,9 @@ PassStats evaluate(GrowableNet& net, const DeviceData& data, int64_t batch_size,
     int64_t end = std::min(begin + batch_size, data.size());
     torch::Tensor logits = net.forward(normalizer(data.images.slice(0, begin, end)));
     torch::Tensor labels = data.labels.slice(0, begin, end);
-    loss_sum += F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
+    loss_sum +=
+        F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
     correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
   }
   net.train(was_training);

@@ -10,7 +10,7 @@
 /// Virtual functions added in a minor go last in their class, and the host calls them only on
 /// components whose plugin was built for that minor or later.
 #define GEAR_SDK_VERSION_MAJOR 0
-#define GEAR_SDK_VERSION_MINOR 4
+#define GEAR_SDK_VERSION_MINOR 5
 #define GEAR_SDK_VERSION_PATCH 0
 
 /// Version of the C descriptor layout returned by `gear_plugin_descriptor_v1`.

@@ -30,10 +30,11 @@ torch::Tensor batch_loss(GrowableNet& net, const Batch& batch, double label_smoo
 torch::Tensor jensen_shannon(const std::vector<torch::Tensor>& logits);
 
 /// One training epoch. Sets the learning rate every step from `schedule` at fractional epoch
-/// `epoch + step / steps`.
+/// `epoch + step / steps`. `split_workers` > 1 splits each batch across that many worker threads
+/// (split_step; the net must be batch_splittable); otherwise each op uses the intra-op threads.
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, double label_smoothing,
-                      Progress& progress);
+                      Progress& progress, int split_workers = 0);
 
 /// Loss and accuracy over a whole split in eval mode, no gradients.
 PassStats evaluate(GrowableNet& net, const DeviceData& data, int64_t batch_size,

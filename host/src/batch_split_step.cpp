@@ -1,0 +1,109 @@
+#include "gear/host/batch_split_step.h"
+
+#include <torch/autograd.h>
+
+#include <algorithm>
+#include <exception>
+#include <stdexcept>
+
+#include "gear/batch_split.h"
+#include "gear/host/trainer.h"
+
+namespace gear::host {
+namespace {
+
+Batch share_of(const Batch& batch, int64_t begin, int64_t end) {
+  Batch share;
+  share.labels = batch.labels.slice(0, begin, end);
+  for (const auto& view : batch.views) share.views.push_back(view.slice(0, begin, end));
+  share.images = share.views.front();
+  share.consistency_weight = batch.consistency_weight;
+  return share;
+}
+
+std::string what(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+bool batch_splittable(const GrowableNet& net) {
+  return dynamic_cast<const BatchSplittable*>(&net) != nullptr;
+}
+
+int batch_split_workers(const std::string& mode, const torch::Device& device, int threads,
+                        bool splittable, std::string* refusal) {
+  if (mode == "intra_op") return 0;
+  if (mode != "auto" && mode != "batch_split")
+    throw std::invalid_argument("cpu_parallelism: expected auto, batch_split or intra_op, got " +
+                                mode);
+  std::string why;
+  if (!device.is_cpu()) {
+    why = "batch_split is for the CPU; the device is " + device.str();
+  } else if (!splittable) {
+    why =
+        "its net does not support batch splitting (it does not derive from "
+        "gear::BatchSplittable); use intra_op";
+  }
+  if (!why.empty()) {
+    if (mode == "batch_split" && refusal) *refusal = why;
+    return 0;
+  }
+  return threads > 1 ? threads : 0;
+}
+
+StepResult split_step(GrowableNet& net, const Batch& batch, double label_smoothing,
+                      WorkerPool& pool) {
+  if (!batch_splittable(net))
+    throw std::logic_error("split_step: the net does not derive from gear::BatchSplittable");
+  const int64_t n = batch.labels.size(0);
+  const int shares = static_cast<int>(std::min<int64_t>(pool.workers(), n));
+  std::vector<torch::Tensor> params;
+  for (const auto& p : net.parameters())
+    if (p.requires_grad()) params.push_back(p);
+
+  BatchSplit split(shares);
+  std::vector<std::vector<torch::Tensor>> grads(static_cast<size_t>(shares));
+  std::vector<torch::Tensor> losses(static_cast<size_t>(shares)), correct(grads.size());
+  std::function<void(int)> job = [&](int rank) {
+    if (rank >= shares) return;
+    // Shares differ by at most one sample; the weights make the sum the batch's mean loss.
+    const int64_t begin = n * rank / shares, end = n * (rank + 1) / shares;
+    Batch share = share_of(batch, begin, end);
+    BatchSplitScope scope(split, rank);
+    torch::Tensor logits;
+    torch::Tensor loss = batch_loss(net, share, label_smoothing, &logits) *
+                         (static_cast<double>(end - begin) / static_cast<double>(n));
+    grads[static_cast<size_t>(rank)] =
+        torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false,
+                              /*create_graph=*/false, /*allow_unused=*/true);
+    losses[static_cast<size_t>(rank)] = loss.detach();
+    correct[static_cast<size_t>(rank)] = logits.detach().argmax(1).eq(share.labels).sum();
+  };
+  pool.run(job, [&](const std::exception_ptr& error) { split.abort(what(error)); });
+
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    torch::Tensor sum;
+    for (const auto& worker : grads) {
+      const torch::Tensor& g = worker[i];
+      if (!g.defined()) continue;
+      sum = sum.defined() ? sum + g : g;
+    }
+    if (sum.defined()) params[i].mutable_grad() = sum;
+  }
+  StepResult result{losses.front(), correct.front()};
+  for (size_t r = 1; r < losses.size(); ++r) {
+    result.loss = result.loss + losses[r];
+    result.correct = result.correct + correct[r];
+  }
+  return result;
+}
+
+}  // namespace gear::host
