@@ -15,7 +15,8 @@ timed. Every measurement is a fresh process. Runners:
   python_batched_retain the same with GEAR's allocator settings as GLIBC_TUNABLES
   python_batched_channels_last_retain   ... and channels-last, the like of gear_channels_last
 Each configuration is repeated and interleaved to spread machine noise; medians are reported, and
-each ratio also as the median of its per-repeat ratios (pairs measured minutes apart).
+each ratio also as the median of its per-repeat ratios (a runner's 1- and 2-thread runs follow
+each other; runner pairs are a few runs apart). --runners picks a subset.
 
 Usage: /usr/bin/python3 bench/train_throughput.py [--gearhost build/bin/gearhost] [--repeats 3]
 """
@@ -195,6 +196,8 @@ def main():
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/train_throughput.json"))
+    parser.add_argument("--runners", default="",
+                        help="comma-separated subset of the runners (default: all)")
     args = parser.parse_args()
     runners = {
         "gear": lambda t: gear(args.gearhost, t),
@@ -207,10 +210,17 @@ def main():
         "python_batched_channels_last_retain":
             lambda t: python("python_batched_channels_last", t, RETAIN_TUNABLES),
     }
+    if args.runners:
+        chosen = args.runners.split(",")
+        unknown = [name for name in chosen if name not in runners]
+        if unknown:
+            parser.error(f"unknown runners {unknown}; known: {', '.join(runners)}")
+        runners = {name: runners[name] for name in chosen}
     samples = {f"{name}@{t}": [] for name in runners for t in (1, 2)}
+    # A runner's 2- and 1-thread runs follow each other, so their ratio is measured seconds apart.
     for r in range(args.repeats):
-        for t in (2, 1):
-            for name, fn in runners.items():
+        for name, fn in runners.items():
+            for t in (2, 1):
                 rate = fn(t)
                 samples[f"{name}@{t}"].append(rate)
                 print(f"repeat {r + 1}: {name:36s} threads={t}: {rate:8.0f} img/s", flush=True)
@@ -223,20 +233,25 @@ def main():
         "images_per_second_median": median,
         "samples": samples,
         "ratios": {f"{a}_vs_{b}@{t}": median[f"{a}@{t}"] / median[f"{b}@{t}"]
-                   for a, b in COMPARISONS for t in (1, 2)},
+                   for a, b in COMPARISONS for t in (1, 2) if a in runners and b in runners},
         "paired_ratios_median": {
             f"{a}_vs_{b}@{t}": statistics.median(
                 x / y for x, y in zip(samples[f"{a}@{t}"], samples[f"{b}@{t}"]))
-            for a, b in COMPARISONS for t in (1, 2)},
+            for a, b in COMPARISONS for t in (1, 2) if a in runners and b in runners},
         "thread_speedup_1_to_2": {name: median[f"{name}@2"] / median[f"{name}@1"]
                                   for name in runners},
+        "paired_thread_speedup_1_to_2": {
+            name: statistics.median(x / y for x, y in zip(samples[f"{name}@2"],
+                                                          samples[f"{name}@1"]))
+            for name in runners},
         "recorded": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps({k: result[k] for k in ("ratios", "paired_ratios_median",
-                                             "thread_speedup_1_to_2")}, indent=2))
+                                             "thread_speedup_1_to_2",
+                                             "paired_thread_speedup_1_to_2")}, indent=2))
 
 
 if __name__ == "__main__":

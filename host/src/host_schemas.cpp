@@ -56,8 +56,8 @@ OptionSchema data_schema() {
       .at_least(0)
       .add_string("prefetch", "auto",
                   "prepare the next batch on a background thread: on, off, or auto (on for CUDA "
-                  "or batch-split training or when the run leaves CPU cores free; off when "
-                  "intra-op threads use every core, where the extra thread slows training)")
+                  "or when the run leaves CPU cores free; off when the training threads use "
+                  "every core, where the extra thread slows training)")
       .one_of({"auto", "on", "off"});
 }
 

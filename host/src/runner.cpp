@@ -233,9 +233,6 @@ void Run::build_model() {
   if (!refusal.empty())
     pipeline_.run.fail("cpu_parallelism",
                        "architecture " + pipeline_.architecture.name + ": " + refusal);
-  // Split workers keep no OpenMP team spinning, so a thread preparing the next batch competes
-  // only for its own share of the cores.
-  if (split_workers_ > 1 && pipeline_.data.get<std::string>("prefetch") == "auto") prefetch_ = true;
   if (device_.is_cpu())
     spdlog::info(
         "CPU parallelism: {}; batches prepared {}",
