@@ -31,6 +31,16 @@ torch::nn::BatchNorm2d make_norm(int64_t channels, torch::Dtype dtype) {
   return norm;
 }
 
+// A second module with the same parameters and buffers, to run the split on.
+torch::nn::BatchNorm2d copy_of(const torch::nn::BatchNorm2d& norm) {
+  auto copy = make_norm(norm->options.num_features(), norm->weight.scalar_type());
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < norm->parameters().size(); ++i)
+    copy->parameters()[i].copy_(norm->parameters()[i]);
+  for (size_t i = 0; i < norm->buffers().size(); ++i) copy->buffers()[i].copy_(norm->buffers()[i]);
+  return copy;
+}
+
 struct Result {
   torch::Tensor y, dx, dw, db, running_mean, running_var, batches;
 };
@@ -103,14 +113,7 @@ TEST(BatchSplitNorm, UnevenSharesGiveTheFullBatchInDouble) {
   x.slice(0, 0, 3).mul_(3).add_(-4);
   torch::Tensor grad = torch::randn_like(x);
   auto norm = make_norm(5, torch::kDouble);
-  auto copy = make_norm(5, torch::kDouble);
-  {
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < norm->parameters().size(); ++i)
-      copy->parameters()[i].copy_(norm->parameters()[i]);
-    for (size_t i = 0; i < norm->buffers().size(); ++i)
-      copy->buffers()[i].copy_(norm->buffers()[i]);
-  }
+  auto copy = copy_of(norm);
   Result want = reference(x, grad, norm);
   Result got = split(x, grad, copy, {0, 3, 7});
   expect_same(want, got, 1e-10);
@@ -129,14 +132,7 @@ TEST(BatchSplitNorm, ThreeWorkersInFloatAndOneSampleShares) {
   torch::Tensor x = torch::randn({5, 3, 2, 2});
   torch::Tensor grad = torch::randn_like(x);
   auto norm = make_norm(3, torch::kFloat);
-  auto copy = make_norm(3, torch::kFloat);
-  {
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < norm->parameters().size(); ++i)
-      copy->parameters()[i].copy_(norm->parameters()[i]);
-    for (size_t i = 0; i < norm->buffers().size(); ++i)
-      copy->buffers()[i].copy_(norm->buffers()[i]);
-  }
+  auto copy = copy_of(norm);
   expect_same(reference(x, grad, norm), split(x, grad, copy, {0, 1, 2, 5}), 2e-5);
 }
 
