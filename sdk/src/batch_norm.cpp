@@ -209,7 +209,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
     });
     // Parameter gradients are this share's; the host adds the workers' gradients.
     torch::Tensor grad_weight, grad_bias;
-    if (weight.defined()) grad_weight = (local[1] * invstd).to(weight.scalar_type());
+    if (weight.defined() && ctx->needs_input_grad(1))
+      grad_weight = (local[1] * invstd).to(weight.scalar_type());
     if (ctx->needs_input_grad(2)) grad_bias = local[0].to(x.scalar_type());
     return {dx, grad_weight, grad_bias, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }

@@ -136,6 +136,30 @@ TEST(BatchSplitNorm, ThreeWorkersInFloatAndOneSampleShares) {
   expect_same(reference(x, grad, norm), split(x, grad, copy, {0, 1, 2, 5}), 2e-5);
 }
 
+TEST(BatchSplitNorm, FrozenAffineParametersStillGiveTheInputGradient) {
+  torch::manual_seed(6);
+  torch::Tensor x = torch::randn({6, 2, 3, 3}, torch::kDouble);
+  torch::Tensor grad = torch::randn_like(x);
+  auto norm = make_norm(2, torch::kDouble);
+  auto copy = copy_of(norm);
+  for (auto* m : {&norm, &copy}) {
+    (*m)->weight.requires_grad_(false);
+    (*m)->bias.requires_grad_(false);
+  }
+  torch::Tensor input = x.clone().requires_grad_();
+  torch::Tensor want = torch::autograd::grad({norm->forward(input)}, {input}, {grad})[0];
+  BatchSplit rendezvous(2);
+  std::vector<torch::Tensor> dxs(2);
+  WorkerPool pool(2);
+  pool.run([&](int rank) {
+    BatchSplitScope scope(rendezvous, rank);
+    torch::Tensor share = x.slice(0, 3 * rank, 3 * rank + 3).clone().requires_grad_();
+    dxs[rank] = torch::autograd::grad({batch_norm(*copy, share)}, {share},
+                                      {grad.slice(0, 3 * rank, 3 * rank + 3)})[0];
+  });
+  expect_close(torch::cat(dxs), want, 1e-10, "input gradient");
+}
+
 TEST(BatchSplitNorm, OutsideASplitOrInEvalItIsTheModule) {
   auto norm = make_norm(4, torch::kFloat);
   torch::Tensor x = torch::randn({6, 4, 3, 3});
