@@ -233,13 +233,9 @@ void Run::build_model() {
   if (!refusal.empty())
     pipeline_.run.fail("cpu_parallelism",
                        "architecture " + pipeline_.architecture.name + ": " + refusal);
-  if (device_.is_cpu())
-    spdlog::info(
-        "CPU parallelism: {}; batches prepared {}",
-        split_workers_ > 1
-            ? fmt::format("each batch split over {} workers, one thread each", split_workers_)
-            : fmt::format("{} intra-op thread(s) per op", threads_),
-        prefetch_ ? "on a background thread" : "in line");
+  if (split_workers_ > 1)
+    spdlog::info("CPU parallelism: each batch split over {} workers, one thread each",
+                 split_workers_);
   spdlog::info("model {}: widths {}, {} params ({:.2f}% of full size), {:.2f} M MACs",
                pipeline_.architecture.name, c10::str(torch::IntArrayRef(net_->widths())),
                net_->params(), 100.0 * net_->params() / reference_params_,

@@ -27,7 +27,6 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::loop(int rank) {
-  at::set_num_threads(1);  // this thread's own OpenMP team size, whatever it inherited
   unsigned long seen = 0;
   while (true) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -47,7 +46,7 @@ void WorkerPool::loop(int rank) {
       error_ = failure;
       if (on_failure_ && *on_failure_) {
         lock.unlock();
-        (*on_failure_)(failure);
+        (*on_failure_)();
         lock.lock();
       }
     }
@@ -55,8 +54,7 @@ void WorkerPool::loop(int rank) {
   }
 }
 
-void WorkerPool::run(const std::function<void(int)>& job,
-                     const std::function<void(const std::exception_ptr&)>& on_failure) {
+void WorkerPool::run(const std::function<void(int)>& job, const std::function<void()>& on_failure) {
   std::unique_lock<std::mutex> lock(mutex_);
   job_ = &job;
   on_failure_ = &on_failure;

@@ -184,7 +184,7 @@ TEST(BatchSplit, AFailingWorkerReleasesTheOthersAndItsErrorReachesTheCaller) {
             throw;
           }
         },
-        [&](const std::exception_ptr&) { rendezvous.abort("worker 1 broke"); });
+        [&] { rendezvous.abort("worker 1 broke"); });
     FAIL() << "expected the worker's exception";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("worker 1 broke"), std::string::npos) << e.what();

@@ -27,10 +27,9 @@ class WorkerPool {
   int workers() const { return static_cast<int>(threads_.size()); }
 
   /// Runs job(rank) on every worker and waits for all. If any throw, `on_failure` is called once
-  /// from the first failing worker (to release the others, e.g. BatchSplit::abort), and the first
-  /// exception is rethrown here after all have finished. `job` is borrowed for the call.
-  void run(const std::function<void(int)>& job,
-           const std::function<void(const std::exception_ptr&)>& on_failure = {});
+  /// from the first failing worker (to release the others, e.g. BatchSplit::abort), and that
+  /// worker's exception is rethrown here after all have finished. Both are borrowed for the call.
+  void run(const std::function<void(int)>& job, const std::function<void()>& on_failure = {});
 
  private:
   void loop(int rank);
@@ -39,7 +38,7 @@ class WorkerPool {
   std::mutex mutex_;
   std::condition_variable start_, finished_;
   const std::function<void(int)>* job_ = nullptr;
-  const std::function<void(const std::exception_ptr&)>* on_failure_ = nullptr;
+  const std::function<void()>* on_failure_ = nullptr;
   std::exception_ptr error_;
   unsigned long generation_ = 0;
   int running_ = 0;
