@@ -6,6 +6,7 @@
 
 #include "gear/host/device.h"
 #include "gear/host/plugin_error.h"
+#include "gear/host/stopwatch.h"
 
 namespace gear::host {
 namespace {
@@ -66,10 +67,7 @@ nlohmann::json run_evaluator(const ComponentRef& evaluator, const StageSpec& sta
   call_plugin(evaluator.name, entry->library, where, [&] { result = plugin->evaluate(context); });
   nlohmann::json details = nlohmann::json::object();
   for (const auto& [row, columns] : result.details) details[row] = columns;
-  return {
-      {"metrics", result.metrics},
-      {"details", details},
-      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  return {{"metrics", result.metrics}, {"details", details}, {"seconds", seconds_since(start)}};
 }
 
 }  // namespace gear::host

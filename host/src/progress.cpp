@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "gear/host/stopwatch.h"
+
 namespace gear::host {
 namespace {
 std::string clock_text(double seconds) {
@@ -32,9 +34,9 @@ std::string Progress::line(int64_t done, double rate, double loss, double accura
   int filled = total_ > 0 ? static_cast<int>(width * done / total_) : width;
   std::string bar(static_cast<size_t>(filled), '#');
   bar.resize(width, '.');
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  double eta = done > 0 ? elapsed * static_cast<double>(total_ - done) / static_cast<double>(done) : 0;
+  double elapsed = seconds_since(start_);
+  double eta =
+      done > 0 ? elapsed * static_cast<double>(total_ - done) / static_cast<double>(done) : 0;
   char buffer[256];
   std::snprintf(buffer, sizeof(buffer), "%s [%s] %lld/%lld %.0f img/s loss %.4f acc %.3f ETA %s",
                 label_.c_str(), bar.c_str(), static_cast<long long>(done),

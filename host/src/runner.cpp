@@ -25,6 +25,7 @@
 #include "gear/host/run_folder.h"
 #include "gear/host/stage_augmentation.h"
 #include "gear/host/stage_plan.h"
+#include "gear/host/stopwatch.h"
 #include "gear/host/trainer.h"
 
 namespace gear::host {
@@ -32,10 +33,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 int64_t peak_rss_bytes() {
   rusage usage{};

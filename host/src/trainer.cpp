@@ -7,16 +7,11 @@
 #include <optional>
 
 #include "gear/host/batch_split_step.h"
+#include "gear/host/stopwatch.h"
 #include "gear/host/worker_pool.h"
 
 namespace gear::host {
 namespace F = torch::nn::functional;
-
-namespace {
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-}  // namespace
 
 torch::Tensor jensen_shannon(const std::vector<torch::Tensor>& logits) {
   std::vector<torch::Tensor> probs;

@@ -1,18 +1,18 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <torch/utils.h>
 #include <zlib.h>
 
 #include <array>
 #include <cstdio>
-
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <stdexcept>
 
-#include <torch/utils.h>
-
+#include "gear/host/pipeline.h"
 #include "gear/host/plugin_loader.h"
 
 namespace gear::test {
@@ -59,8 +59,8 @@ std::shared_ptr<GrowableNet> build_net(const std::string& architecture,
   const auto& registry = real_plugins();
   const host::ComponentEntry* entry = registry.find(architecture);
   if (!entry) throw std::invalid_argument("no architecture plugin " + architecture + " was built");
-  auto arch = registry.create_architecture(architecture,
-                                           make_config(entry->info.schema, {}, "model"));
+  auto arch =
+      registry.create_architecture(architecture, make_config(entry->info.schema, {}, "model"));
   ModelSpec spec;
   spec.input_shape = std::move(input_shape);
   spec.num_classes = num_classes;
@@ -99,7 +99,8 @@ void write_idx(const fs::path& path, uint32_t magic, const std::vector<int32_t>&
                const std::vector<uint8_t>& payload, bool gzip) {
   std::string bytes;
   auto put32 = [&](uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((v >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      bytes.push_back(static_cast<char>((v >> shift) & 0xff));
   };
   put32(magic);
   for (int32_t d : dims) put32(static_cast<uint32_t>(d));
@@ -142,6 +143,24 @@ void write_text(const fs::path& path, const std::string& text) {
   out << text;
 }
 
+fs::path pipeline_file(const std::string& text) {
+  fs::path path = temp_dir("pipeline") / "p.toml";
+  write_text(path, text);
+  return path;
+}
+
+ConfigError expect_pipeline_error(const std::string& text,
+                                  const std::vector<std::string>& overrides,
+                                  const host::Registry& plugins) {
+  try {
+    host::read_pipeline(pipeline_file(text), overrides, plugins);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError for:\n" << text;
+  return ConfigError({}, "", "");
+}
+
 std::string tiny_run_and_data(const fs::path& data, int seed, const std::string& run_extra) {
   return "[run]\nseed = " + std::to_string(seed) + "\ndevice = \"cpu\"\nthreads = 1\n" + run_extra +
          "\n[data]\nplugin = \"fashion-mnist\"\npath = \"" + data.string() +
@@ -151,8 +170,7 @@ std::string tiny_run_and_data(const fs::path& data, int seed, const std::string&
 std::string tiny_vgg_training(const std::string& width, int epochs,
                               const std::string& stage_extra) {
   return "\n[model]\narchitecture = \"vgg11\"\nwidth = " + width +
-         "\n\n[[stage]]\nkind = \"train\"\nepochs = " + std::to_string(epochs) + "\n" +
-         stage_extra;
+         "\n\n[[stage]]\nkind = \"train\"\nepochs = " + std::to_string(epochs) + "\n" + stage_extra;
 }
 
 int run_command(const std::string& command, std::string* output) {

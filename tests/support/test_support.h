@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gear/architecture.h"
+#include "gear/errors.h"
 #include "gear/host/registry.h"
 
 namespace gear::test {
@@ -29,8 +30,7 @@ Config make_config(const OptionSchema& schema,
 /// `input_shape` [C, H, W]: at the multiplier `width`, or at `widths` when not empty.
 std::shared_ptr<GrowableNet> build_net(const std::string& architecture,
                                        std::vector<int64_t> input_shape, double width,
-                                       std::vector<int64_t> widths = {},
-                                       int64_t num_classes = 10);
+                                       std::vector<int64_t> widths = {}, int64_t num_classes = 10);
 
 /// Gives every BatchNorm of `net` non-trivial running statistics from three training-mode passes
 /// over scaled copies of `x`, then switches `net` to eval mode.
@@ -46,6 +46,15 @@ std::filesystem::path write_tiny_fashion(const std::filesystem::path& dir, int t
 
 /// Writes `text` to `path`.
 void write_text(const std::filesystem::path& path, const std::string& text);
+
+/// Writes `text` to `p.toml` in a fresh temp folder; returns that file's path.
+std::filesystem::path pipeline_file(const std::string& text);
+
+/// Reads `text` as a pipeline file with `overrides` against `plugins` and returns the ConfigError
+/// that must follow; records a test failure (and returns an empty error) when none is thrown.
+ConfigError expect_pipeline_error(const std::string& text,
+                                  const std::vector<std::string>& overrides = {},
+                                  const host::Registry& plugins = real_plugins());
 
 /// The [run] and [data] tables of a tiny CPU run (1 thread, batch 32, 20% validation) on the
 /// Fashion-MNIST-format files in `data`; `run_extra` is appended to [run].

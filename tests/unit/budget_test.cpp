@@ -14,13 +14,9 @@
 namespace gear::host {
 namespace {
 
+using test::expect_pipeline_error;
+using test::pipeline_file;
 using test::real_plugins;
-
-std::filesystem::path pipeline_file(const std::string& text) {
-  auto path = test::temp_dir("budget") / "p.toml";
-  test::write_text(path, text);
-  return path;
-}
 
 // Line 4 holds the budget, its value starting at column 10.
 std::string with_budget(const std::string& budget) {
@@ -33,16 +29,6 @@ std::string with_budget(const std::string& budget) {
          "\n"
          "[[stage]]\n"
          "kind = \"evaluate\"\n";
-}
-
-ConfigError expect_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  try {
-    read_pipeline(pipeline_file(text), overrides, real_plugins());
-  } catch (const ConfigError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ConfigError for:\n" << text;
-  return ConfigError({}, "", "");
 }
 
 TEST(Budget, ByteSizesWithUnits) {
@@ -113,13 +99,13 @@ TEST(Budget, OverridesSetAndAddFields) {
   Pipeline q =
       read_pipeline(pipeline_file(text), {"model.budget.train_memory=64MiB"}, real_plugins());
   EXPECT_EQ(q.budget.budget.train_memory, int64_t{64} << 20);
-  ConfigError e = expect_error(text, {"model.budget.params=0"});
+  ConfigError e = expect_pipeline_error(text, {"model.budget.params=0"});
   EXPECT_EQ(e.key(), "model.budget.params");
   EXPECT_EQ(e.where().file, "override 'model.budget.params=0'");
 }
 
 TEST(Budget, UnknownSubKeySuggests) {
-  ConfigError e = expect_error(with_budget("{ params = 10, byts = 5 }"));
+  ConfigError e = expect_pipeline_error(with_budget("{ params = 10, byts = 5 }"));
   EXPECT_EQ(e.key(), "model.budget.byts");
   EXPECT_EQ(e.where().line, 4);
   EXPECT_EQ(e.where().column, 32);
@@ -129,21 +115,21 @@ TEST(Budget, UnknownSubKeySuggests) {
 }
 
 TEST(Budget, WrongTypes) {
-  ConfigError params = expect_error(with_budget("{ params = \"2M\" }"));
+  ConfigError params = expect_pipeline_error(with_budget("{ params = \"2M\" }"));
   EXPECT_EQ(params.key(), "model.budget.params");
   EXPECT_EQ(params.where().line, 4);
   EXPECT_EQ(params.where().column, 21);
   EXPECT_EQ(params.message(), "expected a positive integer (a parameter count), got a string");
-  ConfigError bytes = expect_error(with_budget("{ bytes = true }"));
+  ConfigError bytes = expect_pipeline_error(with_budget("{ bytes = true }"));
   EXPECT_EQ(bytes.key(), "model.budget.bytes");
   EXPECT_EQ(bytes.where().column, 20);
   EXPECT_NE(bytes.message().find("expected an integer or a size string, got a bool"),
             std::string::npos)
       << bytes.what();
-  ConfigError fraction = expect_error(with_budget("{ params = 1.5e6 }"));
+  ConfigError fraction = expect_pipeline_error(with_budget("{ params = 1.5e6 }"));
   EXPECT_EQ(fraction.key(), "model.budget.params");
   EXPECT_NE(fraction.message().find("got a float"), std::string::npos) << fraction.what();
-  ConfigError scalar = expect_error(with_budget("1000"));
+  ConfigError scalar = expect_pipeline_error(with_budget("1000"));
   EXPECT_EQ(scalar.key(), "model.budget");
   EXPECT_EQ(scalar.where().line, 4);
   EXPECT_EQ(scalar.where().column, 10);
@@ -152,31 +138,31 @@ TEST(Budget, WrongTypes) {
 }
 
 TEST(Budget, NonPositiveValues) {
-  ConfigError zero = expect_error(with_budget("{ params = 0 }"));
+  ConfigError zero = expect_pipeline_error(with_budget("{ params = 0 }"));
   EXPECT_EQ(zero.key(), "model.budget.params");
   EXPECT_EQ(zero.where().column, 21);
   EXPECT_EQ(zero.message(), "must be positive, got 0");
-  ConfigError negative = expect_error(with_budget("{ train_memory = -5 }"));
+  ConfigError negative = expect_pipeline_error(with_budget("{ train_memory = -5 }"));
   EXPECT_EQ(negative.key(), "model.budget.train_memory");
   EXPECT_EQ(negative.where().column, 27);
   EXPECT_EQ(negative.message(), "must be positive, got -5 (a size in bytes)");
 }
 
 TEST(Budget, BadUnitStrings) {
-  ConfigError e = expect_error(with_budget("{ bytes = \"8 MiBs\" }"));
+  ConfigError e = expect_pipeline_error(with_budget("{ bytes = \"8 MiBs\" }"));
   EXPECT_EQ(e.key(), "model.budget.bytes");
   EXPECT_EQ(e.where().line, 4);
   EXPECT_EQ(e.where().column, 20);
   EXPECT_NE(e.message().find("cannot read '8 MiBs' as a size"), std::string::npos) << e.what();
   EXPECT_NE(e.message().find("KiB, MiB, GiB"), std::string::npos) << e.what();
-  ConfigError zero = expect_error(with_budget("{ train_memory = \"0MiB\" }"));
+  ConfigError zero = expect_pipeline_error(with_budget("{ train_memory = \"0MiB\" }"));
   EXPECT_EQ(zero.key(), "model.budget.train_memory");
 }
 
 TEST(Budget, MisspelledBudgetKeySuggestsIt) {
   std::string text = with_budget("{ params = 10 }");
   text.replace(text.find("budget ="), 6, "budjet");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "model.budjet");
   EXPECT_NE(e.message().find("did you mean 'budget'?"), std::string::npos) << e.what();
 }

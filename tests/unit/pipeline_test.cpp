@@ -1,20 +1,17 @@
+#include "gear/host/pipeline.h"
+
 #include <gtest/gtest.h>
 
-#include "gear/host/pipeline.h"
 #include "test_support.h"
 
 namespace gear::host {
 namespace {
 
+using test::expect_pipeline_error;
+using test::pipeline_file;
 using test::real_plugins;
 using test::temp_dir;
 using test::write_text;
-
-std::filesystem::path pipeline_file(const std::string& text) {
-  auto path = temp_dir("pipeline") / "p.toml";
-  write_text(path, text);
-  return path;
-}
 
 const char* kValid = R"([run]
 seed = 3
@@ -34,18 +31,6 @@ augmentation = { name = "standard", padding = 2 }
 [[stage]]
 kind = "evaluate"
 )";
-
-// Expects read_pipeline to throw a ConfigError; returns it.
-ConfigError expect_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  auto path = pipeline_file(text);
-  try {
-    read_pipeline(path, overrides, real_plugins());
-  } catch (const ConfigError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ConfigError for:\n" << text;
-  return ConfigError({}, "", "");
-}
 
 TEST(Pipeline, ValidFileFillsDefaultsAndComponents) {
   Pipeline p = read_pipeline(pipeline_file(kValid), {}, real_plugins());
@@ -99,7 +84,7 @@ strategy = "random"
   EXPECT_EQ(again.resolved_toml().substr(again.resolved_toml().find('\n')),
             p.resolved_toml().substr(p.resolved_toml().find('\n')));
 
-  ConfigError e = expect_error(std::string(kValid) + R"(
+  ConfigError e = expect_pipeline_error(std::string(kValid) + R"(
 [[stage]]
 kind = "grow"
 strategy = "osg"
@@ -110,7 +95,7 @@ augmentation = "standrd"
 }
 
 TEST(Pipeline, SyntaxErrorHasLineAndColumn) {
-  ConfigError e = expect_error("[run]\nseed = 3\n[data\nbatch_size = 1\n");
+  ConfigError e = expect_pipeline_error("[run]\nseed = 3\n[data\nbatch_size = 1\n");
   EXPECT_EQ(e.where().line, 3);
   EXPECT_GT(e.where().column, 1);
   EXPECT_NE(std::string(e.what()).find("TOML syntax error"), std::string::npos) << e.what();
@@ -120,7 +105,7 @@ TEST(Pipeline, SyntaxErrorHasLineAndColumn) {
 TEST(Pipeline, UnknownKeySuggestsTheClosestName) {
   std::string text = kValid;
   text.replace(text.find("epochs = 2"), 10, "epochz = 2");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "stage.0.epochz");
   EXPECT_EQ(e.where().line, 13);
   EXPECT_EQ(e.where().column, 10);  // the value of the offending key
@@ -130,7 +115,7 @@ TEST(Pipeline, UnknownKeySuggestsTheClosestName) {
 TEST(Pipeline, WrongTypeSaysExpectedAndGot) {
   std::string text = kValid;
   text.replace(text.find("batch_size = 64"), 15, "batch_size = \"big\"");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "data.batch_size");
   EXPECT_EQ(e.where().line, 5);
   EXPECT_EQ(e.where().column, 14);
@@ -140,7 +125,7 @@ TEST(Pipeline, WrongTypeSaysExpectedAndGot) {
 TEST(Pipeline, OutOfRangeNamesTheRange) {
   std::string text = kValid;
   text.replace(text.find("width = 0.25"), 12, "width = -1.0");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "model.width");
   EXPECT_EQ(e.where().line, 9);
   EXPECT_NE(e.message().find("out of range [0.001, 16.0]"), std::string::npos) << e.what();
@@ -149,7 +134,7 @@ TEST(Pipeline, OutOfRangeNamesTheRange) {
 TEST(Pipeline, PluginOptionIsValidatedAgainstPluginSchema) {
   std::string text = kValid;
   text.replace(text.find("padding = 2"), 11, "padding = -3");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "stage.0.augmentation.padding");
   EXPECT_EQ(e.where().line, 14);
   EXPECT_NE(e.message().find("out of range"), std::string::npos) << e.what();
@@ -158,32 +143,35 @@ TEST(Pipeline, PluginOptionIsValidatedAgainstPluginSchema) {
 TEST(Pipeline, UnknownPluginListsAvailableWithDidYouMean) {
   std::string text = kValid;
   text.replace(text.find("\"vgg11\""), 7, "\"vgg12\"");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "model.architecture");
   EXPECT_EQ(e.where().line, 8);
   EXPECT_NE(e.message().find("unknown architecture 'vgg12'"), std::string::npos) << e.what();
   EXPECT_NE(e.message().find("did you mean 'vgg1"), std::string::npos) << e.what();
-  EXPECT_NE(e.message().find("available: mobilenet_v1, mobilenet_v2, resnet18, vgg11, vgg13, vgg16, vgg19"), std::string::npos)
+  EXPECT_NE(e.message().find(
+                "available: mobilenet_v1, mobilenet_v2, resnet18, vgg11, vgg13, vgg16, vgg19"),
+            std::string::npos)
       << e.what();
 }
 
 TEST(Pipeline, UnknownChoiceSuggests) {
   std::string text = kValid;
   text.replace(text.find("kind = \"evaluate\""), 17, "kind = \"evalute\"");
-  ConfigError e = expect_error(text);
+  ConfigError e = expect_pipeline_error(text);
   EXPECT_EQ(e.key(), "stage.1.kind");
   EXPECT_NE(e.message().find("did you mean 'evaluate'?"), std::string::npos) << e.what();
 }
 
 TEST(Pipeline, UnknownTopLevelTable) {
-  ConfigError e = expect_error(std::string(kValid) + "\n[modle]\nwidth = 1\n");
+  ConfigError e = expect_pipeline_error(std::string(kValid) + "\n[modle]\nwidth = 1\n");
   EXPECT_EQ(e.key(), "modle");
   EXPECT_NE(e.message().find("did you mean 'model'?"), std::string::npos) << e.what();
 }
 
 TEST(Pipeline, MissingStagesAndMissingKind) {
-  EXPECT_NE(expect_error("[run]\nseed = 1\n").message().find("no [[stage]]"), std::string::npos);
-  ConfigError e = expect_error("[[stage]]\nepochs = 1\n");
+  EXPECT_NE(expect_pipeline_error("[run]\nseed = 1\n").message().find("no [[stage]]"),
+            std::string::npos);
+  ConfigError e = expect_pipeline_error("[[stage]]\nepochs = 1\n");
   EXPECT_EQ(e.key(), "stage.0.kind");
   EXPECT_EQ(e.where().line, 1);
 }
@@ -201,16 +189,16 @@ TEST(Pipeline, OverridesChangeValuesWithTypes) {
 }
 
 TEST(Pipeline, BadOverridesNameTheOverride) {
-  ConfigError e = expect_error(kValid, {"stage.7.epochs=1"});
+  ConfigError e = expect_pipeline_error(kValid, {"stage.7.epochs=1"});
   EXPECT_NE(std::string(e.what()).find("override 'stage.7.epochs=1'"), std::string::npos)
       << e.what();
   EXPECT_NE(e.message().find("2 stage(s)"), std::string::npos) << e.what();
-  ConfigError typed = expect_error(kValid, {"stage.0.epochs=many"});
+  ConfigError typed = expect_pipeline_error(kValid, {"stage.0.epochs=many"});
   EXPECT_EQ(typed.where().file, "override 'stage.0.epochs=many'");
   EXPECT_EQ(typed.message(), "expected integer, got a string");
-  ConfigError unknown = expect_error(kValid, {"data.batchsize=4"});
+  ConfigError unknown = expect_pipeline_error(kValid, {"data.batchsize=4"});
   EXPECT_NE(unknown.message().find("did you mean 'batch_size'?"), std::string::npos);
-  ConfigError no_equals = expect_error(kValid, {"data.batch_size"});
+  ConfigError no_equals = expect_pipeline_error(kValid, {"data.batch_size"});
   EXPECT_NE(no_equals.message().find("key=value"), std::string::npos);
 }
 

@@ -13,12 +13,6 @@
 namespace gear::host {
 namespace {
 
-std::filesystem::path pipeline_file(const std::string& text) {
-  auto path = test::temp_dir("plan") / "p.toml";
-  test::write_text(path, text);
-  return path;
-}
-
 // Line 18 is `steps = 3` (value at column 9).
 const char* kMultiShot = R"([run]
 epoch_scale = 1.0
@@ -48,17 +42,11 @@ kind = "evaluate"
 )";
 
 Pipeline read(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  return read_pipeline(pipeline_file(text), overrides, test::real_and_fixture_plugins());
+  return read_pipeline(test::pipeline_file(text), overrides, test::real_and_fixture_plugins());
 }
 
 ConfigError expect_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  try {
-    read(text, overrides);
-  } catch (const ConfigError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ConfigError for:\n" << text;
-  return ConfigError({}, "", "");
+  return test::expect_pipeline_error(text, overrides, test::real_and_fixture_plugins());
 }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {

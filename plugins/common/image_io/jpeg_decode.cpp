@@ -16,11 +16,11 @@ namespace image_io {
 namespace {
 
 // Refuses absurd header dimensions before allocating; Tiny-ImageNet-C needs 64 * 64 * 3.
-constexpr uint64_t kMaxSamples = uint64_t{1} << 28;
+constexpr uint64_t kMaxJpegSamples = uint64_t{1} << 28;
 
 /// Everything the libjpeg callbacks and the setjmp scope share. Plain data only: longjmp skips
 /// destructors, so no object that owns anything may live between setjmp and longjmp.
-struct DecodeContext {
+struct JpegDecodeContext {
   jpeg_error_mgr error;  // First member: libjpeg hands the callbacks this address.
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
@@ -30,7 +30,7 @@ struct DecodeContext {
 };
 
 [[noreturn]] void on_error(j_common_ptr cinfo) {
-  auto* context = reinterpret_cast<DecodeContext*>(cinfo->err);
+  auto* context = reinterpret_cast<JpegDecodeContext*>(cinfo->err);
   (*cinfo->err->format_message)(cinfo, context->message);
   std::longjmp(context->jump, 1);
 }
@@ -49,7 +49,7 @@ void on_message(j_common_ptr cinfo, int level) {
 // The default prints to stderr; messages reach the user through DataError instead.
 void on_output(j_common_ptr) {}
 
-bool decode_raw(const uint8_t* data, size_t size, DecodeContext* context) {
+bool decode_raw(const uint8_t* data, size_t size, JpegDecodeContext* context) {
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&context->error);
   context->error.error_exit = on_error;
@@ -73,7 +73,7 @@ bool decode_raw(const uint8_t* data, size_t size, DecodeContext* context) {
   jpeg_start_decompress(&cinfo);
   const uint64_t samples = uint64_t{cinfo.output_width} * cinfo.output_height *
                            static_cast<uint64_t>(cinfo.output_components);
-  if (samples > kMaxSamples || samples == 0) {
+  if (samples > kMaxJpegSamples || samples == 0) {
     std::snprintf(context->message, sizeof context->message, "unsupported image size %ux%u",
                   cinfo.output_width, cinfo.output_height);
     jpeg_destroy_decompress(&cinfo);
@@ -102,7 +102,7 @@ bool decode_raw(const uint8_t* data, size_t size, DecodeContext* context) {
 
 torch::Tensor decode_jpeg_native(const std::vector<uint8_t>& bytes,
                                  const std::string& name_for_errors) {
-  DecodeContext context{};
+  JpegDecodeContext context{};
   if (!decode_raw(bytes.data(), bytes.size(), &context)) {
     if (context.cmyk)
       throw DataError(name_for_errors + ": CMYK JPEGs are not supported; convert it to RGB");

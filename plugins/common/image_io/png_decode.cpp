@@ -14,12 +14,12 @@ namespace image_io {
 namespace {
 
 // Refuses absurd header dimensions before allocating (as the JPEG decoder does).
-constexpr uint64_t kMaxSamples = uint64_t{1} << 28;
+constexpr uint64_t kMaxPngSamples = uint64_t{1} << 28;
 constexpr size_t kSignatureBytes = 8;
 
 /// Everything the libpng callbacks and the setjmp scope share. Plain data only: longjmp skips
 /// destructors, so no object that owns anything may live between setjmp and longjmp.
-struct DecodeContext {
+struct PngDecodeContext {
   const uint8_t* data;
   size_t size, offset;
   char message[256];
@@ -36,7 +36,7 @@ void copy_message(char* to, size_t capacity, const char* text) {
 }
 
 [[noreturn]] void on_error(png_structp png, png_const_charp message) {
-  auto* context = static_cast<DecodeContext*>(png_get_error_ptr(png));
+  auto* context = static_cast<PngDecodeContext*>(png_get_error_ptr(png));
   copy_message(context->message, sizeof context->message, message);
   png_longjmp(png, 1);
 }
@@ -59,19 +59,19 @@ bool about_surplus_data(const char* message) {
 // Other warnings ("Not enough image data", an IDAT problem) mean the pixels are invented: like
 // the JPEG decoder, treat them as errors, once libpng has returned.
 void on_warning(png_structp png, png_const_charp message) {
-  auto* context = static_cast<DecodeContext*>(png_get_error_ptr(png));
+  auto* context = static_cast<PngDecodeContext*>(png_get_error_ptr(png));
   if (message == nullptr || about_ancillary_chunk(message) || about_surplus_data(message)) return;
   if (context->warning[0] == '\0') copy_message(context->warning, sizeof context->warning, message);
 }
 
 void on_read(png_structp png, png_bytep out, png_size_t count) {
-  auto* context = static_cast<DecodeContext*>(png_get_io_ptr(png));
+  auto* context = static_cast<PngDecodeContext*>(png_get_io_ptr(png));
   if (count > context->size - context->offset) png_error(png, "truncated file");
   std::memcpy(out, context->data + context->offset, count);
   context->offset += count;
 }
 
-bool decode_raw(DecodeContext* context) {
+bool decode_raw(PngDecodeContext* context) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, context, &on_error, &on_warning);
   if (png == nullptr) {
     copy_message(context->message, sizeof context->message, "cannot initialise libpng");
@@ -108,7 +108,7 @@ bool decode_raw(DecodeContext* context) {
   const uint64_t samples = uint64_t{context->width} * context->height *
                            static_cast<uint64_t>(context->samples_per_pixel);
   const size_t row_bytes = png_get_rowbytes(png, info);
-  if (samples == 0 || samples > kMaxSamples || png_get_bit_depth(png, info) != 8 ||
+  if (samples == 0 || samples > kMaxPngSamples || png_get_bit_depth(png, info) != 8 ||
       row_bytes != size_t{context->width} * context->samples_per_pixel) {
     std::snprintf(context->message, sizeof context->message,
                   "unsupported image: %ux%u pixels, %d samples of %d bits", context->width,
@@ -139,7 +139,7 @@ bool decode_raw(DecodeContext* context) {
 torch::Tensor decode_png(const std::vector<uint8_t>& bytes, const std::string& name_for_errors) {
   if (bytes.size() < kSignatureBytes || png_sig_cmp(bytes.data(), 0, kSignatureBytes) != 0)
     throw DataError(name_for_errors + ": not a PNG file (no PNG signature)");
-  DecodeContext context{};
+  PngDecodeContext context{};
   context.data = bytes.data();
   context.size = bytes.size();
   if (!decode_raw(&context)) throw DataError(name_for_errors + ": corrupt PNG: " + context.message);

@@ -13,6 +13,7 @@ namespace gear {
 namespace robustness {
 namespace {
 
+using testing::data_error;
 using testing::npy_bytes;
 using testing::npy_dict;
 using testing::ScratchDir;
@@ -20,7 +21,7 @@ using testing::write_file;
 
 constexpr int kPerSeverity = 4;
 constexpr int kRows = 5 * kPerSeverity;
-constexpr int kSide = 32;
+constexpr int kCifarSide = 32;
 
 /// The stored (HWC) pixel of row n; distinct across rows, positions and channels.
 uint8_t pixel(int n, int y, int x, int c, int salt) {
@@ -31,8 +32,8 @@ uint8_t pixel(int n, int y, int x, int c, int salt) {
 std::vector<uint8_t> images_hwc(int rows, int salt) {
   std::vector<uint8_t> bytes;
   for (int n = 0; n < rows; ++n)
-    for (int y = 0; y < kSide; ++y)
-      for (int x = 0; x < kSide; ++x)
+    for (int y = 0; y < kCifarSide; ++y)
+      for (int x = 0; x < kCifarSide; ++x)
         for (int c = 0; c < 3; ++c) bytes.push_back(pixel(n, y, x, c, salt));
   return bytes;
 }
@@ -46,16 +47,6 @@ void write_labels_u1(const std::filesystem::path& file, int rows) {
   std::vector<uint8_t> labels;
   for (int n = 0; n < rows; ++n) labels.push_back(static_cast<uint8_t>(n % 10 + 90));
   write_file(file, npy_bytes(npy_dict("|u1", "(" + std::to_string(rows) + ",)"), labels));
-}
-
-std::string data_error(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const DataError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no DataError";
-  return "";
 }
 
 class PrecomputedCifarC : public ::testing::Test {
@@ -74,7 +65,7 @@ TEST_F(PrecomputedCifarC, SeveritySelectsItsRowBlockAsNchw) {
   CifarCReader reader(dir_.path());
   for (int severity = 1; severity <= 5; ++severity) {
     const CorruptedSet set = reader.read("fog", severity);
-    ASSERT_EQ(set.images.sizes(), torch::IntArrayRef({kPerSeverity, 3, kSide, kSide}));
+    ASSERT_EQ(set.images.sizes(), torch::IntArrayRef({kPerSeverity, 3, kCifarSide, kCifarSide}));
     EXPECT_EQ(set.images.scalar_type(), torch::kByte);
     EXPECT_TRUE(set.images.is_contiguous());
     ASSERT_EQ(set.labels.sizes(), torch::IntArrayRef({kPerSeverity}));
@@ -84,15 +75,15 @@ TEST_F(PrecomputedCifarC, SeveritySelectsItsRowBlockAsNchw) {
       const int row = (severity - 1) * kPerSeverity + i;
       EXPECT_EQ(set.labels[i].item<int64_t>(), row % 10 + 90);
       // NCHW offset of channel 2, y = 7, x = 19.
-      EXPECT_EQ(px[((i * 3 + 2) * kSide + 7) * kSide + 19], pixel(row, 7, 19, 2, 0));
-      EXPECT_EQ(px[((i * 3 + 0) * kSide + 31) * kSide + 0], pixel(row, 31, 0, 0, 0));
+      EXPECT_EQ(px[((i * 3 + 2) * kCifarSide + 7) * kCifarSide + 19], pixel(row, 7, 19, 2, 0));
+      EXPECT_EQ(px[((i * 3 + 0) * kCifarSide + 31) * kCifarSide + 0], pixel(row, 31, 0, 0, 0));
     }
   }
   // A full check of one block against the stored bytes.
-  const torch::Tensor stored =
-      torch::from_blob(images_hwc(kRows, 0).data(), {kRows, kSide, kSide, 3}, torch::kByte)
-          .permute({0, 3, 1, 2})
-          .clone();
+  const torch::Tensor stored = torch::from_blob(images_hwc(kRows, 0).data(),
+                                                {kRows, kCifarSide, kCifarSide, 3}, torch::kByte)
+                                   .permute({0, 3, 1, 2})
+                                   .clone();
   EXPECT_TRUE(
       torch::equal(reader.read("fog", 3).images, stored.narrow(0, 2 * kPerSeverity, kPerSeverity)));
 }

@@ -15,30 +15,21 @@ namespace robustness {
 namespace {
 
 using image_io::decode_jpeg;
+using testing::data_error;
 using testing::encode_jpeg;
 using testing::flat_image;
 using testing::ScratchDir;
 using testing::write_file;
 
-constexpr int kSide = 64;
+constexpr int kTinySide = 64;
 // Flat and smooth images survive quality-95 JPEG within a few levels.
 constexpr int kTolerance = 3;
-
-std::string data_error(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const DataError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no DataError";
-  return "";
-}
 
 /// A horizontal ramp in red over fixed green and blue: smooth, so JPEG keeps it closely.
 std::vector<uint8_t> ramp_image() {
   std::vector<uint8_t> pixels;
-  for (int y = 0; y < kSide; ++y)
-    for (int x = 0; x < kSide; ++x) pixels.insert(pixels.end(), {uint8_t(60 + x), 128, 30});
+  for (int y = 0; y < kTinySide; ++y)
+    for (int x = 0; x < kTinySide; ++x) pixels.insert(pixels.end(), {uint8_t(60 + x), 128, 30});
   return pixels;
 }
 
@@ -56,14 +47,17 @@ class PrecomputedImageFolderC : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto severity = dir_ / "fog" / "3";
-    write_file(severity / "n01443537" / "val_0.JPEG",
-               encode_jpeg(flat_image(kSide, kSide, {200, 100, 50}), kSide, kSide, 3));
-    write_file(severity / "n01443537" / "val_1.jpg", encode_jpeg(ramp_image(), kSide, kSide, 3));
+    write_file(
+        severity / "n01443537" / "val_0.JPEG",
+        encode_jpeg(flat_image(kTinySide, kTinySide, {200, 100, 50}), kTinySide, kTinySide, 3));
+    write_file(severity / "n01443537" / "val_1.jpg",
+               encode_jpeg(ramp_image(), kTinySide, kTinySide, 3));
     write_file(severity / "n01443537" / ".DS_Store", {0, 1, 2});
     write_file(severity / "n01629819" / "val_2.JPEG",
-               encode_jpeg(flat_image(kSide, kSide, {77}), kSide, kSide, 1));
-    write_file(severity / "n01629819" / "val_3.jpeg",
-               encode_jpeg(flat_image(kSide, kSide, {10, 220, 130}), kSide, kSide, 3));
+               encode_jpeg(flat_image(kTinySide, kTinySide, {77}), kTinySide, kTinySide, 1));
+    write_file(
+        severity / "n01629819" / "val_3.jpeg",
+        encode_jpeg(flat_image(kTinySide, kTinySide, {10, 220, 130}), kTinySide, kTinySide, 3));
     write_file(severity / "n01629819" / "notes.txt", {'o', 'k'});
     std::filesystem::create_directories(dir_ / "snow" / "1");
   }
@@ -73,7 +67,7 @@ class PrecomputedImageFolderC : public ::testing::Test {
 
 TEST_F(PrecomputedImageFolderC, DecodesEveryImageWithinJpegTolerance) {
   const CorruptedSet set = read_image_folder_c(dir_.path(), "fog", 3, {});
-  ASSERT_EQ(set.images.sizes(), torch::IntArrayRef({4, 3, kSide, kSide}));
+  ASSERT_EQ(set.images.sizes(), torch::IntArrayRef({4, 3, kTinySide, kTinySide}));
   EXPECT_EQ(set.images.scalar_type(), torch::kByte);
   EXPECT_TRUE(set.images.is_contiguous());
   EXPECT_LE(max_error(set.images[0], {200, 100, 50}), kTolerance);
@@ -81,7 +75,7 @@ TEST_F(PrecomputedImageFolderC, DecodesEveryImageWithinJpegTolerance) {
 
   const torch::Tensor ramp = set.images[1].to(torch::kInt);
   const torch::Tensor expected_red =
-      (torch::arange(kSide, torch::kInt) + 60).expand({kSide, kSide});
+      (torch::arange(kTinySide, torch::kInt) + 60).expand({kTinySide, kTinySide});
   EXPECT_LE((ramp[0] - expected_red).abs().max().item<int>(), kTolerance);
   EXPECT_LE((ramp[1] - 128).abs().max().item<int>(), kTolerance);
   EXPECT_LE((ramp[2] - 30).abs().max().item<int>(), kTolerance);
@@ -112,7 +106,7 @@ TEST_F(PrecomputedImageFolderC, ListsCorruptions) {
 
 TEST_F(PrecomputedImageFolderC, TruncatedJpegNamesTheFile) {
   const auto file = dir_ / "fog" / "3" / "n01629819" / "val_3.jpeg";
-  std::vector<uint8_t> bytes = encode_jpeg(ramp_image(), kSide, kSide, 3);
+  std::vector<uint8_t> bytes = encode_jpeg(ramp_image(), kTinySide, kTinySide, 3);
   bytes.resize(bytes.size() / 2);
   write_file(file, bytes);
   const std::string message = data_error([&] { read_image_folder_c(dir_.path(), "fog", 3, {}); });

@@ -1,5 +1,7 @@
 #include "test_files.h"
 
+#include <gear/errors.h>
+#include <gtest/gtest.h>
 #include <jpeglib.h>
 
 #include <cstdio>
@@ -85,6 +87,16 @@ std::vector<uint8_t> flat_image(int width, int height, const std::vector<uint8_t
   for (int i = 0; i < width * height; ++i)
     pixels.insert(pixels.end(), colour.begin(), colour.end());
   return pixels;
+}
+
+std::string data_error(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const DataError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "no DataError";
+  return "";
 }
 
 }  // namespace testing

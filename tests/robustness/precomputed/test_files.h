@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ void write_file(const std::filesystem::path& file, const std::vector<uint8_t>& b
 /// Encodes interleaved 8-bit pixels (`components` = 1 grey, 3 RGB, 4 CMYK) as a JPEG.
 std::vector<uint8_t> encode_jpeg(const std::vector<uint8_t>& pixels, int width, int height,
                                  int components, int quality = 95);
+
+/// Runs `body` and returns the message of the DataError it must throw; records a test failure
+/// (and returns "") when it throws none.
+std::string data_error(const std::function<void()>& body);
 
 /// A width x height image of one colour, interleaved; `colour` has 1, 3 or 4 values.
 std::vector<uint8_t> flat_image(int width, int height, const std::vector<uint8_t>& colour);
