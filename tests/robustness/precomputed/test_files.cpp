@@ -1,6 +1,6 @@
 #include "test_files.h"
 
-#include <gear/errors.h>
+#include <gear/dataset.h>
 #include <gtest/gtest.h>
 #include <jpeglib.h>
 
