@@ -225,6 +225,7 @@ def main():
                 samples[f"{name}@{t}"].append(rate)
                 print(f"repeat {r + 1}: {name:36s} threads={t}: {rate:8.0f} img/s", flush=True)
     median = {k: statistics.median(v) for k, v in samples.items()}
+    compared = [(a, b, t) for a, b in COMPARISONS for t in (1, 2) if a in runners and b in runners]
     result = {
         "benchmark": "training throughput (images/s), VGG-11 x0.25, Fashion-MNIST 28x28, batch 128, "
                      "crop+flip, SGD Nesterov; second epoch of 12,800 images",
@@ -233,11 +234,11 @@ def main():
         "images_per_second_median": median,
         "samples": samples,
         "ratios": {f"{a}_vs_{b}@{t}": median[f"{a}@{t}"] / median[f"{b}@{t}"]
-                   for a, b in COMPARISONS for t in (1, 2) if a in runners and b in runners},
+                   for a, b, t in compared},
         "paired_ratios_median": {
             f"{a}_vs_{b}@{t}": statistics.median(
                 x / y for x, y in zip(samples[f"{a}@{t}"], samples[f"{b}@{t}"]))
-            for a, b in COMPARISONS for t in (1, 2) if a in runners and b in runners},
+            for a, b, t in compared},
         "thread_speedup_1_to_2": {name: median[f"{name}@2"] / median[f"{name}@1"]
                                   for name in runners},
         "paired_thread_speedup_1_to_2": {

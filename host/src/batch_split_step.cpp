@@ -73,7 +73,7 @@ StepResult split_step(GrowableNet& net, const Batch& batch, double label_smoothi
         torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false,
                               /*create_graph=*/false, /*allow_unused=*/true);
     losses[static_cast<size_t>(rank)] = loss.detach();
-    correct[static_cast<size_t>(rank)] = logits.detach().argmax(1).eq(share.labels).sum();
+    correct[static_cast<size_t>(rank)] = correct_count(logits, share.labels);
   };
   // Only the first worker's exception reaches the caller; the others just need releasing.
   pool.run(job, [&] { split.abort("another worker failed"); });

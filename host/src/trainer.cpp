@@ -13,6 +13,10 @@
 namespace gear::host {
 namespace F = torch::nn::functional;
 
+torch::Tensor correct_count(const torch::Tensor& logits, const torch::Tensor& labels) {
+  return logits.detach().argmax(1).eq(labels).sum();
+}
+
 torch::Tensor jensen_shannon(const std::vector<torch::Tensor>& logits) {
   std::vector<torch::Tensor> probs;
   for (const auto& l : logits) probs.push_back(F::softmax(l, F::SoftmaxFuncOptions(1)));
@@ -63,7 +67,7 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
       torch::Tensor logits;
       loss = batch_loss(net, *batch, label_smoothing, &logits);
       loss.backward();
-      batch_correct = logits.detach().argmax(1).eq(batch->labels).sum();
+      batch_correct = correct_count(logits, batch->labels);
     }
     optimizer.step();
     const int64_t n = batch->labels.size(0);
@@ -103,7 +107,7 @@ PassStats evaluate(GrowableNet& net, const DeviceData& data, int64_t batch_size,
     loss_sum +=
         F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum))
             .item<double>();
-    correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+    correct += correct_count(logits, labels).item<int64_t>();
   }
   net.train(was_training);
   PassStats stats;

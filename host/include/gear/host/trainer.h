@@ -25,6 +25,10 @@ struct PassStats {
 torch::Tensor batch_loss(GrowableNet& net, const Batch& batch, double label_smoothing,
                          torch::Tensor* clean_logits);
 
+/// Number of rows of `logits` [N, classes] whose argmax is the row's label: a 0-d int64 tensor on
+/// their device (read it when needed, so a step does not wait for the device).
+torch::Tensor correct_count(const torch::Tensor& logits, const torch::Tensor& labels);
+
 /// Jensen-Shannon divergence of the softmax distributions of `logits` (one tensor per view),
 /// as in the AugMix reference: mean over views of KL(p_i || M), M clamped to [1e-7, 1].
 torch::Tensor jensen_shannon(const std::vector<torch::Tensor>& logits);
