@@ -24,6 +24,8 @@ class SeparableBlockImpl : public torch::nn::Module {
 
   torch::nn::Conv2d depthwise{nullptr}, pointwise{nullptr};
   torch::nn::BatchNorm2d depthwise_bn{nullptr}, pointwise_bn{nullptr};
+  /// Tap of the block's own group, after pointwise_bn.
+  GroupTap output_tap;
 };
 TORCH_MODULE(SeparableBlock);
 
@@ -37,6 +39,7 @@ class MobileNetV1Impl : public GrowableNet {
  private:
   torch::nn::Conv2d stem_{nullptr};
   torch::nn::BatchNorm2d stem_bn_{nullptr};
+  GroupTap stem_tap_;
   std::vector<SeparableBlock> blocks_;
   torch::nn::Linear classifier_{nullptr};
 };
@@ -53,6 +56,9 @@ class InvertedResidualImpl : public torch::nn::Module {
   torch::nn::Conv2d expand{nullptr}, depthwise{nullptr}, project{nullptr};
   torch::nn::BatchNorm2d expand_bn{nullptr}, depthwise_bn{nullptr}, project_bn{nullptr};
   bool residual;
+  /// Taps of the expansion group (after expand_bn) and of the output group (after project_bn
+  /// and the residual sum).
+  GroupTap expand_tap, output_tap;
 };
 TORCH_MODULE(InvertedResidual);
 
@@ -66,6 +72,7 @@ class MobileNetV2Impl : public GrowableNet {
  private:
   torch::nn::Conv2d stem_{nullptr}, head_{nullptr};
   torch::nn::BatchNorm2d stem_bn_{nullptr}, head_bn_{nullptr};
+  GroupTap stem_tap_, head_tap_;
   std::vector<InvertedResidual> blocks_;
   torch::nn::Linear classifier_{nullptr};
 };

@@ -14,7 +14,7 @@ SeparableBlockImpl::SeparableBlockImpl(int64_t in, int64_t out, int64_t stride) 
 
 torch::Tensor SeparableBlockImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = depthwise_bn->forward(depthwise->forward(x)).relu_();
-  return pointwise_bn->forward(pointwise->forward(y)).relu_();
+  return output_tap(pointwise_bn->forward(pointwise->forward(y))).relu_();
 }
 
 MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
@@ -26,7 +26,9 @@ MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
     const SeparableBlockSpec& b = layout.blocks[i];
     blocks_.push_back(register_module(layout.groups[b.output].name,
                                       SeparableBlock(widths[b.input], widths[b.output], b.stride)));
+    blocks_.back()->output_tap = tap(layout.groups[b.output].name);
   }
+  stem_tap_ = tap(layout.groups[0].name);
   classifier_ = register_module("classifier",
                                 torch::nn::Linear(widths[layout.groups.size() - 1], num_classes));
   initialise_conv_net(*this);
@@ -57,7 +59,7 @@ MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
 }
 
 torch::Tensor MobileNetV1Impl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_bn_->forward(stem_->forward(input)).relu_();
+  torch::Tensor x = stem_tap_(stem_bn_->forward(stem_->forward(input))).relu_();
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

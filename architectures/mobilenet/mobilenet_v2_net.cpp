@@ -22,11 +22,11 @@ InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t expanded, int64_t
 
 torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = x;
-  if (expand) y = expand_bn->forward(expand->forward(y)).clamp_(0.0, 6.0);
+  if (expand) y = expand_tap(expand_bn->forward(expand->forward(y))).clamp_(0.0, 6.0);
   y = depthwise_bn->forward(depthwise->forward(y)).clamp_(0.0, 6.0);
   y = project_bn->forward(project->forward(y));
   if (residual) y += x;
-  return y;
+  return output_tap(y);
 }
 
 MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
@@ -40,7 +40,11 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
     blocks_.push_back(register_module(
         "block" + std::to_string(i),
         InvertedResidual(widths[b.input], expanded, widths[b.output], b.stride, b.residual)));
+    if (b.expand >= 0) blocks_.back()->expand_tap = tap(layout.groups[static_cast<size_t>(b.expand)].name);
+    blocks_.back()->output_tap = tap(layout.groups[b.output].name);
   }
+  stem_tap_ = tap(layout.groups[0].name);
+  head_tap_ = tap(layout.groups[layout.head].name);
   const int64_t last = widths[layout.blocks.back().output];
   head_ = register_module("head", conv_no_bias(last, widths[layout.head], 1, 1));
   head_bn_ = register_module("head_bn", torch::nn::BatchNorm2d(widths[layout.head]));
@@ -93,9 +97,9 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
 }
 
 torch::Tensor MobileNetV2Impl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_bn_->forward(stem_->forward(input)).clamp_(0.0, 6.0);
+  torch::Tensor x = stem_tap_(stem_bn_->forward(stem_->forward(input))).clamp_(0.0, 6.0);
   for (auto& block : blocks_) x = block->forward(x);
-  x = head_bn_->forward(head_->forward(x)).clamp_(0.0, 6.0);
+  x = head_tap_(head_bn_->forward(head_->forward(x))).clamp_(0.0, 6.0);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);
 }

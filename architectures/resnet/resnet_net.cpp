@@ -41,10 +41,10 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t s
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = bn1->forward(conv1->forward(x)).relu_();
+  torch::Tensor y = inner_tap(bn1->forward(conv1->forward(x))).relu_();
   y = bn2->forward(conv2->forward(y));
   y += shortcut ? shortcut_bn->forward(shortcut->forward(x)) : x;
-  return y.relu_();
+  return stream_tap(y).relu_();
 }
 
 ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& widths,
@@ -82,6 +82,12 @@ ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& w
   size_t block_index = 0;
   for (size_t s = 0; s < layout.blocks.size(); ++s) {
     const std::string stage = "stage" + std::to_string(s + 1);
+    if (s == 0) stem_tap_ = tap(stage);
+    for (int64_t b = 0; b < layout.blocks[s]; ++b) {
+      BasicBlock& block = blocks_[block_index + static_cast<size_t>(b)];
+      block->stream_tap = tap(stage);
+      block->inner_tap = tap(stage + ".block" + std::to_string(b));
+    }
     ChannelGroup& stream = add_group(stage, standard[stream_at[s]]);
     if (s == 0) {
       tie(stream, TieKind::kProducer, "stem", stem_.ptr());
@@ -124,7 +130,7 @@ ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& w
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_bn_->forward(stem_->forward(input)).relu_();
+  torch::Tensor x = stem_tap_(stem_bn_->forward(stem_->forward(input))).relu_();
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

@@ -42,6 +42,8 @@ class BasicBlockImpl : public torch::nn::Module {
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, shortcut_bn{nullptr};
+  /// Taps of the inner group (after bn1) and of the stream (the sum, before the last ReLU).
+  GroupTap inner_tap, stream_tap;
 };
 TORCH_MODULE(BasicBlock);
 
@@ -57,6 +59,7 @@ class ResNetImpl : public GrowableNet {
  private:
   torch::nn::Conv2d stem_{nullptr};
   torch::nn::BatchNorm2d stem_bn_{nullptr};
+  GroupTap stem_tap_;
   std::vector<BasicBlock> blocks_;
   torch::nn::Linear classifier_{nullptr};
 };

@@ -21,6 +21,7 @@ VggImpl::VggImpl(const VggLayout& layout, const std::vector<int64_t>& widths, in
         torch::nn::Conv2d(
             torch::nn::Conv2dOptions(channels, widths[i], 3).padding(1).bias(false))));
     norms_.push_back(register_module("bn" + index, torch::nn::BatchNorm2d(widths[i])));
+    taps_.push_back(tap("conv" + index));
     channels = widths[i];
   }
   classifier_ = register_module(
@@ -55,7 +56,7 @@ void VggImpl::initialise() {
 torch::Tensor VggImpl::forward(torch::Tensor input) {
   torch::Tensor x = input;
   for (size_t i = 0; i < convs_.size(); ++i) {
-    x = batch_norm(*norms_[i], convs_[i]->forward(x)).relu_();
+    x = taps_[i](batch_norm(*norms_[i], convs_[i]->forward(x))).relu_();
     if (!pool_after_[i]) continue;
     // Small inputs (28x28 -> 14, 7, 3, 1) run out of resolution before the last pool: a pool
     // along a dimension of size 1 would fail, so that dimension is left alone.

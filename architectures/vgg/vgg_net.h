@@ -34,6 +34,7 @@ class VggImpl : public GrowableNet, public BatchSplittable {
 
   std::vector<torch::nn::Conv2d> convs_;
   std::vector<torch::nn::BatchNorm2d> norms_;
+  std::vector<GroupTap> taps_;  ///< after each BatchNorm: the group conv<i>
   std::vector<bool> pool_after_;
   torch::nn::Conv2d classifier_{nullptr};
 };

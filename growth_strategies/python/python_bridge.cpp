@@ -1,17 +1,11 @@
 #include "python_bridge.h"
 
+#include <gear/python_bridge.h>
+
 #include "python_paths.h"
 #include "python_runtime.h"
 
 namespace gear::growth {
-
-namespace {
-
-// Must match gear_python_make_strategy_v1 in python/src/growth.cpp.
-using MakeStrategy = void (*)(const Config* options, const OptionSchema* bridge_schema,
-                              std::shared_ptr<GrowthStrategy>* out);
-
-}  // namespace
 
 OptionSchema PythonBridge::schema() {
   return OptionSchema()
@@ -24,8 +18,8 @@ OptionSchema PythonBridge::schema() {
 }
 
 PythonBridge::PythonBridge(const Config& options) {
-  auto make = reinterpret_cast<MakeStrategy>(
-      gear_python_symbol("gear_python_make_strategy_v1", {GEAR_PYTHON_PACKAGE_FOLDERS}));
+  auto make = reinterpret_cast<GearPythonMakeStrategyV1>(
+      gear_python_symbol(GEAR_PYTHON_MAKE_STRATEGY_SYMBOL, {GEAR_PYTHON_PACKAGE_FOLDERS}));
   const OptionSchema bridge = schema();
   make(&options, &bridge, &strategy_);
 }

@@ -16,6 +16,7 @@
 #include "gear/host/plugin_loader.h"
 #include "gear/host/progress.h"
 #include "gear/host/runner.h"
+#include "gear/host/stage_kind.h"
 #include "gear/host/text_match.h"
 
 namespace {
@@ -32,25 +33,33 @@ void load_all(Registry& registry, const std::vector<std::string>& plugin_paths) 
 }
 
 int list_plugins(const Registry& registry) {
-  std::printf("%-14s %-20s %-10s %s\n", "KIND", "NAME", "VERSION", "FILE");
-  for (const auto* entry : registry.entries()) {
-    std::string version;
-    for (const auto& p : registry.plugins())
-      if (p.path == entry->library) version = p.version;
-    std::printf("%-14s %-20s %-10s %s\n", to_string(entry->info.kind), entry->info.name.c_str(),
-                version.c_str(), entry->library.c_str());
-    std::printf("%-14s %-20s %s\n", "", "", entry->info.doc.c_str());
+  // One section per kind, each named and documented by its interface (component_kind.h).
+  for (const auto& [kind, doc] : registry.kinds()) {
+    std::printf("%s: %s\n", kind.c_str(), doc.c_str());
+    for (const auto* entry : registry.entries()) {
+      if (entry->info.kind != kind) continue;
+      std::printf("  %-20s %-10s %s\n", entry->info.name.c_str(),
+                  registry.version_of(entry->library).c_str(), entry->library.c_str());
+      std::printf("  %-20s %s\n", "", entry->info.doc.c_str());
+    }
+    std::printf("\n");
   }
   bool header = false;
   for (const auto& p : registry.plugins()) {
+    if (!p.loaded || !p.components.empty()) continue;
+    if (!header) std::printf("LOADED BUT REGISTERED NOTHING\n");
+    header = true;
+    std::printf("  %s (%s)\n", p.path.c_str(), p.name.c_str());
+  }
+  header = false;
+  for (const auto& p : registry.plugins()) {
     if (p.loaded) continue;
-    if (!header) std::printf("\nREFUSED\n");
+    if (!header) std::printf("REFUSED\n");
     header = true;
     std::printf("  %s\n    %s\n", p.path.c_str(), p.refusal.c_str());
   }
   if (registry.entries().empty())
-    std::printf("\nno plugins found; searched --plugin-path, GEAR_PLUGIN_PATH and the installed "
-                "folder\n");
+    std::printf("no plugins found%s\n", registry.searched_text().c_str());
   return kExitOk;
 }
 
@@ -75,10 +84,10 @@ void print_schema(const OptionSchema& schema) {
   }
 }
 
-// The host's own keys: `describe run|data|model|train|grow|evaluate`.
+// The host's own keys: `describe run|data|model|<stage kind>`.
 bool describe_host_table(const std::string& name) {
   OptionSchema schema;
-  std::string title;
+  std::string title, note;
   if (name == "run") {
     schema = run_schema();
     title = "[run]";
@@ -88,10 +97,10 @@ bool describe_host_table(const std::string& name) {
   } else if (name == "model") {
     schema = model_schema();
     title = "[model] (host keys; the architecture plugin adds its own)";
-  } else if (std::find(stage_kinds().begin(), stage_kinds().end(), name) != stage_kinds().end()) {
-    schema = stage_schema(name);
-    title = "[[stage]] kind = \"" + name + "\" (host keys" +
-            (name == "evaluate" ? std::string(")") : "; the plugin it names adds its own)");
+  } else if (const StageKind* kind = find_stage_kind(name)) {
+    schema = kind->schema();
+    title = "[[stage]] kind = \"" + name + "\": " + kind->doc();
+    note = kind->describe_note();
   } else {
     return false;
   }
@@ -105,6 +114,7 @@ bool describe_host_table(const std::string& name) {
                 "(1024-based); train_memory is the peak of one training step at data.batch_size "
                 "plus weights and momentum");
   }
+  if (!note.empty()) std::printf("\n%s\n", note.c_str());
   return true;
 }
 
@@ -113,15 +123,21 @@ int describe(const Registry& registry, const std::string& name) {
   if (!entry) {
     if (describe_host_table(name)) return kExitOk;
     std::vector<std::string> all = {"run", "data", "model"};
-    all.insert(all.end(), stage_kinds().begin(), stage_kinds().end());
+    for (const auto& kind : stage_kind_names()) all.push_back(kind);
     for (const auto* e : registry.entries()) all.push_back(e->info.name);
     throw ConfigError({}, "", "no plugin component or host table named '" + name + "'" +
                                   suggestion_text(name, all));
   }
-  std::printf("%s (%s) from %s\n  %s\n\n", entry->info.name.c_str(), to_string(entry->info.kind),
+  std::printf("%s (%s) from %s\n  %s\n\n", entry->info.name.c_str(), entry->info.kind.c_str(),
               entry->library.c_str(), entry->info.doc.c_str());
   print_schema(entry->info.schema);
   return kExitOk;
+}
+
+std::string host_tables_text() {
+  std::string text = "run, data, model";
+  for (const auto& kind : stage_kind_names()) text += ", " + kind;
+  return text;
 }
 
 }  // namespace
@@ -156,8 +172,8 @@ int main(int argc, char** argv) {
   list->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
 
   auto* describe_cmd = app.add_subcommand(
-      "describe", "show a plugin component's options, or the host's keys of a table: run, data, "
-                  "model, train, grow, evaluate");
+      "describe", "show a plugin component's options, or the host's keys of a table: " +
+                      host_tables_text());
   std::string component;
   describe_cmd->add_option("name", component, "component name (e.g. vgg11) or host table")
       ->required();

@@ -47,7 +47,7 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
   return threads > 1 ? threads : 0;
 }
 
-StepResult split_step(GrowableNet& net, const Batch& batch, double label_smoothing,
+StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective,
                       WorkerPool& pool) {
   if (!batch_splittable(net))
     throw std::logic_error("split_step: the net does not derive from gear::BatchSplittable");
@@ -60,20 +60,23 @@ StepResult split_step(GrowableNet& net, const Batch& batch, double label_smoothi
   BatchSplit split(shares);
   std::vector<std::vector<torch::Tensor>> grads(static_cast<size_t>(shares));
   std::vector<torch::Tensor> losses(static_cast<size_t>(shares)), correct(grads.size());
+  std::vector<std::map<std::string, torch::Tensor>> figures(grads.size());
   std::function<void(int)> job = [&](int rank) {
     if (rank >= shares) return;
     // Shares differ by at most one sample; the weights make the sum the batch's mean loss.
     const int64_t begin = n * rank / shares, end = n * (rank + 1) / shares;
     Batch share = share_of(batch, begin, end);
     BatchSplitScope scope(split, rank);
-    torch::Tensor logits;
-    torch::Tensor loss = batch_loss(net, share, label_smoothing, &logits) *
-                         (static_cast<double>(end - begin) / static_cast<double>(n));
+    const double weight = static_cast<double>(end - begin) / static_cast<double>(n);
+    ObjectiveValue value = compute_objective(objective, net, share);
+    torch::Tensor loss = value.loss * weight;
     grads[static_cast<size_t>(rank)] =
         torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false,
                               /*create_graph=*/false, /*allow_unused=*/true);
     losses[static_cast<size_t>(rank)] = loss.detach();
-    correct[static_cast<size_t>(rank)] = correct_count(logits, share.labels);
+    correct[static_cast<size_t>(rank)] = correct_count(value.logits, share.labels);
+    for (const auto& [name, figure] : value.figures)
+      figures[static_cast<size_t>(rank)][name] = figure.detach() * weight;
   };
   // Only the first worker's exception reaches the caller; the others just need releasing.
   pool.run(job, [&] { split.abort("another worker failed"); });
@@ -88,10 +91,17 @@ StepResult split_step(GrowableNet& net, const Batch& batch, double label_smoothi
     }
     if (sum.defined()) params[i].mutable_grad() = sum;
   }
-  StepResult result{losses.front(), correct.front()};
+  StepResult result{losses.front(), correct.front(), figures.front()};
   for (size_t r = 1; r < losses.size(); ++r) {
     result.loss = result.loss + losses[r];
     result.correct = result.correct + correct[r];
+    for (const auto& [name, figure] : figures[r]) {
+      auto it = result.figures.find(name);
+      if (it == result.figures.end())
+        result.figures.emplace(name, figure);
+      else
+        it->second = it->second + figure;
+    }
   }
   return result;
 }

@@ -46,9 +46,10 @@ int64_t BatchStream::batches_per_epoch() const {
   return (data_.size() + batch_size_ - 1) / batch_size_;
 }
 
-void BatchStream::start_epoch(uint64_t seed) {
+void BatchStream::start_epoch(uint64_t seed, int64_t max_batches) {
   if (pending_.valid()) pending_.wait();
   pending_ = {};
+  max_batches_ = max_batches;
   torch::Device device = data_.images.device();
   if (shuffle_) {
     torch::Generator cpu = make_generator(torch::kCPU, seed);
@@ -96,6 +97,7 @@ void BatchStream::launch(int64_t index) {
 
 std::optional<Batch> BatchStream::next() {
   int64_t total = batches_per_epoch();
+  if (max_batches_ > 0) total = std::min(total, max_batches_);
   if (cursor_ >= total) return std::nullopt;
   int64_t index = cursor_++;
   if (!prefetch_) return make_batch(index);

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "gear/host/device.h"
 #include "gear/host/plugin_error.h"
@@ -10,6 +12,9 @@
 
 namespace gear::host {
 namespace {
+
+constexpr const char* kDetails = "details";
+constexpr const char* kSeconds = "seconds";
 
 class HostEvaluationContext final : public EvaluationContext {
  public:
@@ -31,7 +36,8 @@ class HostEvaluationContext final : public EvaluationContext {
     for (int64_t begin = 0; begin < images.size(0); begin += inputs_.batch_size) {
       const int64_t end = std::min(begin + inputs_.batch_size, images.size(0));
       torch::Tensor batch = images.slice(0, begin, end).to(device());
-      predictions.push_back(net.forward(inputs_.normalizer(batch)).argmax(1));
+      call_plugin(inputs_.architecture, inputs_.architecture_library, "forward pass for " + suite_,
+                  [&] { predictions.push_back(net.forward(inputs_.normalizer(batch)).argmax(1)); });
     }
     net.train(was_training);
     if (predictions.empty())
@@ -49,6 +55,12 @@ class HostEvaluationContext final : public EvaluationContext {
 
   void log(const std::string& message) override { spdlog::info("  {}: {}", suite_, message); }
 
+  const EvaluationResult* reference(const std::string& suite) const override {
+    if (!inputs_.reference) return nullptr;
+    auto it = inputs_.reference->suites.find(suite);
+    return it == inputs_.reference->suites.end() ? nullptr : &it->second;
+  }
+
  private:
   const EvaluationInputs& inputs_;
   std::string suite_;
@@ -61,13 +73,66 @@ nlohmann::json run_evaluator(const ComponentRef& evaluator, const StageSpec& sta
   const auto start = std::chrono::steady_clock::now();
   const ComponentEntry* entry = registry.find(evaluator.name);
   const std::string where = stage.where.str() + " (stage " + std::to_string(stage.index) + ")";
-  std::shared_ptr<Evaluator> plugin = registry.create_evaluator(evaluator.name, evaluator.options);
+  std::shared_ptr<Evaluator> plugin = registry.create<Evaluator>(evaluator.name, evaluator.options);
   HostEvaluationContext context(inputs, evaluator.name);
   EvaluationResult result;
-  call_plugin(evaluator.name, entry->library, where, [&] { result = plugin->evaluate(context); });
+  try {
+    call_plugin(evaluator.name, entry->library, where, [&] { result = plugin->evaluate(context); });
+  } catch (const ConfigError& e) {
+    // An evaluator that cannot use the reference run says so about its key "reference": point
+    // at the stage's key, which the user wrote.
+    if (!e.where().file.empty() || e.key() != "reference" || !inputs.reference) throw;
+    throw ConfigError(stage.options.where("reference"),
+                      stage.options.path() + ".reference",
+                      "'" + inputs.reference->file + "': " + e.message() + " (suite " +
+                          evaluator.name + ")");
+  }
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : result.metrics) {
+    if (name == kDetails || name == kSeconds)
+      throw PluginError(evaluator.name, entry->library, where,
+                        "returned a metric named '" + name + "', a name the host reserves");
+    out[name] = value;
+  }
   nlohmann::json details = nlohmann::json::object();
   for (const auto& [row, columns] : result.details) details[row] = columns;
-  return {{"metrics", result.metrics}, {"details", details}, {"seconds", seconds_since(start)}};
+  out[kDetails] = details;
+  out[kSeconds] = seconds_since(start);
+  return out;
+}
+
+ReferenceRun read_reference_run(const std::string& path, const Config& options,
+                                const std::string& key) {
+  namespace fs = std::filesystem;
+  fs::path file = path;
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) file /= "summary.json";
+  std::ifstream in(file);
+  if (!in) options.fail(key, "cannot open '" + file.string() + "'");
+  nlohmann::json summary;
+  try {
+    summary = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    options.fail(key, "'" + file.string() + "' is not JSON: " + e.what());
+  }
+  if (!summary.is_object() || !summary.contains("final") || !summary["final"].is_object())
+    options.fail(key, "'" + file.string() +
+                          "' has no final results (a run's summary.json once it has completed)");
+  ReferenceRun reference;
+  reference.file = file.string();
+  const nlohmann::json& final = summary["final"];
+  if (final.contains("clean_accuracy") && final["clean_accuracy"].is_number())
+    reference.suites["clean"].metrics["accuracy"] = final["clean_accuracy"].get<double>();
+  for (const auto& [suite, block] : final.items()) {
+    if (!block.is_object() || !block.contains(kDetails)) continue;  // host fields
+    EvaluationResult& result = reference.suites[suite];
+    for (const auto& [name, value] : block.items())
+      if (value.is_number() && name != kSeconds) result.metrics[name] = value.get<double>();
+    for (const auto& [row, columns] : block[kDetails].items())
+      for (const auto& [column, value] : columns.items())
+        if (value.is_number()) result.details[row][column] = value.get<double>();
+  }
+  return reference;
 }
 
 }  // namespace gear::host

@@ -37,11 +37,10 @@ class HostGrowthContext final : public GrowthContext {
 
   torch::Device device() const override { return inputs_.train->images.device(); }
 
-  void for_each_batch(
-      const std::function<void(const torch::Tensor&, const torch::Tensor&)>& step) override {
+  void for_each_batch(const BatchStep& step, int64_t max_batches) override {
     BatchStream stream(*inputs_.train, inputs_.batch_size, inputs_.augmentation,
                        inputs_.normalizer, inputs_.prefetch);
-    stream.start_epoch(inputs_.seed + 7919 * ++passes_);
+    stream.start_epoch(inputs_.seed + 7919 * ++passes_, max_batches);
     while (auto batch = stream.next()) {
       if (batch->views.size() <= 1) {
         step(batch->images, batch->labels);
@@ -74,6 +73,13 @@ nlohmann::json per_group(const std::vector<std::string>& names,
   return out;
 }
 
+nlohmann::json records_json(const std::map<std::string, Value>& records) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : records)
+    std::visit([&, key = name](const auto& v) { out[key] = v; }, value);
+  return out;
+}
+
 int64_t total(const std::vector<int64_t>& values) {
   return std::accumulate(values.begin(), values.end(), int64_t{0});
 }
@@ -94,7 +100,7 @@ std::string width_changes(const std::vector<std::string>& names, const std::vect
 
 nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, GrowthInputs inputs) {
   GrowableNet& net = *inputs.net;
-  auto strategy = registry.create_growth(stage.component.name, stage.component.options);
+  auto strategy = registry.create<GrowthStrategy>(stage.component.name, stage.component.options);
   const std::vector<std::string> names = net.group_names();
   const std::vector<int64_t> before = net.widths();
   const int64_t params_before = net.params();
@@ -129,7 +135,8 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
       {"size_percent_after", percent(params_after)},
       {"bytes_before", bytes_before},
       {"bytes_after", model_bytes(net)},
-      {"metrics", result.metrics}};
+      {"metrics", result.metrics},
+      {"records", records_json(result.records)}};
   const torch::Device device = inputs.train->images.device();
   if (inputs.budget.train_memory)
     record["train_memory_after"] =

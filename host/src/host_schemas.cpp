@@ -1,7 +1,5 @@
 #include "gear/host/host_schemas.h"
 
-#include <stdexcept>
-
 namespace gear::host {
 
 OptionSchema run_schema() {
@@ -69,75 +67,6 @@ OptionSchema model_schema() {
       .add_int_list("widths", {}, "explicit width per channel group (overrides width)")
       .add_string("widths_from", "",
                   "take the widths from an earlier run's summary.json (final.widths)");
-}
-
-const std::vector<std::string>& stage_kinds() {
-  static const std::vector<std::string> kinds = {"train", "grow", "evaluate"};
-  return kinds;
-}
-
-OptionSchema stage_schema(const std::string& kind) {
-  OptionSchema common;
-  common.add_required("kind", ValueType::kString, "stage kind")
-      .one_of(stage_kinds())
-      .add_string("name", "", "label for logs and reports");
-  if (kind.empty()) return common;
-  if (kind == "train") {
-    return common.add_int("epochs", 1, "training epochs")
-        .at_least(0)
-        .add_string("optimizer", "sgd", "optimizer")
-        .one_of({"sgd", "adam", "rmsprop"})
-        .add_float("lr", 0.05, "peak learning rate")
-        .range(0.0, 10.0)
-        .add_float("momentum", 0.9, "momentum (sgd, rmsprop)")
-        .range(0.0, 1.0)
-        .add_bool("nesterov", true, "Nesterov momentum (sgd)")
-        .add_float("weight_decay", 5e-4, "L2 weight decay")
-        .range(0.0, 1.0)
-        .add_float("alpha", 0.99, "smoothing constant (rmsprop)")
-        .range(0.0, 1.0)
-        .add_float("beta1", 0.9, "first-moment decay (adam)")
-        .range(0.0, 1.0)
-        .add_float("beta2", 0.999, "second-moment decay (adam)")
-        .range(0.0, 1.0)
-        .add_float("eps", 1e-8, "denominator epsilon (adam, rmsprop)")
-        .range(0.0, 1.0)
-        .add_string("schedule", "cosine", "learning-rate schedule")
-        .one_of({"constant", "step", "cosine"})
-        .add_float("warmup_epochs", 0.0, "linear warm-up from 0, in epochs (fractions allowed)")
-        .at_least(0.0)
-        .add_int_list("milestones", {}, "epochs at which the step schedule decays")
-        .add_int("step_size", 30, "step schedule: decay every N epochs when no milestones")
-        .at_least(1)
-        .add_float("lr_decay", 0.1, "step schedule: factor per decay")
-        .range(0.0, 1.0)
-        .add_float("min_lr", 0.0, "cosine schedule: final learning rate")
-        .at_least(0.0)
-        .add_float("label_smoothing", 0.0, "label smoothing of the cross-entropy")
-        .range(0.0, 1.0)
-        .add_string("augmentation", "none", "augmentation plugin, or a table {name = ..., ...}")
-        .add_bool("checkpoint", true, "write checkpoints/last.pt and best.pt each epoch");
-  }
-  if (kind == "grow") {
-    return common.add_required("strategy", ValueType::kString, "growth strategy plugin")
-        .add_int("steps", 1,
-                 "multi-shot growth: grow in this many steps, each with gamma_k = "
-                 "(1+gamma)^(1/steps)-1, between equal segments of the next train stage")
-        .at_least(1)
-        .add_string("augmentation", "none",
-                    "augmentation of the batches the strategy trains and scores on (GEARnn-1 grows "
-                    "on augmented data), or a table {name = ..., ...}");
-  }
-  if (kind == "evaluate") {
-    return common
-        .add_string_list("suites", {"clean"},
-                         "evaluation suites: \"clean\" (test accuracy and loss) and evaluator "
-                         "plugins (\"corruptions\", ...); options of a suite go in a table named "
-                         "after it")
-        .add_string("split", "test", "which split to evaluate")
-        .one_of({"test", "val"});
-  }
-  throw std::invalid_argument("no stage kind '" + kind + "'");
 }
 
 }  // namespace gear::host

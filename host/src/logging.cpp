@@ -4,7 +4,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <stdexcept>
+
+#include "gear/log.h"
 
 namespace gear::host {
 
@@ -20,6 +25,38 @@ void setup_logging(const std::string& level) {
   logger->set_pattern("[%H:%M:%S] [%^%l%$] %v");
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  install_plugin_log_sink();
+}
+
+void install_plugin_log_sink() {
+  detail::LogSink sink;
+  sink.log = [](LogLevel level, const std::string& message) {
+    switch (level) {
+      case LogLevel::kDebug: spdlog::debug("{}", message); break;
+      case LogLevel::kInfo: spdlog::info("{}", message); break;
+      case LogLevel::kWarning: spdlog::warn("{}", message); break;
+      case LogLevel::kError: spdlog::error("{}", message); break;
+    }
+  };
+  // Plugin progress: a line when a step completes, and at most one every 5 s in between.
+  sink.progress = [](const std::string& label, int64_t done, int64_t total) {
+    static std::mutex mutex;
+    static std::map<std::string, std::chrono::steady_clock::time_point> last;
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = last.find(label);
+      const bool finished = total > 0 && done >= total;
+      if (!finished && it != last.end() && now - it->second < std::chrono::seconds(5)) return;
+      last[label] = now;
+      if (finished) last.erase(label);
+    }
+    if (total > 0)
+      spdlog::info("  {}: {}/{}", label, done, total);
+    else
+      spdlog::info("  {}: {}", label, done);
+  };
+  detail::set_log_sink(std::move(sink));
 }
 
 void add_log_file(const std::filesystem::path& path) {

@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "gear/host/host_schemas.h"
+#include "gear/host/stage_kind.h"
 #include "gear/host/stage_plan.h"
+#include "gear/host/stage_reading.h"
 #include "gear/host/text_match.h"
 #include "gear/host/toml_config.h"
 
@@ -23,100 +25,6 @@ const toml::table& table_at(const toml::table& root, const std::string& key,
   return *node->as_table();
 }
 
-std::string string_key(const toml::table& table, const std::string& key, const std::string& def,
-                       const std::string& path, const std::string& file) {
-  const toml::node* node = table.get(key);
-  if (!node) return def;
-  if (!node->is_string())
-    throw ConfigError(position_of(*node, file), path + "." + key, "expected a string");
-  return *node->value<std::string>();
-}
-
-// The table of a plugin-backed section: the plugin's options plus the host's (host keys win).
-ComponentRef component_section(const toml::table& table, const std::string& path,
-                               const std::string& plugin_key, const std::string& default_plugin,
-                               ComponentKind kind, const OptionSchema& host_schema,
-                               const Registry& registry, const std::string& file, Config* host,
-                               const std::vector<std::string>& skip = {}) {
-  std::string name = string_key(table, plugin_key, default_plugin, path, file);
-  const toml::node* node = table.get(plugin_key);
-  SourcePosition where = node ? position_of(*node, file) : position_of(table, file);
-  const ComponentEntry& entry = registry.require(kind, name, where, path + "." + plugin_key);
-  OptionSchema schema = entry.info.schema;
-  schema.merge(host_schema);
-  Config config = config_from_table(table, path, schema, file, skip);
-  *host = config;
-  return {name, config};
-}
-
-// A stage's `augmentation`: "none", a plugin name, or a table {name = ..., options...}. Records
-// the name in `host` (the stage's own keys) so the resolved pipeline writes it back.
-ComponentRef read_augmentation(const toml::table& table, const std::string& path,
-                               const Registry& registry, const std::string& file, Config& host) {
-  const toml::node* aug = table.get("augmentation");
-  const std::string aug_path = path + ".augmentation";
-  ComponentRef ref;
-  if (aug && aug->is_string()) {
-    const std::string name = *aug->value<std::string>();
-    if (name != "none") {
-      const auto& entry =
-          registry.require(ComponentKind::kAugmentation, name, position_of(*aug, file), aug_path);
-      ref = {name, config_from_table(toml::table{}, aug_path, entry.info.schema, file)};
-    }
-  } else if (aug && aug->is_table()) {
-    const toml::table& aug_table = *aug->as_table();
-    const std::string name = string_key(aug_table, "name", "", aug_path, file);
-    if (name.empty())
-      throw ConfigError(position_of(*aug, file), aug_path + ".name",
-                        "an augmentation table needs name = \"...\"");
-    const auto& entry = registry.require(ComponentKind::kAugmentation, name,
-                                         position_of(*aug_table.get("name"), file),
-                                         aug_path + ".name");
-    ref = {name, config_from_table(aug_table, aug_path, entry.info.schema, file, {"name"})};
-  } else if (aug) {
-    throw ConfigError(position_of(*aug, file), aug_path,
-                      "expected a plugin name or a table {name = ..., ...}");
-  }
-  host.set("augmentation", Value(ref.name.empty() ? std::string("none") : ref.name),
-           aug ? position_of(*aug, file) : SourcePosition{}, aug != nullptr);
-  return ref;
-}
-
-// An evaluate stage's `suites`: "clean" is the host's own; every other name is an evaluator
-// plugin whose options are the table of the same name in the stage.
-std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::string& path,
-                                          const Registry& registry, const std::string& file) {
-  std::vector<ComponentRef> evaluators;
-  const toml::node* suites = table.get("suites");
-  if (!suites || !suites->is_array()) return evaluators;  // the schema reports a wrong type
-  std::vector<std::string> seen;
-  for (const auto& item : *suites->as_array()) {
-    if (!item.is_string()) continue;
-    const std::string name = *item.value<std::string>();
-    const SourcePosition where = position_of(item, file);
-    if (std::find(seen.begin(), seen.end(), name) != seen.end())
-      throw ConfigError(where, path + ".suites", "suite '" + name + "' is listed twice");
-    seen.push_back(name);
-    if (name == "clean") continue;
-    const ComponentEntry* entry = registry.find(name);
-    if (!entry || entry->info.kind != ComponentKind::kEvaluator) {
-      std::vector<std::string> known = registry.names(ComponentKind::kEvaluator);
-      known.insert(known.begin(), "clean");
-      throw ConfigError(where, path + ".suites",
-                        "unknown suite '" + name + "'" + suggestion_text(name, known));
-    }
-    const std::string suite_path = path + "." + name;
-    const toml::node* options = table.get(name);
-    if (options && !options->is_table())
-      throw ConfigError(position_of(*options, file), suite_path,
-                        "options of suite '" + name + "' are a table: " + name + " = { ... }");
-    evaluators.push_back(
-        {name, config_from_table(options ? *options->as_table() : toml::table{}, suite_path,
-                                 entry->info.schema, file)});
-  }
-  return evaluators;
-}
-
 StageSpec read_stage(const toml::node& node, int index, const Registry& registry,
                      const std::string& file) {
   const std::string path = "stage." + std::to_string(index);
@@ -128,41 +36,18 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
   stage.where = position_of(table, file);
   // Validate `kind` first: it decides which keys the rest of the table may hold.
   const toml::node* kind_node = table.get("kind");
-  if (!kind_node)
-    throw ConfigError(stage.where, path + ".kind",
-                      "missing required key 'kind'; one of: train, grow, evaluate");
-  OptionSchema common = stage_schema("");
+  const std::vector<std::string> kinds = stage_kind_names();
+  if (!kind_node) {
+    std::string list;
+    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    throw ConfigError(stage.where, path + ".kind", "missing required key 'kind'; one of: " + list);
+  }
   toml::table kind_only;
   kind_only.insert("kind", *kind_node);
-  config_from_table(kind_only, path, common, file);
+  config_from_table(kind_only, path, common_stage_schema(), file);
   stage.kind = *kind_node->value<std::string>();
-
-  OptionSchema schema = stage_schema(stage.kind);
-  if (stage.kind == "train") {
-    stage.options = config_from_table(table, path, schema, file, {"augmentation"});
-    stage.augmentation = read_augmentation(table, path, registry, file, stage.options);
-  } else if (stage.kind == "grow") {
-    Config host;
-    stage.component = component_section(table, path, "strategy", "", ComponentKind::kGrowthStrategy,
-                                        schema, registry, file, &host, {"augmentation"});
-    stage.augmentation = read_augmentation(table, path, registry, file, host);
-    stage.component.options = host;
-    stage.options = host;
-  } else {
-    stage.evaluators = read_evaluators(table, path, registry, file);
-    std::vector<std::string> suite_tables;
-    for (const auto& e : stage.evaluators) suite_tables.push_back(e.name);
-    stage.options = config_from_table(table, path, schema, file, suite_tables);
-  }
+  stage_kind(stage.kind).read(table, {registry, file, path}, stage);
   return stage;
-}
-
-void write_config(std::ostringstream& out, const Config& config,
-                  const std::vector<std::string>& skip = {}) {
-  for (const auto& name : config.names()) {
-    if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
-    out << name << " = " << to_toml(config.value(name)) << "\n";
-  }
 }
 
 }  // namespace
@@ -193,13 +78,13 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
   Pipeline pipeline;
   pipeline.file = file;
   pipeline.run = config_from_table(table_at(root, "run", name), "run", run_schema(), name);
-  pipeline.dataset =
-      component_section(table_at(root, "data", name), "data", "plugin", "fashion-mnist",
-                        ComponentKind::kDataset, data_schema(), registry, name, &pipeline.data);
+  pipeline.dataset = component_section(table_at(root, "data", name), "data", "plugin",
+                                       "fashion-mnist", ComponentKindOf<Dataset>::kName,
+                                       data_schema(), registry, name, &pipeline.data);
   const toml::table& model = table_at(root, "model", name);
-  pipeline.architecture =
-      component_section(model, "model", "architecture", "vgg11", ComponentKind::kArchitecture,
-                        model_schema(), registry, name, &pipeline.model, {"budget"});
+  pipeline.architecture = component_section(model, "model", "architecture", "vgg11",
+                                            ComponentKindOf<Architecture>::kName, model_schema(),
+                                            registry, name, &pipeline.model, {"budget"});
   pipeline.budget = read_budget(model.get("budget"), "model.budget", name);
   if (pipeline.run.get<double>("epoch_scale") <= 0.0)
     pipeline.run.fail("epoch_scale", "must be > 0 (1.0 runs the epochs as written)");
@@ -233,17 +118,7 @@ std::string Pipeline::resolved_toml() const {
   if (!budget.empty()) out << "budget = " << budget.toml() << "\n";
   for (const auto& stage : stages) {
     out << "\n[[stage]]\n";
-    bool table_augmentation = !stage.augmentation.name.empty();
-    write_config(out, stage.options, table_augmentation ? std::vector<std::string>{"augmentation"}
-                                                        : std::vector<std::string>{});
-    if (table_augmentation) {
-      out << "[stage.augmentation]\nname = " << to_toml(Value(stage.augmentation.name)) << "\n";
-      write_config(out, stage.augmentation.options);
-    }
-    for (const auto& evaluator : stage.evaluators) {
-      out << "[stage." << evaluator.name << "]\n";
-      write_config(out, evaluator.options);
-    }
+    stage_kind(stage.kind).write_resolved(stage, out);
   }
   return out.str();
 }

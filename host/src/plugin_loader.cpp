@@ -49,10 +49,13 @@ std::string check_descriptor(const GearPluginDescriptor* d) {
   if (d->abi_version != GEAR_ABI_VERSION)
     return "ABI version " + std::to_string(d->abi_version) + ", host has " +
            std::to_string(GEAR_ABI_VERSION);
-  if (d->sdk_major != GEAR_SDK_VERSION_MAJOR || d->sdk_minor > GEAR_SDK_VERSION_MINOR)
+  // C++ classes cross the boundary, and in SDK 0.x any minor may change one of their layouts or
+  // vtables: only a plugin built against the host's own major.minor is safe to call.
+  if (d->sdk_major != GEAR_SDK_VERSION_MAJOR || d->sdk_minor != GEAR_SDK_VERSION_MINOR)
     return "built for SDK " + std::to_string(d->sdk_major) + "." + std::to_string(d->sdk_minor) +
            ", host has SDK " + std::to_string(GEAR_SDK_VERSION_MAJOR) + "." +
-           std::to_string(GEAR_SDK_VERSION_MINOR) + " (need same major, plugin minor <= host)";
+           std::to_string(GEAR_SDK_VERSION_MINOR) +
+           " (plugins are rebuilt for each SDK minor while the major is 0)";
   std::string toolchain = d->toolchain ? d->toolchain : "";
   if (toolchain != host_toolchain())
     return "toolchain mismatch: plugin built with '" + toolchain + "', host is '" +
@@ -93,7 +96,7 @@ PluginRecord load_plugin(const fs::path& library, Registry& registry) {
   record.description = d->description ? d->description : "";
 
   const size_t mark = registry.mark();
-  registry.set_current_library(record.path, d->sdk_minor);
+  registry.set_current_library(record.path);
   char error[1024] = {0};
   GearStatus status = GEAR_ERROR;
   try {
@@ -111,10 +114,15 @@ PluginRecord load_plugin(const fs::path& library, Registry& registry) {
   for (const auto* e : registry.entries())
     if (e->library == record.path) record.components.push_back(e->info.name);
   record.loaded = true;
+  if (record.components.empty())
+    spdlog::warn("plugin {} ({}) loaded but registered no component", record.name, record.path);
   return record;
 }
 
 void load_plugins(const std::vector<fs::path>& folders, Registry& registry) {
+  std::vector<std::string> searched;
+  for (const auto& folder : folders) searched.push_back(folder.string());
+  registry.set_searched_folders(std::move(searched));
   for (const auto& folder : folders) {
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) {

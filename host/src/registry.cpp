@@ -33,35 +33,26 @@ void call_plugin(const std::string& component, const std::string& library,
   }
 }
 
-ComponentEntry& Registry::add(ComponentInfo info) {
+void Registry::register_component(ComponentInfo info, AnyFactory factory) {
   if (info.name.empty()) throw std::invalid_argument("component registered with an empty name");
+  if (info.kind.empty())
+    throw std::invalid_argument("component '" + info.name + "' registered without a kind");
+  if (!factory) throw std::invalid_argument("component '" + info.name + "' has no factory");
   auto it = entries_.find(info.name);
   if (it != entries_.end())
-    throw std::invalid_argument("duplicate component name '" + info.name + "' (already registered by " +
-                                it->second.library + ")");
+    throw std::invalid_argument("duplicate component name '" + info.name +
+                                "' (already registered by " + it->second.library + ")");
+  for (const auto& [name, entry] : entries_)
+    if (entry.info.kind == info.kind && entry.info.kind_doc != info.kind_doc)
+      throw std::invalid_argument("component '" + info.name + "' declares kind '" + info.kind +
+                                  "' differently from '" + name + "' (" + entry.library +
+                                  "): two interfaces share the kind's name");
   std::string name = info.name;
   ComponentEntry& entry = entries_[name];
   entry.info = std::move(info);
   entry.library = current_library_;
-  entry.sdk_minor = current_sdk_minor_;
+  entry.factory = std::move(factory);
   order_.push_back(name);
-  return entry;
-}
-
-void Registry::register_architecture(ComponentInfo info, Factory<Architecture> factory) {
-  add(std::move(info)).architecture = std::move(factory);
-}
-void Registry::register_dataset(ComponentInfo info, Factory<Dataset> factory) {
-  add(std::move(info)).dataset = std::move(factory);
-}
-void Registry::register_augmentation(ComponentInfo info, Factory<Augmentation> factory) {
-  add(std::move(info)).augmentation = std::move(factory);
-}
-void Registry::register_growth(ComponentInfo info, Factory<GrowthStrategy> factory) {
-  add(std::move(info)).growth = std::move(factory);
-}
-void Registry::register_evaluator(ComponentInfo info, Factory<Evaluator> factory) {
-  add(std::move(info)).evaluator = std::move(factory);
 }
 
 void Registry::rollback(size_t mark) {
@@ -81,21 +72,28 @@ const ComponentEntry* Registry::find(const std::string& name) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-const ComponentEntry& Registry::require(ComponentKind kind, const std::string& name,
+const ComponentEntry& Registry::require(const std::string& kind, const std::string& name,
                                         const SourcePosition& where,
                                         const std::string& key) const {
   const ComponentEntry* entry = find(name);
   if (entry && entry->info.kind == kind) return *entry;
-  std::string message = "unknown " + std::string(to_string(kind)) + " '" + name + "'";
-  if (entry)
-    message += " ('" + name + "' is a " + to_string(entry->info.kind) + " plugin)";
-  throw ConfigError(where, key, message + suggestion_text(name, names(kind)));
+  std::string message = "unknown " + kind + " '" + name + "'";
+  if (entry) message += " ('" + name + "' is a " + entry->info.kind + " plugin)";
+  const std::vector<std::string> known = names(kind);
+  message += known.empty() ? "; no " + kind + " plugin is loaded" : suggestion_text(name, known);
+  throw ConfigError(where, key, message + searched_text());
 }
 
-std::vector<std::string> Registry::names(ComponentKind kind) const {
+std::vector<std::string> Registry::names(const std::string& kind) const {
   std::vector<std::string> out;
   for (const auto& [name, entry] : entries_)
     if (entry.info.kind == kind) out.push_back(name);
+  return out;
+}
+
+std::map<std::string, std::string> Registry::kinds() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, entry] : entries_) out.emplace(entry.info.kind, entry.info.kind_doc);
   return out;
 }
 
@@ -105,38 +103,29 @@ std::vector<const ComponentEntry*> Registry::entries() const {
   return out;
 }
 
-template <typename T>
-std::shared_ptr<T> Registry::create(const std::string& name, const Config& options,
-                                    Factory<T> ComponentEntry::*factory) const {
-  const ComponentEntry* entry = find(name);
-  if (!entry || !(entry->*factory))
-    throw std::logic_error("component '" + name + "' is not registered with that kind");
-  std::shared_ptr<T> object;
-  call_plugin(name, entry->library, options.where("").str(),
-              [&] { object = (entry->*factory)(options); });
-  if (!object) throw PluginError(name, entry->library, options.path(), "factory returned null");
-  return object;
+std::string Registry::version_of(const std::string& library) const {
+  for (const auto& p : plugins_)
+    if (p.path == library) return p.version;
+  return {};
 }
 
-std::shared_ptr<Architecture> Registry::create_architecture(const std::string& name,
-                                                            const Config& options) const {
-  return create(name, options, &ComponentEntry::architecture);
+std::string Registry::searched_text() const {
+  std::string folders;
+  for (const auto& folder : searched_)
+    folders += (folders.empty() ? "" : ", ") + folder;
+  return folders.empty() ? "" : " (plugin folders searched: " + folders + ")";
 }
-std::shared_ptr<Dataset> Registry::create_dataset(const std::string& name,
-                                                  const Config& options) const {
-  return create(name, options, &ComponentEntry::dataset);
-}
-std::shared_ptr<Augmentation> Registry::create_augmentation(const std::string& name,
-                                                            const Config& options) const {
-  return create(name, options, &ComponentEntry::augmentation);
-}
-std::shared_ptr<GrowthStrategy> Registry::create_growth(const std::string& name,
-                                                        const Config& options) const {
-  return create(name, options, &ComponentEntry::growth);
-}
-std::shared_ptr<Evaluator> Registry::create_evaluator(const std::string& name,
-                                                      const Config& options) const {
-  return create(name, options, &ComponentEntry::evaluator);
+
+std::shared_ptr<void> Registry::create_any(const std::string& kind, const std::string& name,
+                                           const Config& options) const {
+  const ComponentEntry* entry = find(name);
+  if (!entry || entry->info.kind != kind)
+    throw std::logic_error("component '" + name + "' is not a registered " + kind);
+  std::shared_ptr<void> object;
+  call_plugin(name, entry->library, options.where("").str(),
+              [&] { object = entry->factory(options); });
+  if (!object) throw PluginError(name, entry->library, options.path(), "factory returned null");
+  return object;
 }
 
 }  // namespace gear::host

@@ -32,7 +32,7 @@ std::shared_ptr<Augmentation> stage_augmentation(const StageSpec& stage, const R
   if (stage.augmentation.name.empty()) return nullptr;
   const ComponentEntry* entry = registry.find(stage.augmentation.name);
   return std::make_shared<GuardedAugmentation>(
-      registry.create_augmentation(stage.augmentation.name, stage.augmentation.options),
+      registry.create<Augmentation>(stage.augmentation.name, stage.augmentation.options),
       stage.augmentation.name, entry->library,
       stage.where.str() + " (stage " + std::to_string(stage.index) + ")");
 }

@@ -1,10 +1,10 @@
 #include "gear/host/trainer.h"
 
-#include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/loss.h>
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 
 #include "gear/host/batch_split_step.h"
 #include "gear/host/stopwatch.h"
@@ -17,33 +17,26 @@ torch::Tensor correct_count(const torch::Tensor& logits, const torch::Tensor& la
   return logits.detach().argmax(1).eq(labels).sum();
 }
 
-torch::Tensor jensen_shannon(const std::vector<torch::Tensor>& logits) {
-  std::vector<torch::Tensor> probs;
-  for (const auto& l : logits) probs.push_back(F::softmax(l, F::SoftmaxFuncOptions(1)));
-  torch::Tensor mixture = torch::stack(probs).mean(0).clamp(1e-7, 1.0).log();
-  torch::Tensor total = torch::zeros({}, mixture.options());
-  for (const auto& p : probs)
-    total = total + F::kl_div(mixture, p, F::KLDivFuncOptions().reduction(torch::kBatchMean));
-  return total / static_cast<double>(probs.size());
+ObjectiveBatch objective_batch(const Batch& batch) {
+  return {batch.views, batch.labels, batch.consistency_weight};
 }
 
-torch::Tensor batch_loss(GrowableNet& net, const Batch& batch, double label_smoothing,
-                         torch::Tensor* clean_logits) {
-  auto ce = F::CrossEntropyFuncOptions().label_smoothing(label_smoothing);
-  if (batch.views.size() > 1 && batch.consistency_weight > 0.0) {
-    torch::Tensor all = net.forward(torch::cat(batch.views, 0));
-    std::vector<torch::Tensor> parts = all.chunk(static_cast<int64_t>(batch.views.size()), 0);
-    if (clean_logits) *clean_logits = parts.front();
-    return F::cross_entropy(parts.front(), batch.labels, ce) +
-           batch.consistency_weight * jensen_shannon(parts);
-  }
-  torch::Tensor logits = net.forward(batch.images);
-  if (clean_logits) *clean_logits = logits;
-  return F::cross_entropy(logits, batch.labels, ce);
+ObjectiveValue compute_objective(Objective& objective, GrowableNet& net, const Batch& batch) {
+  ObjectiveValue value = objective.compute(net, objective_batch(batch));
+  if (!value.loss.defined() || value.loss.dim() != 0)
+    throw std::runtime_error("the objective returned " +
+                             (value.loss.defined() ? "a loss of shape " + c10::str(value.loss.sizes())
+                                                   : std::string("no loss")) +
+                             "; expected a 0-d tensor");
+  if (!value.logits.defined() || value.logits.dim() != 2 ||
+      value.logits.size(0) != batch.labels.size(0))
+    throw std::runtime_error("the objective returned no logits [N, classes] for the batch's " +
+                             std::to_string(batch.labels.size(0)) + " samples");
+  return value;
 }
 
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
-                      const LrSchedule& schedule, int64_t epoch, double label_smoothing,
+                      const LrSchedule& schedule, int64_t epoch, Objective& objective,
                       Progress& progress, int split_workers) {
   net.train();
   std::optional<WorkerPool> pool;
@@ -52,25 +45,34 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
   const int64_t steps = stream.batches_per_epoch();
   // Accumulate on the device; one synchronising read per progress update, not per step.
   torch::Tensor loss_sum, correct_sum;
+  std::map<std::string, torch::Tensor> figure_sums;
   int64_t samples = 0, step = 0;
   double shown_loss = 0.0, shown_acc = 0.0;
   while (auto batch = stream.next()) {
     set_lr(optimizer, schedule.at(static_cast<double>(epoch) +
                                   static_cast<double>(step) / static_cast<double>(steps)));
     optimizer.zero_grad();
-    torch::Tensor loss, batch_correct;
+    StepResult result;
     if (pool) {
-      StepResult result = split_step(net, *batch, label_smoothing, *pool);
-      loss = result.loss;
-      batch_correct = result.correct;
+      result = split_step(net, *batch, objective, *pool);
     } else {
-      torch::Tensor logits;
-      loss = batch_loss(net, *batch, label_smoothing, &logits);
-      loss.backward();
-      batch_correct = correct_count(logits, batch->labels);
+      ObjectiveValue value = compute_objective(objective, net, *batch);
+      value.loss.backward();
+      result = {value.loss.detach(), correct_count(value.logits, batch->labels),
+                std::move(value.figures)};
     }
     optimizer.step();
     const int64_t n = batch->labels.size(0);
+    const torch::Tensor& loss = result.loss;
+    const torch::Tensor& batch_correct = result.correct;
+    for (const auto& [name, figure] : result.figures) {
+      torch::Tensor weighted = figure.detach() * static_cast<double>(n);
+      auto it = figure_sums.find(name);
+      if (it == figure_sums.end())
+        figure_sums.emplace(name, weighted);
+      else
+        it->second = it->second + weighted;
+    }
     torch::Tensor batch_loss_sum = loss.detach() * static_cast<double>(n);
     loss_sum = loss_sum.defined() ? loss_sum + batch_loss_sum : batch_loss_sum;
     correct_sum = correct_sum.defined() ? correct_sum + batch_correct : batch_correct;
@@ -87,6 +89,8 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
   if (samples > 0) {
     stats.loss = loss_sum.item<double>() / static_cast<double>(samples);
     stats.accuracy = correct_sum.item<double>() / static_cast<double>(samples);
+    for (const auto& [name, sum] : figure_sums)
+      stats.figures[name] = sum.item<double>() / static_cast<double>(samples);
   }
   stats.seconds = seconds_since(start);
   return stats;

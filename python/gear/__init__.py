@@ -72,11 +72,14 @@ from ._gear import (  # noqa: E402
     corrupt,
     corruption_names,
     create_model,
+    component_kinds,
     describe,
+    grow,
     list_plugins,
     load_checkpoint,
     load_plugins,
     run,
+    stage_kinds,
 )
 from . import ops  # noqa: E402
 

@@ -7,7 +7,10 @@
 
 #include "bindings.h"
 #include "gear/growth_strategy.h"
+#include "gear/python_bridge.h"
+#include "gear/host/growth_stage.h"
 #include "gear/host/host_schemas.h"
+#include "gear/host/stage_kind.h"
 #include "gear/host/text_match.h"
 #include "net_handle.h"
 
@@ -169,7 +172,7 @@ void extend_sys_path(const Config& options) {
 // The keys the Python class receives: every option that neither the host nor the bridge
 // declares.
 py::dict constructor_kwargs(const Config& options, const OptionSchema& bridge) {
-  const OptionSchema host_keys = host::stage_schema("grow");
+  const OptionSchema host_keys = host::stage_kind("grow").schema();
   py::dict kwargs;
   for (const auto& name : options.names())
     if (!host_keys.find(name) && !bridge.find(name))
@@ -252,7 +255,73 @@ std::shared_ptr<GrowthStrategy> make_strategy(const Config& options, const Optio
 
 }  // namespace
 
+// gear.grow: a registered strategy run on a gear.Net and a batch of images, exactly as a grow
+// stage runs it; returns the stage's stages.json record.
+py::object grow(NetHandle& handle, const std::string& strategy, const torch::Tensor& images,
+                const torch::Tensor& labels, int64_t batch_size, uint64_t seed,
+                std::vector<double> mean, std::vector<double> std, const py::dict& budget,
+                const py::kwargs& options) {
+  if (!handle.net) throw std::runtime_error("the net is no longer valid");
+  if (images.scalar_type() != torch::kUInt8 || images.dim() != 4)
+    throw std::invalid_argument("gear.grow: images must be uint8 [N, C, H, W], got " +
+                                std::string(c10::toString(images.scalar_type())) + " " +
+                                c10::str(images.sizes()));
+  if (labels.dim() != 1 || labels.size(0) != images.size(0))
+    throw std::invalid_argument("gear.grow: labels must be [N] for the images' N = " +
+                                std::to_string(images.size(0)));
+  if (batch_size < 1) throw std::invalid_argument("gear.grow: batch_size must be at least 1");
+  const int64_t channels = images.size(1);
+  if (mean.empty()) mean.assign(static_cast<size_t>(channels), 0.0);
+  if (std.empty()) std.assign(static_cast<size_t>(channels), 1.0);
+  const host::Registry& r = registry();
+  const SourcePosition where{"<python>", 0, 0};
+  const host::ComponentEntry& entry = r.require<GrowthStrategy>(strategy, where, "strategy");
+  host::StageSpec stage;
+  stage.kind = "grow";
+  stage.where = where;
+  stage.component = {strategy, config_from_kwargs(entry.info.schema, options, "gear.grow")};
+  host::DeviceData data{images, labels.to(torch::kLong)};
+  host::GrowthInputs inputs;
+  inputs.net = handle.net.get();
+  inputs.train = &data;
+  inputs.normalizer = host::Normalizer(mean, std, images.device());
+  inputs.batch_size = batch_size;
+  inputs.prefetch = false;
+  inputs.seed = seed;
+  for (const auto& [key, value] : budget) {
+    const std::string name = py::str(key);
+    const int64_t cap = value.cast<int64_t>();
+    if (name == "params")
+      inputs.budget.params = cap;
+    else if (name == "bytes")
+      inputs.budget.bytes = cap;
+    else if (name == "train_memory")
+      inputs.budget.train_memory = cap;
+    else
+      throw ConfigError(where, "budget." + name,
+                        "unknown budget field '" + name + "'" +
+                            host::suggestion_text(name, {"params", "bytes", "train_memory"}));
+    inputs.budget_written[name] = cap;
+  }
+  inputs.sample_shape = images.sizes().slice(1).vec();
+  nlohmann::json record;
+  {
+    py::gil_scoped_release release;  // a python: strategy takes the GIL itself
+    record = host::run_growth(stage, r, inputs);
+  }
+  return to_python(record);
+}
+
 void bind_growth(py::module_& m) {
+  m.def("grow", &grow, py::arg("net"), py::arg("strategy"), py::arg("images"), py::arg("labels"),
+        py::arg("batch_size") = 128, py::arg("seed") = 0, py::arg("mean") = std::vector<double>{},
+        py::arg("std") = std::vector<double>{}, py::arg("budget") = py::dict(),
+        "Grows `net` in place with the registered strategy `strategy` (its options as keyword "
+        "arguments, as in a grow stage), training and scoring on uint8 `images` [N, C, H, W] "
+        "and `labels` [N] normalised with `mean` and `std` (default 0 and 1), in batches of "
+        "`batch_size`, seeded by `seed`, within `budget` ({params, bytes, train_memory}). "
+        "Returns what stages.json records for a grow stage: widths before and after, channels "
+        "kept, params, the strategy's figures and records.");
   py::class_<ContextHandle>(m, "GrowthContext",
                             "What the host offers a growth strategy during grow(): the training "
                             "batches, a seeded generator, the budget.")
@@ -295,13 +364,11 @@ void bind_growth(py::module_& m) {
 
 }  // namespace gear::python
 
-/// The python: growth bridge's way in (found with dlsym, so it needs no Python of its own):
-/// creates the strategy `options.strategy = "python:module.Class"` names, with the stage's
-/// other keys as constructor arguments. `options` and `bridge_schema` are borrowed for the call.
-/// Throws ConfigError for a module, class or option that does not fit, std::runtime_error with
-/// the Python traceback for anything the class raises.
+// The python: growth bridge's way in, declared in gear/python_bridge.h.
 extern "C" __attribute__((visibility("default"))) void gear_python_make_strategy_v1(
     const gear::Config* options, const gear::OptionSchema* bridge_schema,
     std::shared_ptr<gear::GrowthStrategy>* out) {
   *out = gear::python::make_strategy(*options, *bridge_schema);
 }
+static_assert(std::is_same_v<decltype(&gear_python_make_strategy_v1), GearPythonMakeStrategyV1>,
+              "the bridge's entry point must have the signature gear/python_bridge.h declares");

@@ -130,7 +130,7 @@ NetHandle build_model(const std::string& architecture, const std::vector<int64_t
                       std::optional<uint64_t> seed, const py::dict& options) {
   const host::Registry& r = registry();
   const host::ComponentEntry& entry =
-      r.require(ComponentKind::kArchitecture, architecture, {"<python>", 0, 0}, "architecture");
+      r.require<Architecture>(architecture, {"<python>", 0, 0}, "architecture");
   // The explicit arguments join the schema only so a misspelt one gets a did-you-mean.
   OptionSchema schema = entry.info.schema;
   schema.merge(OptionSchema()
@@ -147,7 +147,7 @@ NetHandle build_model(const std::string& architecture, const std::vector<int64_t
   spec.num_classes = num_classes;
   spec.width = width;
   spec.widths = widths;
-  auto arch = r.create_architecture(architecture, config);
+  auto arch = r.create<Architecture>(architecture, config);
   NetHandle handle{nullptr, input_shape, architecture};
   host::call_plugin(architecture, entry.library, "gear.create_model", [&] {
     // As gearhost does: seed, then build, so run.seed = S and seed = S give the same weights.

@@ -53,9 +53,9 @@ void bind_ops(py::module_& m) {
         check_uint8_batch(images, name.c_str());
         const host::Registry& r = registry();
         const host::ComponentEntry& entry =
-            r.require(ComponentKind::kAugmentation, name, {"<python>", 0, 0}, "augmentation");
+            r.require<Augmentation>(name, {"<python>", 0, 0}, "augmentation");
         auto policy =
-            r.create_augmentation(name, config_from_kwargs(entry.info.schema, options, name));
+            r.create<Augmentation>(name, config_from_kwargs(entry.info.schema, options, name));
         AugmentedBatch batch;
         {
           py::gil_scoped_release release;

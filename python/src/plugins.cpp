@@ -10,6 +10,7 @@
 #include "gear/host/host_schemas.h"
 #include "gear/host/logging.h"
 #include "gear/host/plugin_loader.h"
+#include "gear/host/stage_kind.h"
 #include "gear/host/text_match.h"
 #include "gear/host/toml_config.h"
 
@@ -61,13 +62,10 @@ const host::Registry& load(const std::vector<std::string>& extra) {
 py::dict component_dict(const host::ComponentEntry& entry, const host::Registry& registry) {
   py::dict d;
   d["name"] = entry.info.name;
-  d["kind"] = to_string(entry.info.kind);
+  d["kind"] = entry.info.kind;
   d["doc"] = entry.info.doc;
   d["library"] = entry.library;
-  std::string version;
-  for (const auto& p : registry.plugins())
-    if (p.path == entry.library) version = p.version;
-  d["version"] = version;
+  d["version"] = registry.version_of(entry.library);
   return d;
 }
 
@@ -180,7 +178,7 @@ void bind_plugins(py::module_& m) {
           return d;
         }
         std::vector<std::string> tables = {"run", "data", "model"};
-        tables.insert(tables.end(), host::stage_kinds().begin(), host::stage_kinds().end());
+        for (const auto& kind : host::stage_kind_names()) tables.push_back(kind);
         OptionSchema schema;
         if (name == "run")
           schema = host::run_schema();
@@ -188,8 +186,8 @@ void bind_plugins(py::module_& m) {
           schema = host::data_schema();
         else if (name == "model")
           schema = host::model_schema();
-        else if (std::find(tables.begin(), tables.end(), name) != tables.end())
-          schema = host::stage_schema(name);
+        else if (const host::StageKind* kind = host::find_stage_kind(name))
+          schema = kind->schema();
         else {
           std::vector<std::string> all = tables;
           for (const auto* e : r.entries()) all.push_back(e->info.name);
@@ -204,9 +202,17 @@ void bind_plugins(py::module_& m) {
         return d;
       },
       py::arg("name"),
-      "A component's (or a host table's: run, data, model, train, grow, evaluate) option "
-      "schema: name, kind, doc, library and options (name, type, required, default, min, max, "
-      "choices, doc).");
+      "A component's (or a host table's: run, data, model or a stage kind) option schema: name, "
+      "kind, doc, library and options (name, type, required, default, min, max, choices, doc).");
+  m.def("stage_kinds", &host::stage_kind_names, "The stage kinds a pipeline may use, in order.");
+  m.def(
+      "component_kinds",
+      [] {
+        py::dict out;
+        for (const auto& [kind, doc] : registry().kinds()) out[py::str(kind)] = doc;
+        return out;
+      },
+      "The component kinds of the loaded plugins: {kind: doc}.");
 }
 
 }  // namespace gear::python

@@ -40,6 +40,12 @@ std::string list(const std::vector<T>& items, F render) {
   for (size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + render(items[i]);
   return text + "]";
 }
+// "an int", "a float list": the type's name with its article, for sentences.
+std::string article(const std::string& noun) {
+  const bool vowel = !noun.empty() && std::string("aeiou").find(noun[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + noun;
+}
+
 }  // namespace
 
 std::string to_toml(const Value& value) {
@@ -156,10 +162,24 @@ const Config::Entry& Config::find(const std::string& name) const {
   return it->second;
 }
 
+const char* cpp_type_name(const Value& value) {
+  switch (type_of(value)) {
+    case ValueType::kBool: return "bool";
+    case ValueType::kInt: return "int64_t";
+    case ValueType::kFloat: return "double";
+    case ValueType::kString: return "std::string";
+    case ValueType::kIntList: return "std::vector<int64_t>";
+    case ValueType::kFloatList: return "std::vector<double>";
+    case ValueType::kStringList: return "std::vector<std::string>";
+  }
+  return "?";
+}
+
 void Config::throw_type_mismatch(const std::string& name, const Value& value,
                                  const char* wanted) const {
-  throw std::logic_error("option '" + path_ + "." + name + "' holds a " +
-                         to_string(type_of(value)) + ", read as " + wanted);
+  const std::string key = path_.empty() ? name : path_ + "." + name;
+  throw std::logic_error(key + " is " + article(to_string(type_of(value))) + "; read it with get<" +
+                         cpp_type_name(value) + ">, not get<" + wanted + ">");
 }
 
 bool Config::given(const std::string& name) const {

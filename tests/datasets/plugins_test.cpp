@@ -32,7 +32,7 @@ TEST(DatasetPlugins, RegisterTheFourDatasetsWithDocumentedOptions) {
   for (const auto& [name, options] : expected) {
     const host::ComponentEntry* entry = registry.find(name);
     ASSERT_NE(entry, nullptr) << name << " is not registered";
-    EXPECT_EQ(entry->info.kind, ComponentKind::kDataset) << name;
+    EXPECT_EQ(entry->info.kind, std::string("dataset")) << name;
     EXPECT_FALSE(entry->info.doc.empty()) << name;
     EXPECT_EQ(entry->sdk_minor, static_cast<uint32_t>(GEAR_SDK_VERSION_MINOR)) << name;
     EXPECT_EQ(option_names(entry->info.schema), options) << name;
@@ -48,7 +48,7 @@ TEST(DatasetPlugins, CreateAndLoadThroughTheRegistry) {
   test::write_png(root / "b" / "1.png", test::pattern_image(3, 4, 4, 2));
   const host::ComponentEntry* entry = registry.find("image-folder");
   ASSERT_NE(entry, nullptr);
-  auto dataset = registry.create_dataset(
+  auto dataset = registry.create<Dataset>(
       "image-folder", test::make_config(entry->info.schema,
                                         {{"path", root.string()},
                                          {"cache_dir", (root.parent_path() / "cache").string()}},
@@ -65,7 +65,7 @@ TEST(DatasetPlugins, CreateAndLoadThroughTheRegistry) {
     for (int p = 0; p < 3072; ++p) out.put(static_cast<char>(p));
   }
   auto c100 =
-      registry.create_dataset("cifar100", test::make_config(registry.find("cifar100")->info.schema,
+      registry.create<Dataset>("cifar100", test::make_config(registry.find("cifar100")->info.schema,
                                                             {{"path", cifar.string()}}, "data"));
   EXPECT_EQ(c100->info().num_classes, 100);
   EXPECT_EQ(c100->class_groups().at(18).name, "vehicles_1");

@@ -302,13 +302,17 @@ TEST_F(EndToEnd, EvaluatorSuitesLandInStagesAndTheFinalBlock) {
   const json& stage = summary["stages"][1];
   EXPECT_EQ(stage["suites"], json({"clean", "fixture-flip"}));
   EXPECT_TRUE(stage.contains("clean_accuracy"));
-  EXPECT_EQ(stage["fixture-flip"]["flipped"]["images"], 40.0);
-  const double flip = summary["final"]["flip_accuracy"].get<double>();
+  EXPECT_EQ(stage["fixture-flip"]["details"]["flipped"]["images"], 40.0);
+  const json& suite = summary["final"]["fixture-flip"];
+  const double flip = suite["flip_accuracy"].get<double>();
   EXPECT_GE(flip, 0.0);
   EXPECT_LE(flip, 1.0);
-  EXPECT_EQ(summary["final"]["fixture-flip"]["flipped"]["images"], 40.0);
+  EXPECT_EQ(suite["details"]["flipped"]["images"], 40.0);
+  EXPECT_GE(suite["seconds"].get<double>(), 0.0);
+  EXPECT_FALSE(summary["final"].contains("flip_accuracy"));
   // Seeded: the same run draws the same numbers.
-  EXPECT_EQ(summary["final"]["fixture_draw"], read_json(b / "summary.json")["final"]["fixture_draw"]);
+  EXPECT_EQ(suite["fixture_draw"],
+            read_json(b / "summary.json")["final"]["fixture-flip"]["fixture_draw"]);
   std::ifstream resolved(a / "pipeline.resolved.toml");
   std::string text((std::istreambuf_iterator<char>(resolved)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("[stage.fixture-flip]\nlimit = 40"), std::string::npos) << text;
@@ -326,8 +330,8 @@ TEST_F(EndToEnd, TrainingAfterAnEvaluationDropsItsResultsFromTheFinalBlock) {
                 .code,
             0);
   json summary = read_json(out / "summary.json");
-  EXPECT_TRUE(summary["stages"][1].contains("flip_accuracy"));
-  EXPECT_FALSE(summary["final"].contains("flip_accuracy")) << summary["final"].dump();
+  EXPECT_TRUE(summary["stages"][1]["fixture-flip"].contains("flip_accuracy"));
+  EXPECT_FALSE(summary["final"].contains("fixture-flip")) << summary["final"].dump();
   EXPECT_TRUE(summary["final"].contains("clean_accuracy"));
 }
 

@@ -74,7 +74,7 @@ TEST_P(GrowRunOn, OsgGrowsTrainsOnAndCheckpointsTheGrownNet) {
   const host::CheckpointMeta meta = host::read_checkpoint_meta(checkpoint);
   EXPECT_EQ(meta.widths, widths);
   const auto& registry = test::real_plugins();
-  auto arch = registry.create_architecture(
+  auto arch = registry.create<Architecture>(
       architecture, test::make_config(registry.find(architecture)->info.schema, {}, "model"));
   ModelSpec spec;
   spec.input_shape = meta.input_shape;

@@ -94,10 +94,13 @@ class ScriptedContext final : public GrowthContext {
         generator_(host::make_generator(torch::kCPU, seed)),
         budget_(budget) {}
   torch::Device device() const override { return torch::kCPU; }
-  void for_each_batch(
-      const std::function<void(const torch::Tensor&, const torch::Tensor&)>& step) override {
+  void for_each_batch(const BatchStep& step, int64_t max_batches) override {
     ++passes;
-    for (const auto& [x, y] : batches_) step(x, y);
+    int64_t seen = 0;
+    for (const auto& [x, y] : batches_) {
+      if (max_batches > 0 && seen++ >= max_batches) break;
+      step(x, y);
+    }
   }
   torch::Generator& generator() override { return generator_; }
   const Budget& budget() const override { return budget_; }

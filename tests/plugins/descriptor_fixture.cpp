@@ -1,5 +1,7 @@
 // Hand-written descriptors that the host must refuse. FIXTURE_CASE selects which field is wrong.
 
+#include <cstddef>
+
 #include "gear/gear.h"
 
 namespace {
@@ -23,6 +25,11 @@ extern "C" GEAR_EXPORT const GearPluginDescriptor* gear_plugin_descriptor_v1(voi
   d.toolchain = "gcc-4;gxxabi=1002;cxx11abi=0;torch=0.4;cuda=0";
 #elif defined(FIXTURE_WRONG_SDK)
   d.sdk_major = GEAR_SDK_VERSION_MAJOR + 1;
+#elif defined(FIXTURE_OLDER_SDK_MINOR)
+  d.sdk_minor = GEAR_SDK_VERSION_MINOR - 1;
+#elif defined(FIXTURE_SHORT_DESCRIPTOR)
+  // A descriptor from before register_all existed: the host must not read past its end.
+  d.struct_size = static_cast<uint32_t>(offsetof(GearPluginDescriptor, register_all));
 #endif
   return &d;
 }

@@ -60,7 +60,7 @@ std::shared_ptr<GrowableNet> build_net(const std::string& architecture,
   const host::ComponentEntry* entry = registry.find(architecture);
   if (!entry) throw std::invalid_argument("no architecture plugin " + architecture + " was built");
   auto arch =
-      registry.create_architecture(architecture, make_config(entry->info.schema, {}, "model"));
+      registry.create<Architecture>(architecture, make_config(entry->info.schema, {}, "model"));
   ModelSpec spec;
   spec.input_shape = std::move(input_shape);
   spec.num_classes = num_classes;

@@ -9,7 +9,7 @@ namespace {
 
 std::shared_ptr<Augmentation> standard(const std::vector<std::pair<std::string, Value>>& values) {
   const auto& registry = test::real_plugins();
-  return registry.create_augmentation(
+  return registry.create<Augmentation>(
       "standard", test::make_config(registry.find("standard")->info.schema, values, "aug"));
 }
 

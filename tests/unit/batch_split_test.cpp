@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
+#include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/batchnorm.h>
 
 #include <atomic>
@@ -213,6 +214,21 @@ TEST(WorkerPool, WorkersRunOneIntraOpThreadAndTheCountIsRestored) {
   EXPECT_EQ(at::get_num_threads(), 2);
 }
 
+// Smoothed cross-entropy on the first view, with the mean logit as a figure: what a split step
+// must reproduce (loss, gradients and figures weighted by share).
+class SmoothedCrossEntropy final : public Objective {
+ public:
+  ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) override {
+    ObjectiveValue value;
+    value.logits = net.forward(batch.views.front());
+    value.loss = torch::nn::functional::cross_entropy(
+        value.logits, batch.labels,
+        torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(0.1));
+    value.figures["mean_logit"] = value.logits.detach().mean();
+    return value;
+  }
+};
+
 TEST(BatchSplitStep, VggGradientsAndLossEqualTheFullBatch) {
   auto net = test::build_net("vgg11", {1, 28, 28}, 0.125);
   ASSERT_TRUE(batch_splittable(*net));
@@ -229,8 +245,9 @@ TEST(BatchSplitStep, VggGradientsAndLossEqualTheFullBatch) {
   };
   const auto before = state();
 
-  torch::Tensor logits;
-  torch::Tensor loss = batch_loss(*net, batch, 0.1, &logits);
+  SmoothedCrossEntropy objective;
+  ObjectiveValue full = compute_objective(objective, *net, batch);
+  torch::Tensor loss = full.loss, logits = full.logits;
   std::vector<torch::Tensor> params = net->parameters();
   auto want = torch::autograd::grad({loss}, params);
   const auto after_full = state();
@@ -239,8 +256,10 @@ TEST(BatchSplitStep, VggGradientsAndLossEqualTheFullBatch) {
     for (size_t i = 0; i < before.size(); ++i) net->buffers()[i].copy_(before[i]);
   }
   WorkerPool pool(2);
-  StepResult got = split_step(*net, batch, 0.1, pool);
+  StepResult got = split_step(*net, batch, objective, pool);
   EXPECT_NEAR(got.loss.item<double>(), loss.item<double>(), 1e-5);
+  EXPECT_NEAR(got.figures.at("mean_logit").item<double>(),
+              full.figures.at("mean_logit").item<double>(), 1e-5);
   EXPECT_EQ(got.correct.item<int64_t>(), logits.argmax(1).eq(batch.labels).sum().item<int64_t>());
   for (size_t i = 0; i < params.size(); ++i) {
     const double scale = want[i].abs().max().item<double>() + 1e-6;

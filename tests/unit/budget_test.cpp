@@ -169,7 +169,7 @@ TEST(Budget, MisspelledBudgetKeySuggestsIt) {
 
 std::shared_ptr<GrowableNet> tiny_vgg() {
   const auto& registry = real_plugins();
-  auto arch = registry.create_architecture(
+  auto arch = registry.create<Architecture>(
       "vgg11", test::make_config(registry.find("vgg11")->info.schema, {}, "model"));
   ModelSpec spec;
   spec.input_shape = {1, 28, 28};

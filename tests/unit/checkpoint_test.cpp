@@ -9,7 +9,7 @@ namespace {
 
 TEST(Checkpoint, GrownNetRebuildsFromRecordedWidths) {
   const auto& registry = test::real_plugins();
-  auto arch = registry.create_architecture(
+  auto arch = registry.create<Architecture>(
       "vgg11", test::make_config(registry.find("vgg11")->info.schema, {}, "model"));
   ModelSpec spec{{1, 28, 28}, 10, 0.125, {}};
   auto net = arch->build(spec);

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 std::shared_ptr<Dataset> open(const fs::path& dir) {
   const auto& registry = test::real_plugins();
-  return registry.create_dataset(
+  return registry.create<Dataset>(
       "fashion-mnist", test::make_config(registry.find("fashion-mnist")->info.schema,
                                          {{"path", Value(dir.string())}}, "data"));
 }

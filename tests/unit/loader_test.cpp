@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <cstddef>
+
 #include "gear/host/device.h"
 #include "gear/host/plugin_loader.h"
 #include "gear/host/registry.h"
+
+#include "../plugins/fixture_kind.h"
 
 namespace gear::host {
 namespace {
@@ -21,11 +25,11 @@ TEST(Loader, LoadsGoodPluginAndRecordsComponents) {
   EXPECT_EQ(record.components.size(), 6u);
   const ComponentEntry* evaluator = registry.find("fixture-flip");
   ASSERT_NE(evaluator, nullptr);
-  EXPECT_EQ(evaluator->info.kind, ComponentKind::kEvaluator);
-  EXPECT_TRUE(static_cast<bool>(evaluator->evaluator));
+  EXPECT_EQ(evaluator->info.kind, std::string("evaluator"));
+  EXPECT_TRUE(static_cast<bool>(evaluator->factory));
   const ComponentEntry* entry = registry.find("fixture-identity");
   ASSERT_NE(entry, nullptr);
-  EXPECT_EQ(entry->info.kind, ComponentKind::kAugmentation);
+  EXPECT_EQ(entry->info.kind, std::string("augmentation"));
   EXPECT_EQ(entry->library, fixture("good").string());
   ASSERT_NE(entry->info.schema.find("strength"), nullptr);
 }
@@ -51,6 +55,88 @@ TEST(Loader, RefusesNewerSdkMajor) {
   PluginRecord record = load_plugin(fixture("wrong_sdk"), registry);
   EXPECT_FALSE(record.loaded);
   EXPECT_NE(record.refusal.find("built for SDK 1."), std::string::npos) << record.refusal;
+}
+
+TEST(Loader, RefusesAnOlderSdkMinorSayingToRebuild) {
+  Registry registry;
+  PluginRecord record = load_plugin(fixture("older_sdk_minor"), registry);
+  EXPECT_FALSE(record.loaded);
+  EXPECT_NE(record.refusal.find("built for SDK " + std::to_string(GEAR_SDK_VERSION_MAJOR) + "." +
+                                std::to_string(GEAR_SDK_VERSION_MINOR - 1)),
+            std::string::npos)
+      << record.refusal;
+  EXPECT_NE(record.refusal.find("rebuilt for each SDK minor"), std::string::npos) << record.refusal;
+}
+
+TEST(Loader, RefusesADescriptorShorterThanTheFieldsTheHostReads) {
+  Registry registry;
+  PluginRecord record = load_plugin(fixture("short_descriptor"), registry);
+  EXPECT_FALSE(record.loaded);
+  EXPECT_NE(record.refusal.find("descriptor struct is " +
+                                std::to_string(offsetof(GearPluginDescriptor, register_all)) +
+                                " bytes"),
+            std::string::npos)
+      << record.refusal;
+}
+
+TEST(Loader, APluginThatRegistersNothingLoadsWithNoComponents) {
+  Registry registry;
+  PluginRecord record = load_plugin(fixture("empty"), registry);
+  EXPECT_TRUE(record.loaded) << record.refusal;
+  EXPECT_TRUE(record.components.empty());
+}
+
+TEST(ComponentKinds, AKindDeclaredOutsideTheSdkIsRegisteredAndCreatedGenerically) {
+  Registry registry;
+  ASSERT_TRUE(load_plugin(fixture("kind"), registry).loaded);
+  const auto kinds = registry.kinds();
+  ASSERT_EQ(kinds.count("greeter"), 1u);
+  EXPECT_EQ(kinds.at("greeter"), "a test-only kind: greets a name");
+  EXPECT_EQ(registry.names("greeter"), std::vector<std::string>{"fixture-loud"});
+  const ComponentEntry& entry = registry.require<test::Greeter>("fixture-loud", {}, "greeter");
+  Config options("greeter", {});
+  options.set("punctuation", Value(std::string("?")), {}, true);
+  options.set("repeat", Value(int64_t{2}), {}, true);
+  EXPECT_EQ(entry.info.schema.options().size(), 2u);
+  auto greeter = registry.create<test::Greeter>("fixture-loud", options);
+  EXPECT_EQ(greeter->greet("bob"), "HELLO BOB?HELLO BOB?");
+  // The kind is checked by name: the same component is no augmentation.
+  EXPECT_THROW(registry.create<Augmentation>("fixture-loud", options), std::logic_error);
+  try {
+    registry.require<Augmentation>("fixture-loud", {"p.toml", 2, 1}, "stage.0.augmentation");
+    FAIL() << "a greeter is not an augmentation";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.message().find("'fixture-loud' is a greeter plugin"), std::string::npos)
+        << e.what();
+  }
+  try {
+    registry.require<test::Greeter>("fixture-lod", {"p.toml", 2, 1}, "greeter");
+    FAIL() << "no such greeter";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.message().find("unknown greeter 'fixture-lod'"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("did you mean 'fixture-loud'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ComponentKinds, TwoInterfacesSharingAKindNameAreRefused) {
+  Registry registry;
+  ASSERT_TRUE(load_plugin(fixture("kind"), registry).loaded);
+  EXPECT_THROW(registry.register_component({"greeter", "another interface", "x", "", {}},
+                                           [](const Config&) { return std::shared_ptr<void>(); }),
+               std::invalid_argument);
+  EXPECT_EQ(registry.find("x"), nullptr);
+}
+
+TEST(Registry, UnknownNamesListTheFoldersSearched) {
+  Registry registry;
+  load_plugins({GEAR_FIXTURE_DIR}, registry);
+  try {
+    registry.require<Architecture>("vgg11", {}, "model.architecture");
+    FAIL() << "no architecture among the fixtures";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.message().find("no architecture plugin is loaded"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find(GEAR_FIXTURE_DIR), std::string::npos) << e.what();
+  }
 }
 
 TEST(Loader, RegistrationExceptionIsReportedAndRolledBack) {
@@ -93,9 +179,10 @@ TEST(Loader, FolderScanLoadsGoodAndRecordsEveryRefusal) {
   load_plugins({GEAR_FIXTURE_DIR}, registry);
   int loaded = 0, refused = 0;
   for (const auto& p : registry.plugins()) (p.loaded ? loaded : refused)++;
-  // good loads; twin (same name, sorted after good) and the five broken fixtures are refused.
-  EXPECT_EQ(loaded, 1);
-  EXPECT_EQ(refused, 6);
+  // good, kind and empty load; twin (same name, sorted after good) and the seven broken fixtures
+  // are refused.
+  EXPECT_EQ(loaded, 3);
+  EXPECT_EQ(refused, 8);
   EXPECT_EQ(registry.find("fixture-identity")->library, fixture("good").string());
 }
 
@@ -114,7 +201,7 @@ TEST(Loader, PluginExceptionBecomesPluginError) {
   Registry registry;
   ASSERT_TRUE(load_plugin(fixture("good"), registry).loaded);
   Config options = Config("stage.0.augmentation", {"p.toml", 3, 1});
-  auto aug = registry.create_augmentation("fixture-throwing", options);
+  auto aug = registry.create<Augmentation>("fixture-throwing", options);
   torch::Generator generator = make_generator(torch::kCPU, 1);
   try {
     call_plugin("fixture-throwing", registry.find("fixture-throwing")->library, "p.toml:3:1",

@@ -15,7 +15,7 @@ const std::vector<int64_t> kShape = {1, 28, 28};
 
 std::shared_ptr<GrowableNet> vgg(double width) {
   const auto& registry = test::real_plugins();
-  auto arch = registry.create_architecture(
+  auto arch = registry.create<Architecture>(
       "vgg11", test::make_config(registry.find("vgg11")->info.schema, {}, "model"));
   ModelSpec spec;
   spec.input_shape = kShape;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 
@@ -55,9 +54,6 @@ OptionSchema CorruptionEvaluator::schema() {
                   "folders layout: file with one class folder name (wnid) per line, in the "
                   "dataset's label order; empty: sorted folder names, which is the order the "
                   "tiny-imagenet dataset uses (its wnids.txt is not sorted: do not use it here)")
-      .add_string("reference", "",
-                  "summary.json of a reference run evaluated on the same corruptions: adds mCE "
-                  "and relative mCE normalised by its errors")
       .add_int("limit", 0, "evaluate the first `limit` images of the split only (0: all)")
       .at_least(0);
 }
@@ -85,32 +81,6 @@ CorruptionEvaluator::CorruptionEvaluator(const Config& options)
       options.fail("classes_file", "cannot read '" + classes_file + "'");
     classes_ = read_lines(classes_file);
   }
-  const std::string reference = options.get<std::string>("reference");
-  if (reference.empty()) return;
-  std::ifstream in(reference);
-  if (!in) options.fail("reference", "cannot open '" + reference + "'");
-  nlohmann::json summary;
-  try {
-    summary = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    options.fail("reference", "'" + reference + "' is not JSON: " + e.what());
-  }
-  const nlohmann::json* table = nullptr;
-  if (summary.contains("final") && summary["final"].contains("corruptions"))
-    table = &summary["final"]["corruptions"];
-  if (!table)
-    options.fail("reference", "'" + reference +
-                                  "' has no final.corruptions: evaluate the reference run with "
-                                  "suites = [\"clean\", \"corruptions\"] first");
-  for (const auto& name : corruptions_)
-    for (int64_t s : severities_) {
-      const std::string key = severity_key(static_cast<int>(s));
-      if (!table->contains(name) || !(*table)[name].contains(key))
-        options.fail("reference", "'" + reference + "' has no accuracy for " + name + " at " + key);
-      reference_[name][key] = (*table)[name][key].get<double>();
-    }
-  if (summary["final"].contains("clean_accuracy"))
-    reference_clean_ = summary["final"]["clean_accuracy"].get<double>();
 }
 
 double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corruption, int severity,
@@ -158,7 +128,30 @@ double CorruptionEvaluator::accuracy_on(EvaluationContext& context, size_t corru
   return n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
 }
 
+void CorruptionEvaluator::read_reference(const EvaluationContext& context) {
+  reference_.clear();
+  reference_clean_.reset();
+  const EvaluationResult* clean = context.reference("clean");
+  if (!clean) return;  // no reference run: no mCE
+  const EvaluationResult* table = context.reference(kSuite);
+  if (!table)
+    throw ConfigError({}, "reference",
+                      "the reference run has no corruptions results: evaluate it with suites = "
+                      "[\"clean\", \"corruptions\"] first");
+  for (const auto& name : corruptions_)
+    for (int64_t s : severities_) {
+      const std::string key = severity_key(static_cast<int>(s));
+      auto row = table->details.find(name);
+      if (row == table->details.end() || !row->second.count(key))
+        throw ConfigError({}, "reference",
+                          "the reference run has no accuracy for " + name + " at " + key);
+      reference_[name][key] = row->second.at(key);
+    }
+  if (clean->metrics.count("accuracy")) reference_clean_ = clean->metrics.at("accuracy");
+}
+
 EvaluationResult CorruptionEvaluator::evaluate(EvaluationContext& context) {
+  read_reference(context);
   EvaluationResult result;
   const torch::Tensor& images = context.images();
   const int64_t n = limit_ > 0 ? std::min(limit_, images.size(0)) : images.size(0);

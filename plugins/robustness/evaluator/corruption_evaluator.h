@@ -21,16 +21,22 @@ namespace gear {
 class CorruptionEvaluator : public Evaluator {
  public:
   explicit CorruptionEvaluator(const Config& options);
-  /// corruptions, severities, precomputed, layout, classes_file, reference, limit.
+  /// The name it is registered under, which the reference run's results are looked up by.
+  static constexpr const char* kSuite = "corruptions";
+  /// corruptions, severities, precomputed, layout, classes_file, limit.
   static OptionSchema schema();
 
   /// details: one row per corruption {"severity_1".."severity_5", "mean"} plus "clean";
   /// metrics: robust_accuracy (mean over corruptions and severities, as the AugMix code reports
-  /// it), mean_corruption_error (1 - robust_accuracy), and with a reference run mce and
-  /// relative_mce (percent, normalised by the reference's errors as in ImageNet-C).
+  /// it), mean_corruption_error (1 - robust_accuracy), and with a reference run (the evaluate
+  /// stage's `reference`) mce and relative_mce (percent, normalised by the reference's errors as
+  /// in ImageNet-C).
   EvaluationResult evaluate(EvaluationContext& context) override;
 
  private:
+  /// Takes the reference run's accuracies from `context`; throws ConfigError at the stage's
+  /// `reference` when that run lacks a corruption or severity this evaluation measures.
+  void read_reference(const EvaluationContext& context);
   /// Accuracy of the net on one corruption at one severity. `cifar_reader` is the evaluation's
   /// CIFAR-C reader (opened on first use): it keeps the last .npy file, and evaluate() runs
   /// corruption-major, so each file is parsed once for its severities.

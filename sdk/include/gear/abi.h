@@ -1,7 +1,9 @@
 #pragma once
 
 /// @file
-/// The one C entry point of a GEAR plugin. Append fields only; never reorder.
+/// The one C entry point of a GEAR plugin: the descriptor the loader reads before it calls any
+/// C++ code. Its layout is GEAR_ABI_VERSION; a change to it is a new ABI version, refused by
+/// older hosts, and the loader checks struct_size before reading any field.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +20,8 @@ typedef enum GearStatus { GEAR_OK = 0, GEAR_ERROR = 1 } GearStatus;
 /// Describes a plugin. The plugin owns the struct and every string in it; they live as long as
 /// the library stays loaded (the host never unloads plugins).
 typedef struct GearPluginDescriptor {
-  /// sizeof(GearPluginDescriptor) when the plugin was built; the host refuses a smaller struct.
+  /// sizeof(GearPluginDescriptor) when the plugin was built; the host refuses a smaller struct
+  /// before reading the fields after it.
   uint32_t struct_size;
   /// GEAR_ABI_VERSION the plugin was built with; must equal the host's.
   uint32_t abi_version;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gear/component_kind.h"
 #include "gear/growable_net.h"
 
 namespace gear {
@@ -50,3 +51,6 @@ std::vector<int64_t> resolve_widths(const std::string& architecture, const Model
                                     const std::vector<std::string>& group_names);
 
 }  // namespace gear
+
+GEAR_COMPONENT_KIND(gear::Architecture, "architecture",
+                    "builds the network: [model] architecture = \"...\"");

@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "gear/component_kind.h"
+
 namespace gear {
 
 /// The output of an augmentation for one batch.
@@ -30,3 +32,6 @@ class Augmentation {
 };
 
 }  // namespace gear
+
+GEAR_COMPONENT_KIND(gear::Augmentation, "augmentation",
+                    "augments training batches: a stage's augmentation = \"...\"");

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -17,6 +18,19 @@ namespace gear {
 /// One option value. Integers given where a float is declared are promoted by the host.
 using Value = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>,
                            std::vector<double>, std::vector<std::string>>;
+
+/// Whether `T` is one of Value's alternatives (what Config::get accepts).
+template <typename T, typename V = Value>
+struct IsValueAlternative;
+template <typename T, typename... Ts>
+struct IsValueAlternative<T, std::variant<Ts...>>
+    : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
+template <typename T>
+inline constexpr bool kIsValueType = IsValueAlternative<T>::value;
+
+/// The C++ type that holds a value of `value`'s type, as a reader writes it: "int64_t",
+/// "std::vector<std::string>", ...
+GEAR_EXPORT const char* cpp_type_name(const Value& value);
 
 /// The declared type of an option.
 enum class ValueType { kBool, kInt, kFloat, kString, kIntList, kFloatList, kStringList };
@@ -98,12 +112,18 @@ class GEAR_EXPORT Config {
   Config(std::string path, SourcePosition where);
 
   /// Value of a declared option. Throws std::logic_error if the option was never declared or the
-  /// type differs from the declaration (a plugin bug, not a user error).
+  /// type differs from the declaration (a plugin bug, not a user error), with a sentence that
+  /// names the option, its type and the call that reads it ("stage.1.batches is an int; read it
+  /// with get<int64_t>").
   template <typename T>
   T get(const std::string& name) const {
+    static_assert(kIsValueType<T>,
+                  "Config::get<T>: T must be one of the option types: bool, int64_t, double, "
+                  "std::string, std::vector<int64_t>, std::vector<double>, "
+                  "std::vector<std::string>");
     const Entry& entry = find(name);
     if (const T* value = std::get_if<T>(&entry.value)) return *value;
-    throw_type_mismatch(name, entry.value, typeid(T).name());
+    throw_type_mismatch(name, entry.value, cpp_type_name(Value(T{})));
   }
 
   /// True when the user wrote the option (as opposed to the default being used).

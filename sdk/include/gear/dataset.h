@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gear/component_kind.h"
 #include "gear/export.h"
 
 namespace gear {
@@ -61,8 +62,10 @@ class Dataset {
   /// Decodes a whole split. Throws DataError naming the file on any problem.
   virtual DataSplit load(SplitKind split) = 0;
   /// Named groups of classes that `data.classes` may use besides class names; none by default.
-  /// Called after info(). Since SDK 0.3: the host never calls it on plugins built for 0.2.
+  /// Called after info().
   virtual std::vector<ClassGroup> class_groups() { return {}; }
 };
 
 }  // namespace gear
+
+GEAR_COMPONENT_KIND(gear::Dataset, "dataset", "decodes a dataset: [data] plugin = \"...\"");

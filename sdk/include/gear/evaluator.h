@@ -10,7 +10,19 @@
 #include <map>
 #include <string>
 
+#include "gear/component_kind.h"
+
 namespace gear {
+
+/// What an evaluator measured, copied into stages.json and summary.json under the suite's name.
+struct EvaluationResult {
+  /// Headline figures, written as `final.<suite>.<key>` ("robust_accuracy", "mce"). The names
+  /// "details" and "seconds" are the host's.
+  std::map<std::string, double> metrics;
+  /// Detail tables, written as `final.<suite>.details.<row>.<column>` ("gaussian_noise" ->
+  /// {"severity_1": 0.91, ..., "mean": 0.85}).
+  std::map<std::string, std::map<std::string, double>> details;
+};
 
 /// What the host offers an evaluator. Borrowed for the call to evaluate().
 class EvaluationContext {
@@ -36,15 +48,11 @@ class EvaluationContext {
   virtual std::string dataset() const = 0;
   /// Reports progress (one short line; the host logs it).
   virtual void log(const std::string& message) = 0;
-};
-
-/// What an evaluator measured, copied into stages.json and the summary's `final` block.
-struct EvaluationResult {
-  /// Headline figures, written as `final.<key>` ("robust_accuracy", "mce").
-  std::map<std::string, double> metrics;
-  /// Detail tables, written as `final.<suite>.<row>.<column>` ("gaussian_noise" ->
-  /// {"severity_1": 0.91, ..., "mean": 0.85}).
-  std::map<std::string, std::map<std::string, double>> details;
+  /// What the evaluate stage's reference run (its `reference` key) measured with the suite
+  /// named `suite` on its final weights, or nullptr when the stage names no reference run or
+  /// that run did not evaluate the suite. The suite "clean" has the metric "accuracy". The
+  /// result is owned by the host and lives until evaluate() returns.
+  virtual const EvaluationResult* reference(const std::string& suite) const = 0;
 };
 
 /// An evaluation suite. Created once per evaluate stage from its options.
@@ -56,3 +64,6 @@ class Evaluator {
 };
 
 }  // namespace gear
+
+GEAR_COMPONENT_KIND(gear::Evaluator, "evaluator",
+                    "an evaluation suite: an evaluate stage's suites = [...]");

@@ -5,13 +5,14 @@
 
 #define GEAR_EXPORT __attribute__((visibility("default")))
 
-/// SDK semantic version. A plugin loads when its major equals the host's and its minor is not
-/// newer than the host's (the host may add SDK features, never remove them within a major).
-/// Virtual functions added in a minor go last in their class, and the host calls them only on
-/// components whose plugin was built for that minor or later.
+/// SDK version: the C++ interfaces plugins implement (sdk/include/gear). C++ classes and torch
+/// objects cross the plugin boundary, so while the major is 0 a plugin loads only into a host of
+/// the same major.minor: each minor may change a class layout or vtable, and plugins are rebuilt
+/// for it. The patch level never changes a layout. (docs/architecture.md: versions.)
 #define GEAR_SDK_VERSION_MAJOR 0
-#define GEAR_SDK_VERSION_MINOR 5
+#define GEAR_SDK_VERSION_MINOR 6
 #define GEAR_SDK_VERSION_PATCH 0
 
-/// Version of the C descriptor layout returned by `gear_plugin_descriptor_v1`.
+/// Version of the C descriptor layout returned by `gear_plugin_descriptor_v1` (abi.h); the host
+/// refuses any other.
 #define GEAR_ABI_VERSION 1u

@@ -84,6 +84,58 @@ struct ChannelGroup {
 /// to use the role's default. The returned slice has `count * block` entries along `dim`.
 using SliceInit = std::function<torch::Tensor(const TiedTensor& tied, int64_t count)>;
 
+namespace detail {
+struct GroupObservers;
+}  // namespace detail
+
+/// Called with a channel group's activation [N, C, ...] (C = the group's width, dim 1 indexes
+/// its channels) each time a forward pass produces it. The tensor is borrowed for the call: it
+/// is detached, and the net may change it in place afterwards, so copy what you keep.
+using ActivationObserver = std::function<void(const torch::Tensor& activation)>;
+/// Called during backward with a group's activation and the loss's gradient with respect to it
+/// (same shape), both detached and borrowed for the call: what first-order channel scores
+/// (Taylor: |sum a * dL/da| per channel) need.
+using GradientObserver =
+    std::function<void(const torch::Tensor& activation, const torch::Tensor& gradient)>;
+
+/// A place in an architecture's forward() where a channel group's activation passes: the output
+/// of the group's norm (or of its producer when it has none), before the nonlinearity. A group
+/// that appears in several places (a residual stream after each block) has a tap in each.
+/// Copyable and cheap: calling it while nobody observes the group returns `x` untouched.
+class GEAR_EXPORT GroupTap {
+ public:
+  /// An inert tap (observes nothing).
+  GroupTap() = default;
+  /// Passes `x` (the group's activation) to the group's observers and returns the tensor the
+  /// forward pass goes on with: `x` itself, or, while a gradient observer is attached, a copy,
+  /// so in-place ops after the tap do not disturb the observed value.
+  torch::Tensor operator()(const torch::Tensor& x) const;
+
+ private:
+  friend class GrowableNet;
+  std::shared_ptr<detail::GroupObservers> observers_;
+  std::string group_;
+};
+
+/// An attached observer; observing stops when it is destroyed or reset(). Movable, not
+/// copyable; may outlive the net (it then does nothing).
+class GEAR_EXPORT GroupObservation {
+ public:
+  GroupObservation() = default;
+  GroupObservation(GroupObservation&& other) noexcept;
+  GroupObservation& operator=(GroupObservation&& other) noexcept;
+  GroupObservation(const GroupObservation&) = delete;
+  GroupObservation& operator=(const GroupObservation&) = delete;
+  ~GroupObservation();
+  /// Detaches the observer now.
+  void reset();
+
+ private:
+  friend class GrowableNet;
+  std::weak_ptr<detail::GroupObservers> observers_;
+  uint64_t id_ = 0;
+};
+
 /// Base class of every architecture's module. Subclasses build their layers, register them,
 /// then declare channel groups with add_group(); growth strategies and pruners only use the
 /// group API, so they work with every architecture.
@@ -121,6 +173,18 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
   /// Keeps only the channels `keep` (in that order) of a group, in every tied tensor.
   void select(const std::string& name, const std::vector<int64_t>& keep);
 
+  /// Observes the activations of group `name` in every forward pass (and, with `on_backward`,
+  /// their gradients in every backward pass) until the returned handle is destroyed. The net's
+  /// mode is the caller's: in training mode BatchNorm normalises with batch statistics and
+  /// updates its running statistics, so a scoring pass that must leave them alone runs in eval
+  /// mode (or saves and restores the buffers). Observers run on the thread that runs the pass.
+  /// Throws std::invalid_argument when the group does not exist or the architecture has no tap
+  /// for it (group_tapped()).
+  [[nodiscard]] GroupObservation observe(const std::string& name, ActivationObserver on_forward,
+                                         GradientObserver on_backward = {});
+  /// Whether the architecture taps group `name`, so observe() works on it.
+  bool group_tapped(const std::string& name) const;
+
  protected:
   /// Declares a group; returns it for adding members. References stay valid until the next
   /// add_group call. Throws if the name is taken.
@@ -131,6 +195,9 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
            std::shared_ptr<torch::nn::Module> module, int64_t block = 1);
   /// Checks every group's tensors agree on the width; throws std::logic_error otherwise.
   void check_groups() const;
+  /// The tap for group `name`, to call in forward() on the group's activation (blocks that are
+  /// submodules keep a copy). May be called before the group is declared.
+  GroupTap tap(const std::string& name);
 
  private:
   ChannelGroup& mutable_group(const std::string& name);
@@ -138,6 +205,7 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
               const std::function<torch::Tensor(const TiedTensor&)>& reshape_one);
 
   std::vector<ChannelGroup> groups_;
+  std::shared_ptr<detail::GroupObservers> observers_;
 };
 
 }  // namespace gear

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "gear/component_kind.h"
+#include "gear/config.h"
 #include "gear/growable_net.h"
 
 namespace gear {
@@ -30,10 +32,16 @@ class GrowthContext {
   virtual ~GrowthContext() = default;
   /// The device the net lives on.
   virtual torch::Device device() const = 0;
-  /// Runs `step` on every training batch of one epoch: normalised float images [N, C, H, W] and
-  /// int64 labels [N], both on device(). The tensors are valid during the call only.
-  virtual void for_each_batch(
-      const std::function<void(const torch::Tensor& images, const torch::Tensor& labels)>& step) = 0;
+  /// What for_each_batch() passes to its step: normalised float images [N, C, H, W] and int64
+  /// labels [N], both on device() and valid during the call only.
+  using BatchStep = std::function<void(const torch::Tensor& images, const torch::Tensor& labels)>;
+  /// Runs `step` on the training batches of one shuffled epoch, stopping after `max_batches`
+  /// (0: the whole epoch) without preparing the batches it would skip. Each call draws a fresh
+  /// shuffle from the stage's seed. `step` is borrowed for the call. The net's mode is the
+  /// caller's (GrowableNet::observe says what that means for BatchNorm).
+  virtual void for_each_batch(const BatchStep& step, int64_t max_batches) = 0;
+  /// All batches of one epoch: for_each_batch(step, 0).
+  void for_each_batch(const BatchStep& step) { for_each_batch(step, 0); }
   /// Seeded generator for the strategy's random draws (CPU).
   virtual torch::Generator& generator() = 0;
   /// The pipeline's budget.
@@ -53,6 +61,9 @@ struct GrowthResult {
   std::string bound_by = "gamma";
   /// Extra figures (phase wall times, scores), copied to the reports as they are.
   std::map<std::string, double> metrics;
+  /// Records that are more than one number (per-group scores, the chosen channels, a string),
+  /// written to stages.json under "records".
+  std::map<std::string, Value> records;
 };
 
 /// A growth strategy. Created once per grow stage from its options.
@@ -65,3 +76,6 @@ class GrowthStrategy {
 };
 
 }  // namespace gear
+
+GEAR_COMPONENT_KIND(gear::GrowthStrategy, "growth",
+                    "widens the net's channel groups: a grow stage's strategy = \"...\"");

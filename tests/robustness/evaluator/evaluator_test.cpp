@@ -27,17 +27,17 @@ class CorruptionsEvaluator : public ::testing::Test {
     dir_ = new fs::path(test::temp_dir("corruptions-eval"));
     test::write_tiny_fashion(*dir_ / "data", 256, 60);
   }
-  // Train one epoch, then evaluate with the given suite options.
+  // Train one epoch, then evaluate with the given suite options (and stage keys).
   static fs::path run(const std::string& label, const std::string& corruption_options,
                       int expected_code = 0, std::string* output = nullptr,
-                      const std::string& data_keys = "") {
+                      const std::string& data_keys = "", const std::string& stage_keys = "") {
     const fs::path file = *dir_ / (label + ".toml");
     test::write_text(file, test::tiny_run_and_data(*dir_ / "data", 2) + data_keys +
                                test::tiny_vgg_training("0.0625", 1) + R"(
 [[stage]]
 kind = "evaluate"
 suites = ["clean", "corruptions"]
-corruptions = { )" + corruption_options +
+)" + stage_keys + "corruptions = { " + corruption_options +
                                " }\n");
     std::string log;
     const fs::path out = *dir_ / label;
@@ -55,7 +55,8 @@ TEST_F(CorruptionsEvaluator, GeneratedSetsAreSeededAndSummarisedAsDefined) {
       R"(corruptions = ["gaussian_noise", "contrast", "fog"], severities = [1, 5])";
   json a = read_json(run("generated-a", options) / "summary.json");
   json b = read_json(run("generated-b", options) / "summary.json");
-  const json& table = a["final"]["corruptions"];
+  const json& suite = a["final"]["corruptions"];
+  const json& table = suite["details"];
   double sum = 0.0;
   for (const std::string name : {"gaussian_noise", "contrast", "fog"}) {
     const double s1 = table[name]["severity_1"], s5 = table[name]["severity_5"];
@@ -63,18 +64,22 @@ TEST_F(CorruptionsEvaluator, GeneratedSetsAreSeededAndSummarisedAsDefined) {
     EXPECT_DOUBLE_EQ(table[name]["mean"].get<double>(), (s1 + s5) / 2);
     sum += s1 + s5;
   }
-  EXPECT_NEAR(a["final"]["robust_accuracy"].get<double>(), sum / 6, 1e-12);
-  EXPECT_NEAR(a["final"]["mean_corruption_error"].get<double>(), 1 - sum / 6, 1e-12);
+  EXPECT_NEAR(suite["robust_accuracy"].get<double>(), sum / 6, 1e-12);
+  EXPECT_NEAR(suite["mean_corruption_error"].get<double>(), 1 - sum / 6, 1e-12);
   EXPECT_EQ(table["clean"]["accuracy"], a["final"]["clean_accuracy"]);
-  EXPECT_EQ(a["final"]["corruptions"], b["final"]["corruptions"]);  // same seed, same draws
-  EXPECT_EQ(a["stages"][1]["corruptions"], table);
+  // Same seed, same draws.
+  EXPECT_EQ(table, b["final"]["corruptions"]["details"]);
+  EXPECT_EQ(suite["robust_accuracy"], b["final"]["corruptions"]["robust_accuracy"]);
+  EXPECT_EQ(a["stages"][1]["corruptions"]["details"], table);
+  // The suite's figures are its own: the host's keys stay the host's.
+  EXPECT_FALSE(a["final"].contains("robust_accuracy"));
 }
 
 TEST_F(CorruptionsEvaluator, ReleasedNpySetsAreReadSeverityMajor) {
   // A CIFAR-C-style folder: severity s holds the clean test images for s = 1..4 and all-black
   // images for s = 5 (grey, [N, H, W]). Severities 1-4 must score exactly the clean accuracy.
   const auto& registry = test::real_plugins();
-  auto dataset = registry.create_dataset(
+  auto dataset = registry.create<Dataset>(
       "fashion-mnist", test::make_config(registry.find("fashion-mnist")->info.schema,
                                          {{"path", Value((*dir_ / "data").string())}}, "data"));
   DataSplit clean = dataset->load(SplitKind::kTest);
@@ -99,7 +104,7 @@ TEST_F(CorruptionsEvaluator, ReleasedNpySetsAreReadSeverityMajor) {
   json summary = read_json(
       run("npy", "corruptions = [\"contrast\"], precomputed = \"" + folder.string() + "\"") /
       "summary.json");
-  const json& row = summary["final"]["corruptions"]["contrast"];
+  const json& row = summary["final"]["corruptions"]["details"]["contrast"];
   const double clean_accuracy = summary["final"]["clean_accuracy"];
   for (int s = 1; s <= 4; ++s)
     EXPECT_DOUBLE_EQ(row["severity_" + std::to_string(s)], clean_accuracy);
@@ -122,16 +127,24 @@ TEST_F(CorruptionsEvaluator, MceIsNormalisedByTheReferenceRun) {
   const std::string options = R"(corruptions = ["gaussian_noise", "fog"], severities = [2, 4])";
   const fs::path reference = run("mce-reference", options);
   // The same pipeline against itself: every corruption error ratio is 1, mCE 100.
+  // The stage names the reference run; the host reads it and hands the suite its results.
   json summary = read_json(
-      run("mce", options + ", reference = \"" + (reference / "summary.json").string() + "\"") /
+      run("mce", options, 0, nullptr, "", "reference = \"" + reference.string() + "\"\n") /
       "summary.json");
-  EXPECT_NEAR(summary["final"]["mce"].get<double>(), 100.0, 1e-9);
-  // A reference without the corruptions is refused with the key's position.
+  EXPECT_NEAR(summary["final"]["corruptions"]["mce"].get<double>(), 100.0, 1e-9);
+  // A file that is no run's summary is refused at the key, before anything runs.
   std::string log;
-  run("mce-bad", options + ", reference = \"" + (*dir_ / "data" / "nothing.json").string() + "\"",
-      2, &log);
-  EXPECT_NE(log.find("stage.1.corruptions"), std::string::npos) << log;
-  EXPECT_NE(log.find("reference"), std::string::npos) << log;
+  test::write_text(*dir_ / "data" / "nothing.json", "{\"status\": \"running\"}");
+  run("mce-bad", options, 2, &log, "",
+      "reference = \"" + (*dir_ / "data" / "nothing.json").string() + "\"\n");
+  EXPECT_NE(log.find("stage.1.reference"), std::string::npos) << log;
+  EXPECT_NE(log.find("no final results"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(*dir_ / "mce-bad" / "summary.json"));
+  // A reference run that measured other corruptions cannot normalise these.
+  run("mce-other", R"(corruptions = ["contrast"], severities = [2])", 2, &log, "",
+      "reference = \"" + reference.string() + "\"\n");
+  EXPECT_NE(log.find("stage.1.reference"), std::string::npos) << log;
+  EXPECT_NE(log.find("no accuracy for contrast at severity_2"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -9,15 +9,10 @@
 
 #include "gear/growable_net.h"
 #include "gear/host/data_stream.h"
+#include "gear/host/trainer.h"
 #include "gear/host/worker_pool.h"
 
 namespace gear::host {
-
-/// What the trainer reads back from a step: both detached, on the batch's device.
-struct StepResult {
-  torch::Tensor loss;     ///< the batch's mean loss, as batch_loss would give it
-  torch::Tensor correct;  ///< number of samples whose clean logits' argmax is the label
-};
 
 /// Whether `net` may be trained with batch splitting: it derives from gear::BatchSplittable.
 bool batch_splittable(const GrowableNet& net);
@@ -29,11 +24,12 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
                         bool splittable, std::string* refusal);
 
 /// Splits `batch` into pool.workers() contiguous shares (fewer when the batch is smaller), runs
-/// batch_loss and its gradient for each share on its worker, weighted by share / batch size, and
+/// `objective` and its gradient for each share on its worker, weighted by share / batch size
+/// (figures too), and
 /// writes the sum of the workers' gradients (added in rank order, so a run is repeatable) into
 /// each parameter's grad, replacing it; parameters no share reached keep theirs. `net` must be
 /// batch_splittable and in training mode. All arguments are borrowed for the call.
-StepResult split_step(GrowableNet& net, const Batch& batch, double label_smoothing,
+StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective,
                       WorkerPool& pool);
 
 }  // namespace gear::host

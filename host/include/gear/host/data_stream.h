@@ -56,8 +56,9 @@ class BatchStream {
               Normalizer normalizer, bool prefetch, bool shuffle = true);
   ~BatchStream();
 
-  /// Starts an epoch: a permutation and augmentation stream derived from `seed`.
-  void start_epoch(uint64_t seed);
+  /// Starts an epoch: a permutation and augmentation stream derived from `seed`. With
+  /// `max_batches` > 0 the epoch ends after that many batches, and none past them is prepared.
+  void start_epoch(uint64_t seed, int64_t max_batches = 0);
   /// The next batch, or nullopt at the end of the epoch.
   std::optional<Batch> next();
   int64_t batches_per_epoch() const;
@@ -75,6 +76,7 @@ class BatchStream {
   torch::Tensor order_;
   std::optional<torch::Generator> generator_;
   int64_t cursor_ = 0;
+  int64_t max_batches_ = 0;
   std::future<Batch> pending_;
 };
 

@@ -10,9 +10,6 @@ OptionSchema run_schema();
 OptionSchema data_schema();
 /// Host options of the [model] table (the architecture's options join them).
 OptionSchema model_schema();
-/// Host options of a [[stage]] of `kind`; "" gives the keys common to all kinds.
-OptionSchema stage_schema(const std::string& kind);
-/// Stage kinds the host runs.
-const std::vector<std::string>& stage_kinds();
+// Each stage kind declares its own keys: stage_kind.h.
 
 }  // namespace gear::host

@@ -10,6 +10,10 @@ namespace gear::host {
 /// std::invalid_argument for an unknown level.
 void setup_logging(const std::string& level);
 
+/// Routes the SDK's gear::log and gear::report_progress (gear/log.h) to the default logger, so
+/// plugin lines reach the console and log.txt. setup_logging() calls it.
+void install_plugin_log_sink();
+
 /// Adds a file sink (everything at debug and above) to the default logger.
 void add_log_file(const std::filesystem::path& path);
 

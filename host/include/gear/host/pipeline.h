@@ -19,11 +19,12 @@ struct ComponentRef {
 /// One [[stage]] table, validated.
 struct StageSpec {
   int index = 0;
-  std::string kind;  ///< "train", "grow", "evaluate"
+  std::string kind;  ///< a name from stage_kinds() (stage_kind.h)
   Config options;    ///< the host's keys for this kind
-  ComponentRef component;     ///< the growth strategy (grow stages)
+  ComponentRef component;     ///< the stage's main plugin (a grow stage's strategy)
   ComponentRef augmentation;  ///< train and grow stages: augmentation of the training batches
                               ///< (name empty: clean batches)
+  ComponentRef objective;     ///< train stages: the loss (name "auto" or an objective plugin)
   /// Evaluate stages: the evaluator plugins named in `suites` (all but the built-in "clean"),
   /// in order, each with the options of its table `[stage.<suite>]`.
   std::vector<ComponentRef> evaluators;

@@ -27,32 +27,20 @@ struct ComponentEntry {
   ComponentInfo info;
   /// The library it came from ("<built-in>" for host components).
   std::string library;
-  /// SDK minor version the library was built for (the host's own for built-ins): SDK functions
-  /// added in a later minor are not called on this component.
-  uint32_t sdk_minor = GEAR_SDK_VERSION_MINOR;
-  Factory<Architecture> architecture;
-  Factory<Dataset> dataset;
-  Factory<Augmentation> augmentation;
-  Factory<GrowthStrategy> growth;
-  Factory<Evaluator> evaluator;
+  /// Creates the component; the pointer holds an object of the kind's interface.
+  AnyFactory factory;
 };
 
-/// All components and the plugins they came from. Components are created through create_*(),
-/// which turns any exception from plugin code into a PluginError naming the component, its
-/// library and the pipeline position.
+/// All components and the plugins they came from, for every kind through one path: a new kind
+/// of plugin needs its interface declared with GEAR_COMPONENT_KIND and nothing here. Components
+/// are created through create<Interface>(), which turns any exception from plugin code into a
+/// PluginError naming the component, its library and the pipeline position.
 class Registry : public Registrar {
  public:
-  void register_architecture(ComponentInfo info, Factory<Architecture> factory) override;
-  void register_dataset(ComponentInfo info, Factory<Dataset> factory) override;
-  void register_augmentation(ComponentInfo info, Factory<Augmentation> factory) override;
-  void register_growth(ComponentInfo info, Factory<GrowthStrategy> factory) override;
-  void register_evaluator(ComponentInfo info, Factory<Evaluator> factory) override;
+  void register_component(ComponentInfo info, AnyFactory factory) override;
 
   /// Sets the library that subsequent registrations are attributed to.
-  void set_current_library(std::string path, uint32_t sdk_minor = GEAR_SDK_VERSION_MINOR) {
-    current_library_ = std::move(path);
-    current_sdk_minor_ = sdk_minor;
-  }
+  void set_current_library(std::string path) { current_library_ = std::move(path); }
   /// Drops everything registered since `mark` (a plugin whose registration failed).
   size_t mark() const { return order_.size(); }
   void rollback(size_t mark);
@@ -61,40 +49,51 @@ class Registry : public Registrar {
   /// own resolves to the family component registered as "family:" (the Python bridge is
   /// "python:", serving "python:module.Class"); the component reads the detail from its options.
   const ComponentEntry* find(const std::string& name) const;
-  /// The component called `name` of `kind`; throws ConfigError at `where` for `key`, listing the
-  /// names of that kind with a did-you-mean, when there is none.
-  const ComponentEntry& require(ComponentKind kind, const std::string& name,
+  /// The component called `name` of the kind named `kind`; throws ConfigError at `where` for
+  /// `key`, listing the names of that kind with a did-you-mean, when there is none.
+  const ComponentEntry& require(const std::string& kind, const std::string& name,
                                 const SourcePosition& where, const std::string& key) const;
-  /// Names of one kind, sorted.
-  std::vector<std::string> names(ComponentKind kind) const;
+  /// require() for the kind whose interface is `Interface`.
+  template <typename Interface>
+  const ComponentEntry& require(const std::string& name, const SourcePosition& where,
+                                const std::string& key) const {
+    return require(ComponentKindOf<Interface>::kName, name, where, key);
+  }
+  /// Names of the kind named `kind`, sorted.
+  std::vector<std::string> names(const std::string& kind) const;
+  /// The kinds that have components, each with its doc, sorted by name.
+  std::map<std::string, std::string> kinds() const;
   /// All entries, in registration order.
   std::vector<const ComponentEntry*> entries() const;
 
-  std::shared_ptr<Architecture> create_architecture(const std::string& name,
-                                                    const Config& options) const;
-  std::shared_ptr<Dataset> create_dataset(const std::string& name, const Config& options) const;
-  std::shared_ptr<Augmentation> create_augmentation(const std::string& name,
-                                                    const Config& options) const;
-  std::shared_ptr<GrowthStrategy> create_growth(const std::string& name,
-                                                const Config& options) const;
-  std::shared_ptr<Evaluator> create_evaluator(const std::string& name,
-                                              const Config& options) const;
+  /// Creates the component `name` of kind `Interface` from `options` (borrowed for the call).
+  /// Throws std::logic_error when `name` is not a component of that kind (pipelines are
+  /// validated first), PluginError when its factory throws or returns null.
+  template <typename Interface>
+  std::shared_ptr<Interface> create(const std::string& name, const Config& options) const {
+    return std::static_pointer_cast<Interface>(
+        create_any(ComponentKindOf<Interface>::kName, name, options));
+  }
 
   /// Plugins seen by the loader, loaded or refused.
   std::vector<PluginRecord>& plugins() { return plugins_; }
   const std::vector<PluginRecord>& plugins() const { return plugins_; }
+  /// The version of the plugin library `library`, or "" (built-in, or not a plugin).
+  std::string version_of(const std::string& library) const;
+  /// Records the folders the loader searched, for messages about unknown names.
+  void set_searched_folders(std::vector<std::string> folders) { searched_ = std::move(folders); }
+  /// " (plugin folders searched: a, b)", or "" when the loader recorded none.
+  std::string searched_text() const;
 
  private:
-  ComponentEntry& add(ComponentInfo info);
-  template <typename T>
-  std::shared_ptr<T> create(const std::string& name, const Config& options,
-                            Factory<T> ComponentEntry::*factory) const;
+  std::shared_ptr<void> create_any(const std::string& kind, const std::string& name,
+                                   const Config& options) const;
 
   std::map<std::string, ComponentEntry> entries_;
   std::vector<std::string> order_;
   std::string current_library_ = "<built-in>";
-  uint32_t current_sdk_minor_ = GEAR_SDK_VERSION_MINOR;
   std::vector<PluginRecord> plugins_;
+  std::vector<std::string> searched_;
 };
 
 /// Runs `fn`, turning any exception other than ConfigError/PluginError into a PluginError for

@@ -32,11 +32,17 @@ std::vector<int64_t> split_epochs(int64_t epochs, int64_t parts);
 /// The per-step ratio of a k-step growth whose total ratio is 1 + gamma: (1+gamma)^(1/k) - 1.
 double step_gamma(double gamma, int64_t steps);
 
-/// Expands the pipeline's stages into what runs: epoch_scale applied to every train stage, and a
-/// grow stage with steps = k > 1 turned into grow 1, train segment 1, ..., grow k, train
-/// segment k (the following train stage split k ways). Throws ConfigError at stage.N.steps when
-/// the strategy has no float option "gamma", or the next stage is missing, not a train stage, or
-/// has fewer (scaled) epochs than k.
+/// A train stage with run.epoch_scale = `scale` applied to its epochs and to the schedule keys
+/// counted in epochs (milestones, step_size, warmup_epochs), so a scaled-down run keeps the
+/// shape of the written schedule. Positions stay those of the user's text.
+StageSpec scale_train(const StageSpec& stage, double scale);
+
+/// Expands the pipeline's stages into what runs, each stage kind planning its own
+/// (StageKind::plan): epoch_scale applied to every train stage, and a grow stage with
+/// steps = k > 1 turned into grow 1, train segment 1, ..., grow k, train segment k (the
+/// following train stage split k ways). Throws ConfigError at stage.N.steps when the strategy
+/// has no float option "gamma", or the next stage is missing, not a train stage, or has fewer
+/// (scaled) epochs than k.
 std::vector<PlannedStage> plan_stages(const Pipeline& pipeline);
 
 }  // namespace gear::host

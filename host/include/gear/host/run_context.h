@@ -1,0 +1,67 @@
+#pragma once
+
+/// @file
+/// The state of one run that stages work on: the data, the net, the run folder and the results
+/// so far. The runner owns it and hands it to each stage kind's run().
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gear/architecture.h"
+#include "gear/dataset.h"
+#include "gear/growable_net.h"
+#include "gear/host/checkpoint.h"
+#include "gear/host/data_stream.h"
+#include "gear/host/pipeline.h"
+#include "gear/host/registry.h"
+#include "gear/host/run_folder.h"
+#include "gear/host/runner.h"
+#include "gear/host/trainer.h"
+
+namespace gear::host {
+
+/// One run's state. Members are public: stage kinds read and change them (a grow stage replaces
+/// the net's tensors, a train stage records results). References to the pipeline and the
+/// registry are borrowed for the run.
+struct RunContext {
+  RunContext(const Pipeline& pipeline, const Registry& registry, RunOptions options)
+      : pipeline(pipeline), registry(registry), options(std::move(options)) {}
+
+  const Pipeline& pipeline;
+  const Registry& registry;
+  RunOptions options;
+  std::unique_ptr<RunFolder> folder;
+  torch::Device device = torch::kCPU;
+  int threads = 1;
+  bool prefetch = false;
+  bool channels_last = false;
+  /// > 1: batch-split training over this many CPU workers (batch_split_step.h).
+  int split_workers = 0;
+  uint64_t seed = 0;
+  DatasetInfo info;
+  DeviceData train, val, test;
+  Normalizer normalizer;
+  std::shared_ptr<Architecture> architecture;
+  std::shared_ptr<GrowableNet> net;
+  /// Parameters of the architecture's full-size model (the reference for "size %").
+  int64_t reference_params = 0;
+  /// Results on the current weights, for summary.json's `final` block; cleared when they change.
+  std::optional<PassStats> last_test;
+  /// Evaluator results on the current test weights, by suite.
+  nlohmann::json last_suites = nlohmann::json::object();
+
+  /// Forgets the results on the current weights (they changed).
+  void weights_changed();
+  /// What a checkpoint written now records.
+  CheckpointMeta checkpoint_meta(int64_t stage, int64_t epoch, double val_accuracy) const;
+  /// Loss and accuracy of the net on `data` in eval mode, with any exception from the
+  /// architecture's forward pass attributed to it and to `where`.
+  PassStats evaluate_net(const DeviceData& data, const std::string& where);
+  /// The architecture plugin's library, for attributing errors.
+  std::string architecture_library() const;
+};
+
+}  // namespace gear::host

@@ -1,0 +1,37 @@
+#include "gear/host/run_context.h"
+
+#include "gear/host/plugin_error.h"
+
+namespace gear::host {
+
+void RunContext::weights_changed() {
+  last_test.reset();
+  last_suites = nlohmann::json::object();
+}
+
+CheckpointMeta RunContext::checkpoint_meta(int64_t stage, int64_t epoch,
+                                           double val_accuracy) const {
+  return {pipeline.architecture.name,
+          info.image_shape,
+          info.num_classes,
+          net->group_names(),
+          net->widths(),
+          stage,
+          epoch,
+          val_accuracy};
+}
+
+std::string RunContext::architecture_library() const {
+  const ComponentEntry* entry = registry.find(pipeline.architecture.name);
+  return entry ? entry->library : "?";
+}
+
+PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& where) {
+  PassStats stats;
+  call_plugin(pipeline.architecture.name, architecture_library(), where,
+              [&] { stats = evaluate(*net, data, pipeline.data.get<int64_t>("eval_batch_size"),
+                                     normalizer); });
+  return stats;
+}
+
+}  // namespace gear::host

@@ -1,0 +1,110 @@
+#include "gear/host/stage_objective.h"
+
+#include <utility>
+
+#include "gear/host/stage_reading.h"
+
+namespace gear::host {
+namespace {
+
+constexpr const char* kCrossEntropy = "cross_entropy";
+constexpr const char* kConsistency = "jsd";
+
+// "auto": AugMix's loss when the augmentation asks for it, plain cross-entropy otherwise.
+class AutoObjective final : public Objective {
+ public:
+  AutoObjective(std::shared_ptr<Objective> plain, std::shared_ptr<Objective> consistency)
+      : plain_(std::move(plain)), consistency_(std::move(consistency)) {}
+  ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) override {
+    if (batch.views.size() > 1 && batch.consistency_weight > 0.0)
+      return consistency_->compute(net, batch);
+    return plain_->compute(net, batch);
+  }
+  bool supports_batch_split() const override {
+    return plain_->supports_batch_split() && consistency_->supports_batch_split();
+  }
+
+ private:
+  std::shared_ptr<Objective> plain_, consistency_;
+};
+
+// Runs an objective plugin with errors attributed to it, the stage and the architecture.
+class GuardedObjective final : public Objective {
+ public:
+  GuardedObjective(std::shared_ptr<Objective> inner, std::string name, std::string library,
+                   std::string where)
+      : inner_(std::move(inner)),
+        name_(std::move(name)),
+        library_(std::move(library)),
+        where_(std::move(where)) {}
+  ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) override {
+    ObjectiveValue value;
+    call_plugin(name_, library_, where_, [&] { value = inner_->compute(net, batch); });
+    return value;
+  }
+  bool supports_batch_split() const override {
+    bool supported = false;
+    call_plugin(name_, library_, where_, [&] { supported = inner_->supports_batch_split(); });
+    return supported;
+  }
+
+ private:
+  std::shared_ptr<Objective> inner_;
+  std::string name_, library_, where_;
+};
+
+OptionSchema auto_schema(const Registry& registry, const SourcePosition& where,
+                         const std::string& key) {
+  OptionSchema schema;
+  for (const char* name : {kCrossEntropy, kConsistency}) {
+    const ComponentEntry* entry = registry.find(name);
+    if (!entry || entry->info.kind != ComponentKindOf<Objective>::kName)
+      throw ConfigError(where, key,
+                        std::string("objective \"auto\" needs the objectives '") + kCrossEntropy +
+                            "' and '" + kConsistency + "' (plugin gear-objectives); '" + name +
+                            "' is not loaded" + registry.searched_text());
+    schema.merge(entry->info.schema);
+  }
+  return schema;
+}
+
+std::string library_of(const Registry& registry, const std::string& name) {
+  const ComponentEntry* entry = registry.find(name);
+  return entry ? entry->library : "<built-in>";
+}
+
+}  // namespace
+
+ComponentRef read_stage_objective(const toml::table& table, const StageReadContext& context,
+                                  Config& host) {
+  const Registry& registry = context.registry;
+  return read_component_choice(
+      table, context.path, {"objective", ComponentKindOf<Objective>::kName, kAutoObjective, ""},
+      registry, context.file, host,
+      [&](const std::string& name, const SourcePosition& where, const std::string& key) {
+        if (name == kAutoObjective) return auto_schema(registry, where, key);
+        return registry.require<Objective>(name, where, key).info.schema;
+      });
+}
+
+std::shared_ptr<Objective> stage_objective(const StageSpec& stage, const Registry& registry,
+                                           const std::string& architecture) {
+  const ComponentRef& ref = stage.objective;
+  std::shared_ptr<Objective> objective;
+  std::string library;
+  if (ref.name == kAutoObjective) {
+    objective = std::make_shared<AutoObjective>(
+        registry.create<Objective>(kCrossEntropy, ref.options),
+        registry.create<Objective>(kConsistency, ref.options));
+    library = library_of(registry, kCrossEntropy);
+  } else {
+    objective = registry.create<Objective>(ref.name, ref.options);
+    library = library_of(registry, ref.name);
+  }
+  std::string where = stage.where.str() + " (stage " + std::to_string(stage.index) + ")";
+  if (!architecture.empty()) where += ", running architecture '" + architecture + "'";
+  return std::make_shared<GuardedObjective>(std::move(objective), ref.name, library,
+                                            std::move(where));
+}
+
+}  // namespace gear::host
