@@ -11,5 +11,6 @@
 #include "gear/evaluator.h"
 #include "gear/growable_net.h"
 #include "gear/growth_strategy.h"
+#include "gear/options.h"
 #include "gear/plugin.h"
 #include "gear/registrar.h"
