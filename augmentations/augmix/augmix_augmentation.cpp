@@ -13,66 +13,61 @@
 #include "random_crop.h"
 
 namespace gear {
-namespace {
 
-AugMixOptions read_options(const Config& c) {
-  AugMixOptions o;
-  o.width = c.get<int64_t>("width");
-  o.depth = c.get<int64_t>("depth");
-  if (o.depth == 0) c.fail("depth", "must be -1 (1, 2 or 3 ops per chain) or at least 1");
-  o.severity = c.get<double>("severity");
-  o.alpha = c.get<double>("alpha");
-  o.all_ops = c.get<bool>("all_ops");
-  for (const auto& name : c.get<std::vector<std::string>>("ops")) {
-    try {
-      o.ops.push_back(static_cast<int64_t>(ops::augmix_op(name)));
-    } catch (const std::invalid_argument& e) {
-      c.fail("ops", e.what());
-    }
-  }
-  o.jsd = c.get<bool>("jsd");
-  o.jsd_lambda = c.get<double>("jsd_lambda");
-  o.views = c.get<int64_t>("views");
-  o.padding = c.get<int64_t>("padding");
-  o.crop = c.get<bool>("crop");
-  o.flip = c.get<bool>("flip");
-  return o;
+const OptionBinder<AugMixOptions>& AugMixAugmentation::binder() {
+  static const OptionBinder<AugMixOptions> binder = [] {
+    using O = AugMixOptions;
+    OptionBinder<O> b;
+    b.bind("width", &O::width, "mixture width W: augmentation chains mixed per view").range(1, 16);
+    b.bind("depth", &O::depth,
+           "mixture depth D: ops per chain; -1 draws 1, 2 or 3 per chain (AugMix's default)")
+        .range(-1, 16)
+        .check([](int64_t depth) {
+          return depth == 0 ? "must be -1 (1, 2 or 3 ops per chain) or at least 1" : "";
+        });
+    b.bind("severity", &O::severity,
+           "op levels are drawn from U(0.1, severity); ERA reads the paper's J = 4 as this")
+        .range(0.1, 10.0);
+    b.bind("alpha", &O::alpha, "Dirichlet chain weights and Beta skip-share coefficient")
+        .range(1e-3, 1e3);
+    b.bind("all_ops", &O::all_ops,
+           "add the enhance ops (color, contrast, brightness, sharpness), which overlap the test "
+           "corruptions");
+    // Written as op names, held as AugOp ids.
+    b.bind_as<std::vector<std::string>>(
+         "ops", &O::ops,
+         "explicit op set (names as in gear.ops); empty: the 9 default ops, or all 13 with "
+         "all_ops",
+         [](const std::vector<std::string>& names) {
+           std::vector<int64_t> ids;
+           for (const auto& name : names) ids.push_back(static_cast<int64_t>(ops::augmix_op(name)));
+           return ids;
+         },
+         [](const std::vector<int64_t>& ids) {
+           std::vector<std::string> names;
+           for (int64_t id : ids)
+             names.push_back(ops::augmix_op_names().at(static_cast<size_t>(id)));
+           return names;
+         })
+        .one_of(ops::augmix_op_names());
+    b.bind("jsd", &O::jsd,
+           "Jensen-Shannon consistency: the clean view and `views` augmented views go through one "
+           "forward pass; off: train on one augmented view");
+    b.bind("jsd_lambda", &O::jsd_lambda, "weight of the Jensen-Shannon term").at_least(0.0);
+    b.bind("views", &O::views, "augmented views per sample when jsd is on").range(1, 8);
+    b.bind("padding", &O::padding,
+           "zero padding of the random crop that precedes mixing; -1 = an eighth of the image "
+           "side (4 px at 28 and 32 px, 8 px at 64 px)")
+        .at_least(kAutoPadding);
+    b.bind("crop", &O::crop, "random crop, shared by the clean and augmented views");
+    b.bind("flip", &O::flip, "random horizontal flip, shared by all views");
+    return b;
+  }();
+  return binder;
 }
 
-}  // namespace
-
-OptionSchema AugMixAugmentation::schema(const AugMixOptions& d) {
-  return OptionSchema()
-      .add_int("width", d.width, "mixture width W: augmentation chains mixed per view")
-      .range(1, 16)
-      .add_int("depth", d.depth,
-               "mixture depth D: ops per chain; -1 draws 1, 2 or 3 per chain (AugMix's default)")
-      .range(-1, 16)
-      .add_float("severity", d.severity,
-                 "op levels are drawn from U(0.1, severity); ERA reads the paper's J = 4 as this")
-      .range(0.1, 10.0)
-      .add_float("alpha", d.alpha, "Dirichlet chain weights and Beta skip-share coefficient")
-      .range(1e-3, 1e3)
-      .add_bool("all_ops", d.all_ops,
-                "add the enhance ops (color, contrast, brightness, sharpness), which overlap the "
-                "test corruptions")
-      .add_string_list("ops", {},
-                       "explicit op set (names as in gear.ops); empty: the 9 default ops, or all "
-                       "13 with all_ops")
-      .one_of(ops::augmix_op_names())
-      .add_bool("jsd", d.jsd,
-                "Jensen-Shannon consistency: the clean view and `views` augmented views go "
-                "through one forward pass; off: train on one augmented view")
-      .add_float("jsd_lambda", d.jsd_lambda, "weight of the Jensen-Shannon term")
-      .at_least(0.0)
-      .add_int("views", d.views, "augmented views per sample when jsd is on")
-      .range(1, 8)
-      .add_int("padding", d.padding,
-               "zero padding of the random crop that precedes mixing; -1 = an eighth of the "
-               "image side (4 px at 28 and 32 px, 8 px at 64 px)")
-      .at_least(kAutoPadding)
-      .add_bool("crop", d.crop, "random crop, shared by the clean and augmented views")
-      .add_bool("flip", d.flip, "random horizontal flip, shared by all views");
+OptionSchema AugMixAugmentation::schema(const AugMixOptions& defaults) {
+  return binder().schema(defaults);
 }
 
 AugMixAugmentation::AugMixAugmentation(AugMixOptions options) : options_(std::move(options)) {
@@ -87,7 +82,7 @@ AugMixAugmentation::AugMixAugmentation(AugMixOptions options) : options_(std::mo
 }
 
 AugMixAugmentation::AugMixAugmentation(const Config& options)
-    : AugMixAugmentation(read_options(options)) {}
+    : AugMixAugmentation(binder().read(options)) {}
 
 torch::Tensor run_chains_by_step(torch::Tensor chains, const ChainDraws& draws) {
   const int64_t image_size = chains.size(3);

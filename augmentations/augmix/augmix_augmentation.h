@@ -5,6 +5,7 @@
 
 #include <gear/augmentation.h>
 #include <gear/config.h>
+#include <gear/options.h>
 
 #include "augmix_options.h"
 #include "augmix_sampling.h"
@@ -16,13 +17,17 @@ namespace gear {
 /// run as one stacked batch, so the number of tensor calls does not grow with the batch size.
 class AugMixAugmentation : public Augmentation {
  public:
-  /// Reads the options declared by schema().
+  /// Reads the options declared by schema() (`options` is borrowed for the call).
   explicit AugMixAugmentation(const Config& options);
   explicit AugMixAugmentation(AugMixOptions options);
 
-  /// The option schema with the given defaults (the presets differ only in defaults).
+  /// The option schema with the given defaults (the presets differ only in defaults; `defaults`
+  /// is borrowed for the call).
   static OptionSchema schema(const AugMixOptions& defaults);
   static OptionSchema schema() { return schema(AugMixOptions{}); }
+  /// The one declaration of the options (names, docs, bounds, the `depth` check; `ops` written
+  /// as names, held as AugOp ids). The reference lives as long as the program.
+  static const OptionBinder<AugMixOptions>& binder();
 
   /// views[0] is the cropped and flipped batch (uint8); with JSD, views[1..] are the augmented
   /// mixes (float in [0, 1]) and consistency_weight is jsd_lambda; without, the one view is the

@@ -4,21 +4,30 @@
 
 namespace gear::growth {
 
-OptionSchema growth_schema(double default_gamma) {
-  return OptionSchema()
-      .add_float("gamma", default_gamma,
-                 "growth ratio: new channels = floor(gamma * sum of the grown groups' widths)")
-      .range(0.0, 16.0)
-      .add_string_list("groups", {}, "channel groups to grow; empty = every growable group");
+const OptionBinder<GrowthOptions>& growth_binder() {
+  static const OptionBinder<GrowthOptions> binder = [] {
+    OptionBinder<GrowthOptions> b;
+    b.bind("gamma", &GrowthOptions::gamma,
+           "growth ratio: new channels = floor(gamma * sum of the grown groups' widths)")
+        .range(0.0, 16.0);
+    b.bind("groups", &GrowthOptions::groups,
+           "channel groups to grow; empty = every growable group");
+    return b;
+  }();
+  return binder;
 }
 
-std::vector<std::string> groups_to_grow(const GrowableNet& net, const Config& options) {
-  auto requested = options.get<std::vector<std::string>>("groups");
+std::vector<std::string> groups_to_grow(const GrowableNet& net, const GrowthOptions& options,
+                                        const Config& config) {
+  const std::vector<std::string>& requested = options.groups;
+  auto fail = [&](const std::string& message) {
+    growth_binder().fail(config, &GrowthOptions::groups, message);
+  };
   std::vector<std::string> growable;
   for (const auto& g : net.groups())
     if (g.growable) growable.push_back(g.name);
   if (requested.empty()) {
-    if (growable.empty()) options.fail("groups", "the network declares no growable channel group");
+    if (growable.empty()) fail("the network declares no growable channel group");
     return growable;
   }
   auto join = [](const std::vector<std::string>& names) {
@@ -29,16 +38,16 @@ std::vector<std::string> groups_to_grow(const GrowableNet& net, const Config& op
   std::vector<std::string> out;
   for (const auto& name : requested) {
     if (std::find(growable.begin(), growable.end(), name) == growable.end())
-      options.fail("groups", "'" + name + "' is not a growable channel group of this network " +
-                                 "(growable: " + join(growable) + ")");
+      fail("'" + name +
+           "' is not a growable channel group of this network (growable: " + join(growable) + ")");
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
   return out;
 }
 
-GrowthScope scope_of(const GrowableNet& net, const Config& options) {
+GrowthScope scope_of(const GrowableNet& net, const GrowthOptions& options, const Config& config) {
   GrowthScope scope;
-  scope.names = groups_to_grow(net, options);
+  scope.names = groups_to_grow(net, options, config);
   scope.sets = sets_of(net, scope.names);
   scope.widths = widths_of(net, scope.names);
   return scope;

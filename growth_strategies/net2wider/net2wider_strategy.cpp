@@ -9,21 +9,25 @@
 namespace gear::growth {
 
 Net2WiderStrategy::Net2WiderStrategy(const Config& options)
-    : options_(options),
-      gamma_(options.get<double>("gamma")),
-      noise_(options.get<double>("noise")) {}
+    : config_(options), options_(binder().read(options)) {}
 
-OptionSchema Net2WiderStrategy::schema() {
-  return growth_schema(0.9)
-      .add_float(
-          "noise", 0.01,
-          "noise added to a copy's incoming weights, as a fraction of the layer's weight std")
-      .at_least(0.0);
+const OptionBinder<Net2WiderOptions>& Net2WiderStrategy::binder() {
+  static const OptionBinder<Net2WiderOptions> binder = [] {
+    OptionBinder<Net2WiderOptions> b;
+    b.include(&Net2WiderOptions::growth, growth_binder());
+    b.bind("noise", &Net2WiderOptions::noise,
+           "noise added to a copy's incoming weights, as a fraction of the layer's weight std")
+        .at_least(0.0);
+    return b;
+  }();
+  return binder;
 }
+
+OptionSchema Net2WiderStrategy::schema() { return binder().schema(); }
 
 GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Named references, not structured bindings: lambdas below capture them (C++17).
-  const GrowthScope scope = scope_of(net, options_);
+  const GrowthScope scope = scope_of(net, options_.growth, config_);
   const std::vector<std::string>& names = scope.names;
   const std::vector<std::string>& sets = scope.sets;
   const std::vector<int64_t>& widths = scope.widths;
@@ -31,7 +35,7 @@ GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Sources drawn uniformly over the set's existing channels (Net2Net's g(j)); a channel may be
   // drawn more than once when gamma > 1.
   const std::vector<RankedSet> draws = uniform_draws(
-      sets, widths, gamma_,
+      sets, widths, options_.growth.gamma,
       [&](const std::string& set) {
         std::vector<Candidate> pool;
         for (size_t g = 0; g < names.size(); ++g)
@@ -62,11 +66,11 @@ GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
   torch::NoGradGuard no_grad;
   for (size_t g = 0; g < names.size(); ++g) {
     split.push_back(static_cast<int64_t>(sources[g].size()));
-    if (sources[g].empty() || noise_ == 0.0) continue;
+    if (sources[g].empty() || options_.noise == 0.0) continue;
     for (const auto& tied : net.tied_tensors(names[g])) {
       if (tied.role != TieRole::kProducerWeight) continue;
       torch::Tensor copies = tied.tensor.narrow(0, widths[g], split.back());
-      const double scale = noise_ * tied.tensor.std().item<double>();
+      const double scale = options_.noise * tied.tensor.std().item<double>();
       copies.add_(
           (torch::randn(copies.sizes(), context.generator(), torch::dtype(copies.scalar_type())) *
            scale)

@@ -20,51 +20,49 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 OsgStrategy::OsgStrategy(const Config& options)
-    : options_(options),
-      gamma_(options.get<double>("gamma")),
-      lr_(options.get<double>("lr")),
-      momentum_(options.get<double>("momentum")),
-      alpha_(options.get<double>("alpha")),
-      penalty_(options.get<double>("penalty")),
-      fresh_penalty_(options.get<double>("fresh_penalty")),
-      candidates_(options.get<int64_t>("candidates")),
-      epochs_(options.get<int64_t>("epochs")),
-      batches_(options.get<int64_t>("batches")) {
-  init_.split = options.get<double>("split_init");
-  init_.fresh_in = options.get<double>("fresh_in_init");
-  init_.fresh_out = options.get<double>("fresh_out_init");
+    : config_(options), options_(binder().read(options)) {}
+
+const OptionBinder<OsgOptions>& OsgStrategy::binder() {
+  static const OptionBinder<OsgOptions> binder = [] {
+    OptionBinder<OsgOptions> b;
+    b.include(&OsgOptions::growth, growth_binder());
+    b.bind("candidates", &OsgOptions::candidates,
+           "fresh candidate channels per group (Firefly's K)")
+        .at_least(0);
+    b.bind("epochs", &OsgOptions::epochs, "epochs of candidate training before the scoring pass")
+        .at_least(0);
+    b.bind("batches", &OsgOptions::batches,
+           "batches per candidate epoch and scoring pass (0 = the whole training split)")
+        .at_least(0);
+    b.bind("lr", &OsgOptions::lr, "RMSprop learning rate of the candidate phase").range(0.0, 1.0);
+    b.bind("momentum", &OsgOptions::momentum, "RMSprop momentum of the candidate phase")
+        .range(0.0, 1.0);
+    b.bind("alpha", &OsgOptions::alpha, "RMSprop smoothing constant of the candidate phase")
+        .range(0.0, 1.0);
+    b.bind("penalty", &OsgOptions::penalty, "L2 penalty on the split directions v").at_least(0.0);
+    b.bind("fresh_penalty", &OsgOptions::fresh_penalty,
+           "L2 penalty on fresh incoming weights, relative to penalty")
+        .at_least(0.0);
+    OptionBinder<CandidateInit> init;
+    init.bind("split_init", &CandidateInit::split,
+              "split directions start U(-split_init, split_init)")
+        .at_least(0.0);
+    init.bind("fresh_in_init", &CandidateInit::fresh_in,
+              "fresh incoming weights start N(0, fresh_in_init^2)")
+        .at_least(0.0);
+    init.bind("fresh_out_init", &CandidateInit::fresh_out, "fresh outgoing weights start U(-x, x)")
+        .at_least(0.0);
+    b.include(&OsgOptions::init, init);
+    return b;
+  }();
+  return binder;
 }
 
-OptionSchema OsgStrategy::schema() {
-  return growth_schema(0.9)
-      .add_int("candidates", 70, "fresh candidate channels per group (Firefly's K)")
-      .at_least(0)
-      .add_int("epochs", 1, "epochs of candidate training before the scoring pass")
-      .at_least(0)
-      .add_int("batches", 0,
-               "batches per candidate epoch and scoring pass (0 = the whole training split)")
-      .at_least(0)
-      .add_float("lr", 1e-3, "RMSprop learning rate of the candidate phase")
-      .range(0.0, 1.0)
-      .add_float("momentum", 0.1, "RMSprop momentum of the candidate phase")
-      .range(0.0, 1.0)
-      .add_float("alpha", 0.9, "RMSprop smoothing constant of the candidate phase")
-      .range(0.0, 1.0)
-      .add_float("penalty", 1e-2, "L2 penalty on the split directions v")
-      .at_least(0.0)
-      .add_float("fresh_penalty", 1e-2, "L2 penalty on fresh incoming weights, relative to penalty")
-      .at_least(0.0)
-      .add_float("split_init", 0.1, "split directions start U(-split_init, split_init)")
-      .at_least(0.0)
-      .add_float("fresh_in_init", 0.1, "fresh incoming weights start N(0, fresh_in_init^2)")
-      .at_least(0.0)
-      .add_float("fresh_out_init", 0.01, "fresh outgoing weights start U(-x, x)")
-      .at_least(0.0);
-}
+OptionSchema OsgStrategy::schema() { return binder().schema(); }
 
 GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Named references, not structured bindings: lambdas below capture them (C++17).
-  const GrowthScope scope = scope_of(net, options_);
+  const GrowthScope scope = scope_of(net, options_.growth, config_);
   const std::vector<std::string>& names = scope.names;
   const std::vector<std::string>& sets = scope.sets;
   const std::vector<int64_t>& widths = scope.widths;
@@ -72,9 +70,10 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   net.eval();  // BatchNorm statistics stay frozen while candidates are evaluated
 
   auto start = std::chrono::steady_clock::now();
-  CandidateNet candidates(net, names, candidates_, init_, context.generator());
+  CandidateNet candidates(net, names, options_.candidates, options_.init, context.generator());
   torch::optim::RMSprop optimizer(
-      candidates.parameters(), torch::optim::RMSpropOptions(lr_).alpha(alpha_).momentum(momentum_));
+      candidates.parameters(),
+      torch::optim::RMSpropOptions(options_.lr).alpha(options_.alpha).momentum(options_.momentum));
   auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels) {
     candidates.render_candidates();
     torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);
@@ -89,16 +88,16 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Candidate phase: train v, vno, vni only, with Firefly's L2 penalty.
   double candidate_loss = 0.0;
   int64_t steps = 0;
-  for (int64_t epoch = 0; epoch < epochs_; ++epoch) {
+  for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
     int64_t seen = 0;
     context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
-      if (batches_ > 0 && seen++ >= batches_) return;
+      if (options_.batches > 0 && seen++ >= options_.batches) return;
       candidate_loss += forward_backward(images, labels);
       torch::Tensor penalty = torch::zeros({}, images.options());
       for (const auto& v : candidates.split_directions()) penalty = penalty + v.pow(2).sum();
       for (const auto& w : candidates.fresh_inputs())
-        penalty = penalty + fresh_penalty_ * w.pow(2).sum();
-      (penalty_ * penalty).backward();
+        penalty = penalty + options_.fresh_penalty * w.pow(2).sum();
+      (options_.penalty * penalty).backward();
       optimizer.step();
       optimizer.zero_grad();
       clear_gates();
@@ -113,7 +112,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   double score_loss = 0.0;
   int64_t batches = 0;
   context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
-    if (batches_ > 0 && batches >= batches_) return;
+    if (options_.batches > 0 && batches >= options_.batches) return;
     score_loss += forward_backward(images, labels);
     optimizer.zero_grad();
     ++batches;
@@ -130,7 +129,8 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
 
   // Global ranking per budget set, kept count fitted to the budget.
   start = std::chrono::steady_clock::now();
-  const std::vector<RankedSet> ranked = rank_candidates(scores, sets, widths, gamma_);
+  const std::vector<RankedSet> ranked =
+      rank_candidates(scores, sets, widths, options_.growth.gamma);
   const int64_t total = sum_of(targets_of(ranked));
   Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
     candidates.materialize(choose(ranked, widths, kept));

@@ -8,29 +8,33 @@
 namespace gear::growth {
 
 RandomStrategy::RandomStrategy(const Config& options)
-    : options_(options),
-      gamma_(options.get<double>("gamma")),
-      fresh_in_(options.get<double>("fresh_in_init")),
-      fresh_out_(options.get<double>("fresh_out_init")) {}
+    : config_(options), options_(binder().read(options)) {}
 
-OptionSchema RandomStrategy::schema() {
-  return growth_schema(0.9)
-      .add_float("fresh_in_init", 0.1, "new incoming weights N(0, fresh_in_init^2)")
-      .at_least(0.0)
-      .add_float("fresh_out_init", 0.01, "new outgoing weights U(-x, x)")
-      .at_least(0.0);
+const OptionBinder<RandomOptions>& RandomStrategy::binder() {
+  static const OptionBinder<RandomOptions> binder = [] {
+    OptionBinder<RandomOptions> b;
+    b.include(&RandomOptions::growth, growth_binder());
+    b.bind("fresh_in_init", &RandomOptions::fresh_in, "new incoming weights N(0, fresh_in_init^2)")
+        .at_least(0.0);
+    b.bind("fresh_out_init", &RandomOptions::fresh_out, "new outgoing weights U(-x, x)")
+        .at_least(0.0);
+    return b;
+  }();
+  return binder;
 }
+
+OptionSchema RandomStrategy::schema() { return binder().schema(); }
 
 GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Named references, not structured bindings: lambdas below capture them (C++17).
-  const GrowthScope scope = scope_of(net, options_);
+  const GrowthScope scope = scope_of(net, options_.growth, config_);
   const std::vector<std::string>& names = scope.names;
   const std::vector<std::string>& sets = scope.sets;
   const std::vector<int64_t>& widths = scope.widths;
 
   // Each new channel goes to a uniformly drawn group of its budget set (a fresh candidate).
   const std::vector<RankedSet> draws = uniform_draws(
-      sets, widths, gamma_,
+      sets, widths, options_.growth.gamma,
       [&](const std::string& set) {
         std::vector<Candidate> pool;
         for (size_t g = 0; g < names.size(); ++g)
@@ -55,7 +59,8 @@ GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
   });
   snapshot.restore();
   const std::vector<int64_t> fresh = counts_for(fit.kept);
-  const SliceInit init = fresh_slice_init(fresh_in_, fresh_out_, context.generator());
+  const SliceInit init =
+      fresh_slice_init(options_.fresh_in, options_.fresh_out, context.generator());
   for (size_t g = 0; g < names.size(); ++g) net.widen(names[g], fresh[g], init);
 
   GrowthResult result = make_result(net, names, std::vector<int64_t>(names.size(), 0), fresh);

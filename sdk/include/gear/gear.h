@@ -14,5 +14,6 @@
 #include "gear/growth_strategy.h"
 #include "gear/log.h"
 #include "gear/objective.h"
+#include "gear/options.h"
 #include "gear/plugin.h"
 #include "gear/registrar.h"
