@@ -12,9 +12,6 @@
 #ifndef GEAR_VERSION
 #define GEAR_VERSION "0.0.0"
 #endif
-#ifndef GEAR_GIT_COMMIT
-#define GEAR_GIT_COMMIT "unknown"
-#endif
 
 namespace gear::host {
 
@@ -44,7 +41,7 @@ nlohmann::json environment(const Registry& registry, const torch::Device& device
                        {"components", p.components}});
   }
   return {{"gear_version", GEAR_VERSION},
-          {"commit", GEAR_GIT_COMMIT},
+          {"commit", git_commit()},
           {"sdk_version", std::to_string(GEAR_SDK_VERSION_MAJOR) + "." +
                               std::to_string(GEAR_SDK_VERSION_MINOR) + "." +
                               std::to_string(GEAR_SDK_VERSION_PATCH)},

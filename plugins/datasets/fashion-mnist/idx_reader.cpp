@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "file_bytes.h"
+#include "gzip_file_bytes.h"
 
 namespace gear {
 namespace {

@@ -1,4 +1,4 @@
-#include "file_bytes.h"
+#include "gzip_file_bytes.h"
 
 #include <gear/dataset.h>
 #include <zlib.h>
