@@ -52,12 +52,13 @@ def main():
         out = os.path.join(ROOT, "bench/runs", f"robust-{stamp}", name)
         summary, epoch_seconds = run(args.gearhost, out, common + overrides)
         final = summary["final"]
-        corruptions = {k: v["mean"] for k, v in final.get("corruptions", {}).items() if k != "clean"}
+        suite = final.get("corruptions", {})  # final.corruptions: the suite's metrics and details
+        corruptions = {k: v["mean"] for k, v in suite.get("details", {}).items() if k != "clean"}
         rows[name] = {
             "epoch_seconds_median": round(statistics.median(epoch_seconds), 2),
             "epoch_seconds": [round(s, 2) for s in epoch_seconds],
             "clean_accuracy": round(final["clean_accuracy"], 4),
-            "robust_accuracy": round(final["robust_accuracy"], 4),
+            "robust_accuracy": round(suite["robust_accuracy"], 4),
             "per_corruption": {k: round(v, 4) for k, v in corruptions.items()},
             "run": os.path.relpath(out, ROOT),
         }

@@ -19,6 +19,7 @@ each ratio also as the median of its per-repeat ratios (a runner's 1- and 2-thre
 each other; runner pairs are a few runs apart). --runners picks a subset.
 
 Usage: /usr/bin/python3 bench/train_throughput.py [--gearhost build/bin/gearhost] [--repeats 3]
+       [--before <an earlier build's gearhost>]
 """
 import argparse
 import csv
@@ -75,6 +76,7 @@ COMPARISONS = [
     ("gear_channels_last", "python_batched_channels_last_retain"),
     ("gear_channels_last", "gear"),
     ("gear", "gear_intra_op"),
+    ("gear", "gear_before"),  # --before: this build against another, in the same run
 ]
 
 
@@ -198,18 +200,24 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/train_throughput.json"))
     parser.add_argument("--runners", default="",
                         help="comma-separated subset of the runners (default: all)")
+    parser.add_argument("--before", default="",
+                        help="another gearhost (an earlier build) measured as the runner "
+                             "gear_before, interleaved with this one, for before/after ratios")
     args = parser.parse_args()
     runners = {
         "gear": lambda t: gear(args.gearhost, t),
         "gear_intra_op": lambda t: gear(args.gearhost, t, parallelism="intra_op"),
         "gear_prefetch_off": lambda t: gear(args.gearhost, t, prefetch="off"),
         "gear_channels_last": lambda t: gear(args.gearhost, t, "channels_last"),
+        "gear_before": lambda t: gear(args.before, t),
         "python_idiomatic": lambda t: python("python_idiomatic", t),
         "python_batched": lambda t: python("python_batched", t),
         "python_batched_retain": lambda t: python("python_batched", t, RETAIN_TUNABLES),
         "python_batched_channels_last_retain":
             lambda t: python("python_batched_channels_last", t, RETAIN_TUNABLES),
     }
+    if not args.before:
+        del runners["gear_before"]
     if args.runners:
         chosen = args.runners.split(",")
         unknown = [name for name in chosen if name not in runners]

@@ -18,7 +18,8 @@ function(gear_add_plugin target)
     if(DEFINED GEAR_PLUGIN_OUTPUT_DIRECTORY)
       set(ARG_OUTPUT_DIRECTORY "${GEAR_PLUGIN_OUTPUT_DIRECTORY}")
     else()
-      set(ARG_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/plugins")
+      # Out of tree: the top of the build folder, which `gearhost --plugin-path <build>` searches.
+      set(ARG_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}")
     endif()
   endif()
   set_target_properties(${target} PROPERTIES

@@ -40,7 +40,8 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
     blocks_.push_back(register_module(
         "block" + std::to_string(i),
         InvertedResidual(widths[b.input], expanded, widths[b.output], b.stride, b.residual)));
-    if (b.expand >= 0) blocks_.back()->expand_tap = tap(layout.groups[static_cast<size_t>(b.expand)].name);
+    if (b.expand >= 0)
+      blocks_.back()->expand_tap = tap(layout.groups[static_cast<size_t>(b.expand)].name);
     blocks_.back()->output_tap = tap(layout.groups[b.output].name);
   }
   stem_tap_ = tap(layout.groups[0].name);

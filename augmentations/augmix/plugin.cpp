@@ -1,6 +1,7 @@
 #include <gear/plugin.h>
 
 #include "augmix_augmentation.h"
+#include "augmix_op_transforms.h"
 
 GEAR_PLUGIN("gear-augmix", "0.1.0", "AugMix and ERA: batched, Pillow-exact ops, JSD consistency") {
   using gear::AugMixAugmentation;
@@ -13,4 +14,6 @@ GEAR_PLUGIN("gear-augmix", "0.1.0", "AugMix and ERA: batched, Pillow-exact ops, 
   r.add_augmentation<AugMixAugmentation>(
       "era", "ERA (GEARnn): AugMix with one chain of 3 ops at severity 4, JSD with lambda 12",
       AugMixAugmentation::schema(gear::era_options()), factory);
+  r.add<gear::ImageTransforms, gear::AugMixOpTransforms>(
+      "augmix_ops", "AugMix's 13 operations by name at a magnitude (gear.ops)");
 }

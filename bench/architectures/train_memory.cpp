@@ -30,14 +30,14 @@ int main(int argc, char** argv) {
   gear::host::Registry registry;
   gear::host::load_plugins({plugin_dir}, registry);
   const gear::host::ComponentEntry* entry = registry.find(name);
-  if (!entry || !entry->architecture) {
+  if (!entry || entry->info.kind != gear::ComponentKindOf<gear::Architecture>::kName) {
     std::fprintf(stderr, "no architecture %s in %s\n", name.c_str(), plugin_dir.c_str());
     return 2;
   }
   gear::Config options("model", {});
   for (const auto& spec : entry->info.schema.options())
     options.set(spec.name, *spec.default_value, {}, false);
-  auto architecture = entry->architecture(options);
+  auto architecture = registry.create<gear::Architecture>(name, options);
   gear::ModelSpec spec;
   spec.input_shape = {c, h, w};
   spec.num_classes = classes;

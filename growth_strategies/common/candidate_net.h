@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "gear/group_snapshot.h"
 #include "gear/growable_net.h"
-#include "group_snapshot.h"
 #include "selection.h"
 
 namespace gear::growth {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gear/budget_fit.h"
 #include "gear/growth_strategy.h"
 
 namespace gear::growth {
@@ -67,17 +68,5 @@ std::vector<RankedSet> uniform_draws(
     const std::vector<std::string>& sets, const std::vector<int64_t>& widths, double gamma,
     const std::function<std::vector<Candidate>(const std::string& set)>& pool,
     torch::Generator& generator);
-
-/// Outcome of fitting growth to the budget.
-struct Fit {
-  int64_t kept = 0;                ///< candidates kept, of `total`
-  std::string bound_by = "gamma";  ///< "gamma" or the budget field that limited it
-};
-
-/// Finds the largest kept ≤ total for which `apply(kept)` leaves the net within the context's
-/// budget (binary search; apply must accept any kept in any order). Leaves the net in the state
-/// apply(result.kept). If even kept = 0 exceeds the budget, returns 0 bound by that field.
-Fit fit_to_budget(GrowableNet& net, GrowthContext& context, int64_t total,
-                  const std::function<void(int64_t kept)>& apply);
 
 }  // namespace gear::growth

@@ -2,7 +2,7 @@
 
 #include <torch/utils.h>
 
-#include "group_snapshot.h"
+#include "gear/group_snapshot.h"
 #include "growth_options.h"
 #include "selection.h"
 
@@ -58,7 +58,7 @@ GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
     for (size_t g = 0; g < names.size(); ++g)
       if (!sources[g].empty()) net.duplicate(names[g], sources[g]);
   };
-  Fit fit = fit_to_budget(net, context, total, apply);
+  BudgetFit fit = fit_to_budget(net, context, total, apply);
 
   // Noise on the copies' incoming weights (rows past the original width).
   const auto sources = sources_for(fit.kept);

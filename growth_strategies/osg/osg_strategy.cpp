@@ -7,6 +7,7 @@
 #include <chrono>
 #include <limits>
 
+#include "gear/log.h"
 #include "growth_options.h"
 #include "selection.h"
 
@@ -88,21 +89,23 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // Candidate phase: train v, vno, vni only, with Firefly's L2 penalty.
   double candidate_loss = 0.0;
   int64_t steps = 0;
+  // batches limits each pass; the host then prepares no batch past it.
   for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
-    int64_t seen = 0;
-    context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
-      if (options_.batches > 0 && seen++ >= options_.batches) return;
-      candidate_loss += forward_backward(images, labels);
-      torch::Tensor penalty = torch::zeros({}, images.options());
-      for (const auto& v : candidates.split_directions()) penalty = penalty + v.pow(2).sum();
-      for (const auto& w : candidates.fresh_inputs())
-        penalty = penalty + options_.fresh_penalty * w.pow(2).sum();
-      (options_.penalty * penalty).backward();
-      optimizer.step();
-      optimizer.zero_grad();
-      clear_gates();
-      ++steps;
-    });
+    context.for_each_batch(
+        [&](const torch::Tensor& images, const torch::Tensor& labels) {
+          candidate_loss += forward_backward(images, labels);
+          torch::Tensor penalty = torch::zeros({}, images.options());
+          for (const auto& v : candidates.split_directions()) penalty = penalty + v.pow(2).sum();
+          for (const auto& w : candidates.fresh_inputs())
+            penalty = penalty + options_.fresh_penalty * w.pow(2).sum();
+          (options_.penalty * penalty).backward();
+          optimizer.step();
+          optimizer.zero_grad();
+          clear_gates();
+          ++steps;
+        },
+        options_.batches);
+    gear::report_progress("osg candidate epochs", epoch + 1, options_.epochs);
   }
   const double candidate_seconds = seconds_since(start);
 
@@ -111,12 +114,13 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   clear_gates();
   double score_loss = 0.0;
   int64_t batches = 0;
-  context.for_each_batch([&](const torch::Tensor& images, const torch::Tensor& labels) {
-    if (options_.batches > 0 && batches >= options_.batches) return;
-    score_loss += forward_backward(images, labels);
-    optimizer.zero_grad();
-    ++batches;
-  });
+  context.for_each_batch(
+      [&](const torch::Tensor& images, const torch::Tensor& labels) {
+        score_loss += forward_backward(images, labels);
+        optimizer.zero_grad();
+        ++batches;
+      },
+      options_.batches);
   if (batches == 0) throw std::runtime_error("osg: the training split yielded no batch to score");
   std::vector<std::vector<double>> scores;
   for (size_t g = 0; g < names.size(); ++g) {
@@ -132,7 +136,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   const std::vector<RankedSet> ranked =
       rank_candidates(scores, sets, widths, options_.growth.gamma);
   const int64_t total = sum_of(targets_of(ranked));
-  Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
+  BudgetFit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
     candidates.materialize(choose(ranked, widths, kept));
   });
   net.train(was_training);

@@ -1,7 +1,7 @@
 #include "random_strategy.h"
 
 #include "fresh_init.h"
-#include "group_snapshot.h"
+#include "gear/group_snapshot.h"
 #include "growth_options.h"
 #include "selection.h"
 
@@ -52,7 +52,7 @@ GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
   GroupSnapshot snapshot(net, names);
   const int64_t total = sum_of(targets_of(draws));
   // Values do not change the budget, so the search widens with the SDK's inert defaults.
-  Fit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
+  BudgetFit fit = fit_to_budget(net, context, total, [&](int64_t kept) {
     snapshot.restore();
     const std::vector<int64_t> counts = counts_for(kept);
     for (size_t g = 0; g < names.size(); ++g) net.widen(names[g], counts[g]);

@@ -1,8 +1,8 @@
 // gearhost: the command-line host. Exit codes: 0 ok, 2 bad input, 1 runtime failure.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -143,7 +143,8 @@ std::string host_tables_text() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"gearhost: grow, robustify, prune and measure CNNs, as TOML pipelines describe"};
+  CLI::App app{
+      "gearhost: grow CNNs, make them robust and measure them, as TOML pipelines describe"};
   app.set_version_flag("--version", std::string("gearhost ") + gear_version());
   app.require_subcommand(1);
   std::vector<std::string> plugin_paths;
@@ -172,8 +173,8 @@ int main(int argc, char** argv) {
   list->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
 
   auto* describe_cmd = app.add_subcommand(
-      "describe", "show a plugin component's options, or the host's keys of a table: " +
-                      host_tables_text());
+      "describe",
+      "show a plugin component's options, or the host's keys of a table: " + host_tables_text());
   std::string component;
   describe_cmd->add_option("name", component, "component name (e.g. vgg11) or host table")
       ->required();
@@ -190,6 +191,11 @@ int main(int argc, char** argv) {
     setup_logging(log_level);
     Registry registry;
     load_all(registry, plugin_paths);
+    // A python: strategy's gear module uses these plugins; cleared however main leaves.
+    set_process_registry(&registry);
+    struct ClearProcessRegistry {
+      ~ClearProcessRegistry() { set_process_registry(nullptr); }
+    } clear_process_registry;
     if (list->parsed()) return list_plugins(registry);
     if (describe_cmd->parsed()) return describe(registry, component);
     Pipeline pipeline = read_pipeline(pipeline_file, overrides, registry);

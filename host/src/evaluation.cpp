@@ -82,10 +82,9 @@ nlohmann::json run_evaluator(const ComponentRef& evaluator, const StageSpec& sta
     // An evaluator that cannot use the reference run says so about its key "reference": point
     // at the stage's key, which the user wrote.
     if (!e.where().file.empty() || e.key() != "reference" || !inputs.reference) throw;
-    throw ConfigError(stage.options.where("reference"),
-                      stage.options.path() + ".reference",
-                      "'" + inputs.reference->file + "': " + e.message() + " (suite " +
-                          evaluator.name + ")");
+    throw ConfigError(
+        stage.options.where("reference"), stage.options.path() + ".reference",
+        "'" + inputs.reference->file + "': " + e.message() + " (suite " + evaluator.name + ")");
   }
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, value] : result.metrics) {

@@ -32,10 +32,18 @@ void install_plugin_log_sink() {
   detail::LogSink sink;
   sink.log = [](LogLevel level, const std::string& message) {
     switch (level) {
-      case LogLevel::kDebug: spdlog::debug("{}", message); break;
-      case LogLevel::kInfo: spdlog::info("{}", message); break;
-      case LogLevel::kWarning: spdlog::warn("{}", message); break;
-      case LogLevel::kError: spdlog::error("{}", message); break;
+      case LogLevel::kDebug:
+        spdlog::debug("{}", message);
+        break;
+      case LogLevel::kInfo:
+        spdlog::info("{}", message);
+        break;
+      case LogLevel::kWarning:
+        spdlog::warn("{}", message);
+        break;
+      case LogLevel::kError:
+        spdlog::error("{}", message);
+        break;
     }
   };
   // Plugin progress: a line when a step completes, and at most one every 5 s in between.

@@ -6,46 +6,46 @@
 
 #include <cmath>
 
+#include "gear/host/train_options.h"
+
 namespace gear::host {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& stage,
                                                         std::vector<torch::Tensor> params) {
-  const std::string kind = stage.get<std::string>("optimizer");
-  const double lr = stage.get<double>("lr");
-  const double wd = stage.get<double>("weight_decay");
-  if (kind == "sgd") {
-    const double momentum = stage.get<double>("momentum");
-    const bool nesterov = stage.get<bool>("nesterov");
-    if (nesterov && momentum <= 0.0)
+  const TrainOptions o = train_options_binder().read(stage);
+  if (o.optimizer == "sgd") {
+    if (o.nesterov && o.momentum <= 0.0)
       stage.fail("nesterov", "Nesterov momentum needs momentum > 0 (set nesterov = false)");
-    return std::make_unique<torch::optim::SGD>(
-        std::move(params),
-        torch::optim::SGDOptions(lr).momentum(momentum).nesterov(nesterov).weight_decay(wd));
+    return std::make_unique<torch::optim::SGD>(std::move(params),
+                                               torch::optim::SGDOptions(o.lr)
+                                                   .momentum(o.momentum)
+                                                   .nesterov(o.nesterov)
+                                                   .weight_decay(o.weight_decay));
   }
-  if (kind == "adam") {
-    return std::make_unique<torch::optim::Adam>(
-        std::move(params), torch::optim::AdamOptions(lr)
-                               .betas({stage.get<double>("beta1"), stage.get<double>("beta2")})
-                               .eps(stage.get<double>("eps"))
-                               .weight_decay(wd));
+  if (o.optimizer == "adam") {
+    return std::make_unique<torch::optim::Adam>(std::move(params),
+                                                torch::optim::AdamOptions(o.lr)
+                                                    .betas({o.beta1, o.beta2})
+                                                    .eps(o.eps)
+                                                    .weight_decay(o.weight_decay));
   }
-  return std::make_unique<torch::optim::RMSprop>(
-      std::move(params), torch::optim::RMSpropOptions(lr)
-                             .alpha(stage.get<double>("alpha"))
-                             .eps(stage.get<double>("eps"))
-                             .momentum(stage.get<double>("momentum"))
-                             .weight_decay(wd));
+  return std::make_unique<torch::optim::RMSprop>(std::move(params),
+                                                 torch::optim::RMSpropOptions(o.lr)
+                                                     .alpha(o.alpha)
+                                                     .eps(o.eps)
+                                                     .momentum(o.momentum)
+                                                     .weight_decay(o.weight_decay));
 }
 
-LrSchedule::LrSchedule(const Config& stage, int64_t epochs)
-    : kind_(stage.get<std::string>("schedule")),
-      base_(stage.get<double>("lr")),
-      min_lr_(stage.get<double>("min_lr")),
-      warmup_(stage.get<double>("warmup_epochs")),
-      decay_(stage.get<double>("lr_decay")),
-      epochs_(epochs),
-      step_size_(stage.get<int64_t>("step_size")),
-      milestones_(stage.get<std::vector<int64_t>>("milestones")) {
+LrSchedule::LrSchedule(const Config& stage, int64_t epochs) : epochs_(epochs) {
+  const TrainOptions o = train_options_binder().read(stage);
+  kind_ = o.schedule;
+  base_ = o.lr;
+  min_lr_ = o.min_lr;
+  warmup_ = o.warmup_epochs;
+  decay_ = o.lr_decay;
+  step_size_ = o.step_size;
+  milestones_ = o.milestones;
   if (warmup_ > static_cast<double>(epochs) && epochs > 0)
     stage.fail("warmup_epochs", "warm-up is longer than the stage's " + std::to_string(epochs) +
                                     " epochs");

@@ -42,10 +42,14 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
     for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
     throw ConfigError(stage.where, path + ".kind", "missing required key 'kind'; one of: " + list);
   }
-  toml::table kind_only;
-  kind_only.insert("kind", *kind_node);
-  config_from_table(kind_only, path, common_stage_schema(), file);
+  const SourcePosition kind_at = position_of(*kind_node, file);
+  if (!kind_node->is_string())
+    throw ConfigError(kind_at, path + ".kind", "expected a string: one of the stage kinds");
   stage.kind = *kind_node->value<std::string>();
+  if (!find_stage_kind(stage.kind))
+    throw ConfigError(
+        kind_at, path + ".kind",
+        "unknown stage kind '" + stage.kind + "'" + suggestion_text(stage.kind, kinds));
   stage_kind(stage.kind).read(table, {registry, file, path}, stage);
   return stage;
 }

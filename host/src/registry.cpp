@@ -1,6 +1,7 @@
 #include "gear/host/registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 #include "gear/host/plugin_error.h"
@@ -14,6 +15,13 @@ PluginError::PluginError(const std::string& component, const std::string& librar
                          (where.empty() ? "" : " at " + where) + " failed: " + what),
       component_(component),
       library_(library) {}
+
+namespace {
+std::atomic<const Registry*> the_process_registry{nullptr};
+}  // namespace
+
+void set_process_registry(const Registry* registry) { the_process_registry.store(registry); }
+const Registry* process_registry() { return the_process_registry.load(); }
 
 void call_plugin(const std::string& component, const std::string& library,
                  const std::string& where, const std::function<void()>& fn) {
@@ -73,8 +81,7 @@ const ComponentEntry* Registry::find(const std::string& name) const {
 }
 
 const ComponentEntry& Registry::require(const std::string& kind, const std::string& name,
-                                        const SourcePosition& where,
-                                        const std::string& key) const {
+                                        const SourcePosition& where, const std::string& key) const {
   const ComponentEntry* entry = find(name);
   if (entry && entry->info.kind == kind) return *entry;
   std::string message = "unknown " + kind + " '" + name + "'";
@@ -111,8 +118,7 @@ std::string Registry::version_of(const std::string& library) const {
 
 std::string Registry::searched_text() const {
   std::string folders;
-  for (const auto& folder : searched_)
-    folders += (folders.empty() ? "" : ", ") + folder;
+  for (const auto& folder : searched_) folders += (folders.empty() ? "" : ", ") + folder;
   return folders.empty() ? "" : " (plugin folders searched: " + folders + ")";
 }
 

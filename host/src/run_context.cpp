@@ -28,9 +28,9 @@ std::string RunContext::architecture_library() const {
 
 PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& where) {
   PassStats stats;
-  call_plugin(pipeline.architecture.name, architecture_library(), where,
-              [&] { stats = evaluate(*net, data, pipeline.data.get<int64_t>("eval_batch_size"),
-                                     normalizer); });
+  call_plugin(pipeline.architecture.name, architecture_library(), where, [&] {
+    stats = evaluate(*net, data, pipeline.data.get<int64_t>("eval_batch_size"), normalizer);
+  });
   return stats;
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iomanip>
@@ -71,16 +72,40 @@ std::string csv_field(const nlohmann::json& value) {
 }
 }  // namespace
 
+std::string RunFolder::metrics_line(const nlohmann::json& row) const {
+  std::string line;
+  for (size_t i = 0; i < columns_.size(); ++i)
+    line += (i ? "," : "") + (row.contains(columns_[i]) ? csv_field(row[columns_[i]]) : "");
+  return line + "\n";
+}
+
 void RunFolder::append_metrics(const nlohmann::json& row) {
+  const bool first = rows_.empty();
+  bool new_columns = false;
+  for (const auto& [key, value] : row.items())
+    if (std::find(columns_.begin(), columns_.end(), key) == columns_.end()) {
+      columns_.push_back(key);
+      new_columns = true;
+    }
+  rows_.push_back(row);
+  if (new_columns && !first) {
+    // A later stage reports more (an objective's figures): rewrite the file with the wider
+    // header, atomically, so every row keeps its values under the right column.
+    if (metrics_.is_open()) metrics_.close();
+    std::string text;
+    for (size_t i = 0; i < columns_.size(); ++i) text += (i ? "," : "") + columns_[i];
+    text += "\n";
+    for (const auto& r : rows_) text += metrics_line(r);
+    write_file_atomic(root_ / "metrics.csv", text);
+    metrics_.open(root_ / "metrics.csv", std::ios::app);
+    return;
+  }
   if (!metrics_.is_open()) {
     metrics_.open(root_ / "metrics.csv", std::ios::trunc);
-    for (const auto& [key, value] : row.items()) columns_.push_back(key);
     for (size_t i = 0; i < columns_.size(); ++i) metrics_ << (i ? "," : "") << columns_[i];
     metrics_ << "\n";
   }
-  for (size_t i = 0; i < columns_.size(); ++i)
-    metrics_ << (i ? "," : "") << (row.contains(columns_[i]) ? csv_field(row[columns_[i]]) : "");
-  metrics_ << "\n";
+  metrics_ << metrics_line(row);
   metrics_.flush();
 }
 

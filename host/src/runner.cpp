@@ -214,9 +214,8 @@ void Run::build_model() {
     spdlog::info("CPU parallelism: each batch split over {} workers, one thread each",
                  run_.split_workers);
   spdlog::info("model {}: widths {}, {} params ({:.2f}% of full size), {:.2f} M MACs",
-               pipeline.architecture.name, c10::str(torch::IntArrayRef(net.widths())),
-               net.params(), 100.0 * net.params() / run_.reference_params,
-               net.macs(run_.info.image_shape) / 1e6);
+               pipeline.architecture.name, c10::str(torch::IntArrayRef(net.widths())), net.params(),
+               100.0 * net.params() / run_.reference_params, net.macs(run_.info.image_shape) / 1e6);
 }
 
 json Run::final_block() {

@@ -3,27 +3,23 @@
 #include <string>
 #include <utility>
 
+#include "gear/host/attributed.h"
+
 namespace gear::host {
 namespace {
 
 // Runs an augmentation plugin with errors attributed to it and to the stage.
 class GuardedAugmentation final : public Augmentation {
  public:
-  GuardedAugmentation(std::shared_ptr<Augmentation> inner, std::string name, std::string library,
-                      std::string where)
-      : inner_(std::move(inner)),
-        name_(std::move(name)),
-        library_(std::move(library)),
-        where_(std::move(where)) {}
+  explicit GuardedAugmentation(Attributed<Augmentation> inner) : inner_(std::move(inner)) {}
   AugmentedBatch augment(const torch::Tensor& images, torch::Generator& generator) override {
     AugmentedBatch out;
-    call_plugin(name_, library_, where_, [&] { out = inner_->augment(images, generator); });
+    inner_.call([&](Augmentation& a) { out = a.augment(images, generator); });
     return out;
   }
 
  private:
-  std::shared_ptr<Augmentation> inner_;
-  std::string name_, library_, where_;
+  Attributed<Augmentation> inner_;
 };
 
 }  // namespace
@@ -31,10 +27,10 @@ class GuardedAugmentation final : public Augmentation {
 std::shared_ptr<Augmentation> stage_augmentation(const StageSpec& stage, const Registry& registry) {
   if (stage.augmentation.name.empty()) return nullptr;
   const ComponentEntry* entry = registry.find(stage.augmentation.name);
-  return std::make_shared<GuardedAugmentation>(
+  return std::make_shared<GuardedAugmentation>(Attributed<Augmentation>(
       registry.create<Augmentation>(stage.augmentation.name, stage.augmentation.options),
       stage.augmentation.name, entry->library,
-      stage.where.str() + " (stage " + std::to_string(stage.index) + ")");
+      stage.where.str() + " (stage " + std::to_string(stage.index) + ")"));
 }
 
 }  // namespace gear::host

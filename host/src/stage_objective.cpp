@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "gear/host/attributed.h"
 #include "gear/host/stage_reading.h"
+#include "gear/host/trainer.h"
 
 namespace gear::host {
 namespace {
@@ -31,26 +33,23 @@ class AutoObjective final : public Objective {
 // Runs an objective plugin with errors attributed to it, the stage and the architecture.
 class GuardedObjective final : public Objective {
  public:
-  GuardedObjective(std::shared_ptr<Objective> inner, std::string name, std::string library,
-                   std::string where)
-      : inner_(std::move(inner)),
-        name_(std::move(name)),
-        library_(std::move(library)),
-        where_(std::move(where)) {}
+  explicit GuardedObjective(Attributed<Objective> inner) : inner_(std::move(inner)) {}
   ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) override {
     ObjectiveValue value;
-    call_plugin(name_, library_, where_, [&] { value = inner_->compute(net, batch); });
+    inner_.call([&](Objective& o) {
+      value = o.compute(net, batch);
+      check_objective_value(value, batch);  // a malformed result is the objective's fault too
+    });
     return value;
   }
   bool supports_batch_split() const override {
     bool supported = false;
-    call_plugin(name_, library_, where_, [&] { supported = inner_->supports_batch_split(); });
+    inner_.call([&](Objective& o) { supported = o.supports_batch_split(); });
     return supported;
   }
 
  private:
-  std::shared_ptr<Objective> inner_;
-  std::string name_, library_, where_;
+  Attributed<Objective> inner_;
 };
 
 OptionSchema auto_schema(const Registry& registry, const SourcePosition& where,
@@ -93,9 +92,9 @@ std::shared_ptr<Objective> stage_objective(const StageSpec& stage, const Registr
   std::shared_ptr<Objective> objective;
   std::string library;
   if (ref.name == kAutoObjective) {
-    objective = std::make_shared<AutoObjective>(
-        registry.create<Objective>(kCrossEntropy, ref.options),
-        registry.create<Objective>(kConsistency, ref.options));
+    objective =
+        std::make_shared<AutoObjective>(registry.create<Objective>(kCrossEntropy, ref.options),
+                                        registry.create<Objective>(kConsistency, ref.options));
     library = library_of(registry, kCrossEntropy);
   } else {
     objective = registry.create<Objective>(ref.name, ref.options);
@@ -103,8 +102,8 @@ std::shared_ptr<Objective> stage_objective(const StageSpec& stage, const Registr
   }
   std::string where = stage.where.str() + " (stage " + std::to_string(stage.index) + ")";
   if (!architecture.empty()) where += ", running architecture '" + architecture + "'";
-  return std::make_shared<GuardedObjective>(std::move(objective), ref.name, library,
-                                            std::move(where));
+  return std::make_shared<GuardedObjective>(
+      Attributed<Objective>(std::move(objective), ref.name, library, std::move(where)));
 }
 
 }  // namespace gear::host

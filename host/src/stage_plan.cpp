@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gear/host/stage_kind.h"
+#include "gear/host/train_options.h"
 
 namespace gear::host {
 namespace {
@@ -20,15 +21,19 @@ void set_keeping_position(Config& config, const std::string& name, Value value) 
 StageSpec scale_train(const StageSpec& stage, double scale) {
   StageSpec out = stage;
   if (scale == 1.0) return out;
-  Config& o = out.options;
-  set_keeping_position(o, "epochs", scaled_epochs(o.get<int64_t>("epochs"), scale));
-  std::vector<int64_t> milestones = o.get<std::vector<int64_t>>("milestones");
+  Config& config = out.options;
+  const auto& binder = train_options_binder();
+  const TrainOptions o = binder.read(config);
+  set_keeping_position(config, binder.name_of(&TrainOptions::epochs),
+                       scaled_epochs(o.epochs, scale));
+  std::vector<int64_t> milestones = o.milestones;
   for (auto& m : milestones) m = std::llround(static_cast<double>(m) * scale);
-  set_keeping_position(o, "milestones", milestones);
+  set_keeping_position(config, binder.name_of(&TrainOptions::milestones), milestones);
   set_keeping_position(
-      o, "step_size",
-      std::max<int64_t>(1, std::llround(static_cast<double>(o.get<int64_t>("step_size")) * scale)));
-  set_keeping_position(o, "warmup_epochs", o.get<double>("warmup_epochs") * scale);
+      config, binder.name_of(&TrainOptions::step_size),
+      std::max<int64_t>(1, std::llround(static_cast<double>(o.step_size) * scale)));
+  set_keeping_position(config, binder.name_of(&TrainOptions::warmup_epochs),
+                       o.warmup_epochs * scale);
   return out;
 }
 

@@ -49,8 +49,8 @@ ComponentRef read_component_choice(
     const std::string name = node ? *node->value<std::string>() : choice.default_name;
     if (name != choice.none || choice.none.empty()) {
       const SourcePosition where = node ? position_of(*node, file) : position_of(table, file);
-      ref = {name, config_from_table(toml::table{}, key_path, schema_for(name, where, key_path),
-                                     file)};
+      ref = {name,
+             config_from_table(toml::table{}, key_path, schema_for(name, where, key_path), file)};
     }
   } else if (node->is_table()) {
     const toml::table& sub = *node->as_table();
@@ -59,8 +59,8 @@ ComponentRef read_component_choice(
       throw ConfigError(position_of(*node, file), key_path + ".name",
                         "a " + choice.key + " table needs name = \"...\"");
     const SourcePosition where = position_of(*sub.get("name"), file);
-    ref = {name, config_from_table(sub, key_path, schema_for(name, where, key_path + ".name"),
-                                   file, {"name"})};
+    ref = {name, config_from_table(sub, key_path, schema_for(name, where, key_path + ".name"), file,
+                                   {"name"})};
   } else {
     throw ConfigError(position_of(*node, file), key_path,
                       "expected a " + choice.kind + " name or a table {name = ..., ...}");
@@ -97,9 +97,8 @@ std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::s
     if (options && !options->is_table())
       throw ConfigError(position_of(*options, file), suite_path,
                         "options of suite '" + name + "' are a table: " + name + " = { ... }");
-    evaluators.push_back(
-        {name, config_from_table(options ? *options->as_table() : toml::table{}, suite_path,
-                                 entry->info.schema, file)});
+    evaluators.push_back({name, config_from_table(options ? *options->as_table() : toml::table{},
+                                                  suite_path, entry->info.schema, file)});
   }
   return evaluators;
 }

@@ -172,7 +172,8 @@ Config config_from_table(const toml::table& table, const std::string& path,
     if (spec.name != OptionSchema::kOtherKeys) known.push_back(spec.name);
   known.insert(known.end(), skip.begin(), skip.end());
   std::sort(known.begin(), known.end());
-  known.erase(std::unique(known.begin(), known.end()), known.end());  // a skipped key may be declared
+  known.erase(std::unique(known.begin(), known.end()),
+              known.end());  // a skipped key may be declared
   for (const auto& [key, node] : table) {
     std::string name(key.str());
     if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;

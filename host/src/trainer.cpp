@@ -21,17 +21,23 @@ ObjectiveBatch objective_batch(const Batch& batch) {
   return {batch.views, batch.labels, batch.consistency_weight};
 }
 
-ObjectiveValue compute_objective(Objective& objective, GrowableNet& net, const Batch& batch) {
-  ObjectiveValue value = objective.compute(net, objective_batch(batch));
+void check_objective_value(const ObjectiveValue& value, const ObjectiveBatch& batch) {
   if (!value.loss.defined() || value.loss.dim() != 0)
     throw std::runtime_error("the objective returned " +
-                             (value.loss.defined() ? "a loss of shape " + c10::str(value.loss.sizes())
-                                                   : std::string("no loss")) +
+                             (value.loss.defined()
+                                  ? "a loss of shape " + c10::str(value.loss.sizes())
+                                  : std::string("no loss")) +
                              "; expected a 0-d tensor");
   if (!value.logits.defined() || value.logits.dim() != 2 ||
       value.logits.size(0) != batch.labels.size(0))
     throw std::runtime_error("the objective returned no logits [N, classes] for the batch's " +
                              std::to_string(batch.labels.size(0)) + " samples");
+}
+
+ObjectiveValue compute_objective(Objective& objective, GrowableNet& net, const Batch& batch) {
+  const ObjectiveBatch view = objective_batch(batch);
+  ObjectiveValue value = objective.compute(net, view);
+  check_objective_value(value, view);
   return value;
 }
 

@@ -45,9 +45,8 @@ ObjectiveValue JensenShannonConsistency::compute(GrowableNet& net, const Objecti
   const double weight = lambda_ < 0.0 ? batch.consistency_weight : lambda_;
   torch::Tensor all = net.forward(torch::cat(batch.views, 0));
   std::vector<torch::Tensor> parts = all.chunk(views, 0);
-  torch::Tensor ce =
-      F::cross_entropy(parts.front(), batch.labels,
-                       F::CrossEntropyFuncOptions().label_smoothing(label_smoothing_));
+  torch::Tensor ce = F::cross_entropy(
+      parts.front(), batch.labels, F::CrossEntropyFuncOptions().label_smoothing(label_smoothing_));
   torch::Tensor consistency = jensen_shannon(parts);
   ObjectiveValue value;
   value.logits = parts.front();

@@ -1,11 +1,10 @@
 #pragma once
 
+#include <gear/config.h>
+#include <gear/objective.h>
 #include <torch/types.h>
 
 #include <vector>
-
-#include <gear/config.h>
-#include <gear/objective.h>
 
 namespace gear::plugins::objectives {
 

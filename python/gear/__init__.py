@@ -118,6 +118,7 @@ __version__ = _gear.__version__
 
 __all__ = [
     "ConfigError", "DataError", "PluginError", "GrowthStrategy", "GrowthResult", "Net",
-    "GrowthContext", "TiedTensor", "augment", "corrupt", "corruption_names", "create_model",
-    "describe", "list_plugins", "load_checkpoint", "load_plugins", "run", "ops",
+    "GrowthContext", "TiedTensor", "augment", "component_kinds", "corrupt", "corruption_names",
+    "create_model", "describe", "grow", "list_plugins", "load_checkpoint", "load_plugins", "run",
+    "stage_kinds", "ops",
 ]

@@ -7,11 +7,11 @@
 
 #include "bindings.h"
 #include "gear/growth_strategy.h"
-#include "gear/python_bridge.h"
 #include "gear/host/growth_stage.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/text_match.h"
+#include "gear/python_bridge.h"
 #include "net_handle.h"
 
 namespace gear::python {

@@ -1,10 +1,10 @@
-// gear.ops.<name> (through apply_augmix_op), gear.augment and gear.corrupt: the kernels the
-// augmentation and robustness plugins run, linked from the same static libraries.
-#include "augmix_ops.h"
+// gear.ops.<name> (through apply_augmix_op), gear.augment and gear.corrupt: the plugins' own
+// kernels, reached through the registry (the augmix_ops and corruption_ops image transforms, and
+// the augmentation plugins), never compiled into the module.
 #include "bindings.h"
-#include "corruptions.h"
 #include "gear/augmentation.h"
 #include "gear/host/device.h"
+#include "gear/image_transforms.h"
 
 namespace gear::python {
 
@@ -17,31 +17,49 @@ void check_uint8_batch(const torch::Tensor& images, const char* what) {
                                 c10::str(images.sizes()));
 }
 
+// The image-transform family `family` of the loaded plugins, created once per call.
+std::shared_ptr<ImageTransforms> transforms(const std::string& family) {
+  const host::Registry& r = registry();
+  const host::ComponentEntry& entry =
+      r.require<ImageTransforms>(family, {"<python>", 0, 0}, family);
+  Config options(family, {"<python>", 0, 0});
+  return r.create<ImageTransforms>(entry.info.name, options);
+}
+
+torch::Tensor apply_transform(const std::string& family, const std::string& name,
+                              const torch::Tensor& images, const torch::Tensor& levels,
+                              uint64_t seed) {
+  auto family_ops = transforms(family);
+  py::gil_scoped_release release;
+  torch::Generator generator = host::make_generator(images.device(), seed);
+  // Called directly, not attributed: a bad name or level here is the caller's argument, and its
+  // std::invalid_argument reaches Python as the ValueError it is (plugins are never unloaded, so
+  // the exception's text outlives nothing).
+  return family_ops->apply(name, images.contiguous(), levels, generator);
+}
+
 }  // namespace
 
 void bind_ops(py::module_& m) {
-  m.def("augmix_op_names", &ops::augmix_op_names, "The 13 AugMix op names, in AugMix's order.");
+  m.def(
+      "augmix_op_names", [] { return transforms("augmix_ops")->names(); },
+      "The 13 AugMix op names, in AugMix's order.");
   m.def(
       "apply_augmix_op",
       [](const std::string& name, const torch::Tensor& images, const torch::Tensor& magnitudes) {
         check_uint8_batch(images, name.c_str());
-        if (magnitudes.numel() != 1 && magnitudes.numel() != images.size(0))
-          throw std::invalid_argument(name + ": " + std::to_string(magnitudes.numel()) +
-                                      " magnitudes for " + std::to_string(images.size(0)) +
-                                      " images (give one, or one per image)");
-        py::gil_scoped_release release;
-        return ops::apply_augmix_op(name, images.contiguous(), magnitudes);
+        return apply_transform("augmix_ops", name, images, magnitudes, 0);
       },
       py::arg("name"), py::arg("images"), py::arg("magnitudes"));
-  m.def("corruption_names", &corruptions::names,
-        "The 15 corruptions of CIFAR-10-C / Tiny-ImageNet-C, in the reference's order.");
+  m.def(
+      "corruption_names", [] { return transforms("corruption_ops")->names(); },
+      "The 15 corruptions of CIFAR-10-C / Tiny-ImageNet-C, in the reference's order.");
   m.def(
       "corrupt",
       [](const std::string& name, const torch::Tensor& images, int severity, uint64_t seed) {
         check_uint8_batch(images, name.c_str());
-        py::gil_scoped_release release;
-        torch::Generator generator = host::make_generator(images.device(), seed);
-        return corruptions::corrupt(name, images.contiguous(), severity, generator);
+        return apply_transform("corruption_ops", name, images,
+                               torch::tensor({static_cast<double>(severity)}), seed);
       },
       py::arg("name"), py::arg("images"), py::arg("severity"), py::arg("seed") = 0,
       "Corrupts uint8 images [N, C, H, W] (C = 1 or 3) at severity 1..5, as the corruptions "

@@ -49,6 +49,8 @@ std::vector<fs::path> default_folders(const std::vector<std::string>& extra) {
 }
 
 const host::Registry& load(const std::vector<std::string>& extra) {
+  // Inside gearhost (a python: strategy) the host's own registry already holds the plugins.
+  if (const host::Registry* host_registry = host::process_registry()) return *host_registry;
   std::lock_guard<std::mutex> lock(registry_mutex);
   if (!loaded) {
     // Only here, not at import: inside gearhost (a python: strategy) the host owns the logger.

@@ -164,13 +164,20 @@ const Config::Entry& Config::find(const std::string& name) const {
 
 const char* cpp_type_name(const Value& value) {
   switch (type_of(value)) {
-    case ValueType::kBool: return "bool";
-    case ValueType::kInt: return "int64_t";
-    case ValueType::kFloat: return "double";
-    case ValueType::kString: return "std::string";
-    case ValueType::kIntList: return "std::vector<int64_t>";
-    case ValueType::kFloatList: return "std::vector<double>";
-    case ValueType::kStringList: return "std::vector<std::string>";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kInt:
+      return "int64_t";
+    case ValueType::kFloat:
+      return "double";
+    case ValueType::kString:
+      return "std::string";
+    case ValueType::kIntList:
+      return "std::vector<int64_t>";
+    case ValueType::kFloatList:
+      return "std::vector<double>";
+    case ValueType::kStringList:
+      return "std::vector<std::string>";
   }
   return "?";
 }

@@ -37,7 +37,8 @@ struct GroupObservers {
   }
   void remove(uint64_t id) {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.id == id; });
+    auto it =
+        std::find_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.id == id; });
     if (it == entries.end()) return;
     entries.erase(it);
     active.store(entries.size(), std::memory_order_release);

@@ -13,7 +13,8 @@ std::shared_ptr<GrowableNet> build(const std::string& name, std::vector<int64_t>
 
 TEST(Vgg, ForwardShapesForEveryDepthAndInput) {
   for (const std::string name : {"vgg11", "vgg13", "vgg16", "vgg19"}) {
-    for (const auto& shape : std::vector<std::vector<int64_t>>{{1, 28, 28}, {3, 32, 32}, {3, 64, 64}}) {
+    for (const auto& shape :
+         std::vector<std::vector<int64_t>>{{1, 28, 28}, {3, 32, 32}, {3, 64, 64}}) {
       auto net = build(name, shape, 0.125);
       std::vector<int64_t> batch = {2};
       batch.insert(batch.end(), shape.begin(), shape.end());

@@ -1,6 +1,7 @@
+#include "gear/augmentation.h"
+
 #include <gtest/gtest.h>
 
-#include "gear/augmentation.h"
 #include "gear/host/device.h"
 #include "test_support.h"
 
@@ -64,7 +65,8 @@ TEST(StandardAugmentation, FlipOnlyMirrorsAboutHalfTheBatch) {
 TEST(StandardAugmentation, SameSeedSameBatch) {
   auto aug = standard({});
   auto images = known_images(16);
-  torch::Generator a = host::make_generator(torch::kCPU, 11), b = host::make_generator(torch::kCPU, 11);
+  torch::Generator a = host::make_generator(torch::kCPU, 11),
+                   b = host::make_generator(torch::kCPU, 11);
   EXPECT_TRUE(torch::equal(aug->augment(images, a).views[0], aug->augment(images, b).views[0]));
 }
 

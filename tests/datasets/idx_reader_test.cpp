@@ -12,9 +12,9 @@ namespace fs = std::filesystem;
 
 std::shared_ptr<Dataset> open(const fs::path& dir) {
   const auto& registry = test::real_plugins();
-  return registry.create<Dataset>(
-      "fashion-mnist", test::make_config(registry.find("fashion-mnist")->info.schema,
-                                         {{"path", Value(dir.string())}}, "data"));
+  return registry.create<Dataset>("fashion-mnist",
+                                  test::make_config(registry.find("fashion-mnist")->info.schema,
+                                                    {{"path", Value(dir.string())}}, "data"));
 }
 
 std::vector<uint8_t> pixels(int n) {
@@ -28,7 +28,8 @@ void write_set(const fs::path& dir, int n, bool gzip) {
   for (int i = 0; i < n; ++i) labels[static_cast<size_t>(i)] = static_cast<uint8_t>((i * 3) % 10);
   std::string ext = gzip ? ".gz" : "";
   for (const std::string prefix : {"train", "t10k"}) {
-    test::write_idx(dir / (prefix + "-images-idx3-ubyte" + ext), 0x803, {n, 28, 28}, pixels(n), gzip);
+    test::write_idx(dir / (prefix + "-images-idx3-ubyte" + ext), 0x803, {n, 28, 28}, pixels(n),
+                    gzip);
     test::write_idx(dir / (prefix + "-labels-idx1-ubyte" + ext), 0x801, {n}, labels, gzip);
   }
 }

@@ -7,10 +7,13 @@ build=$1 example=$2 work=$3
 rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
-cmake -S "$example" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+# No build type: the gear package makes it Release.
+cmake -S "$example" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+      > "$work/configure.log"
+grep -q "^CMAKE_BUILD_TYPE:STRING=Release$" "$work/build/CMakeCache.txt"
 cmake --build "$work/build" -j 2 > "$work/build.log"
 test -f "$work/build/gear_strongest_split.so"
+test -f "$work/build/gear_taylor_split.so"
 # The installed gearhost finds its installed plugins next to itself, and ours via --plugin-path.
 out=$("$work/prefix/bin/gearhost" --plugin-path "$work/build" list)
 echo "$out"
@@ -18,7 +21,35 @@ grep -q "strongest-split" <<<"$out"
 grep -q "vgg11" <<<"$out"
 if grep -q REFUSED <<<"$out"; then echo "a plugin was refused" >&2; exit 1; fi
 "$work/prefix/bin/gearhost" --plugin-path "$work/build" describe strongest-split | grep -q fraction
-echo "out-of-tree plugin built against the installed SDK and loaded"
+grep -q "taylor-split" <<<"$out"
+echo "out-of-tree plugins built against the installed SDK and loaded"
+# The Taylor strategy scores through the architecture's group taps: grow a small net with it.
+cat > "$work/taylor.toml" <<'TOML'
+[run]
+seed = 1
+threads = 1
+[data]
+limit_train = 1024
+limit_test = 256
+[model]
+architecture = "vgg11"
+width = 0.125
+[[stage]]
+kind = "train"
+epochs = 1
+[[stage]]
+kind = "grow"
+strategy = "taylor-split"
+gamma = 0.25
+batches = 2
+[[stage]]
+kind = "evaluate"
+TOML
+"$work/prefix/bin/gearhost" --log-level warn --plugin-path "$work/build" run "$work/taylor.toml" \
+    --out "$work/taylor-run"
+grep -q '"scores.conv0"' "$work/taylor-run/stages.json"
+grep -q '"status": "completed"' "$work/taylor-run/summary.json"
+echo "taylor-split grew a net through the group taps"
 # Where the Python module was built, the installed copy imports from the prefix and finds the
 # installed plugins beside it.
 site=$(ls -d "$work"/prefix/lib/python3*/dist-packages 2>/dev/null | head -n 1 || true)

@@ -66,7 +66,7 @@ TEST(Selection, FitToBudgetFindsTheLargestFittingCount) {
   budget.params = base + 35 * 6 + 10;
   test::ScriptedContext context({}, 1, budget);
   std::vector<int64_t> applied;
-  Fit fit = fit_to_budget(*net, context, 20, [&](int64_t kept) {
+  BudgetFit fit = fit_to_budget(*net, context, 20, [&](int64_t kept) {
     applied.push_back(kept);
     while (net->width("a") > 4) net->select("a", {0, 1, 2, 3});
     net->widen("a", kept);
@@ -77,7 +77,7 @@ TEST(Selection, FitToBudgetFindsTheLargestFittingCount) {
   EXPECT_LE(net->params(), *budget.params);
 
   // Within budget: gamma binds and one check suffices.
-  Fit loose = fit_to_budget(*net, context, 3, [&](int64_t kept) {
+  BudgetFit loose = fit_to_budget(*net, context, 3, [&](int64_t kept) {
     net->select("a", {0, 1, 2, 3});
     net->widen("a", kept);
   });
@@ -90,7 +90,7 @@ TEST(Selection, NothingFitsWhenTheBackboneIsAlreadyOverBudget) {
   Budget budget;
   budget.params = net->params() - 1;
   test::ScriptedContext context({}, 1, budget);
-  Fit fit = fit_to_budget(*net, context, 8, [&](int64_t kept) {
+  BudgetFit fit = fit_to_budget(*net, context, 8, [&](int64_t kept) {
     net->select("a", {0, 1, 2, 3});
     net->widen("a", kept);
   });

@@ -55,7 +55,8 @@ TEST(CrossEntropyObjective, MatchesTheSmoothedDefinitionOnTheFirstViewOnly) {
   torch::manual_seed(1);
   ObjectiveBatch batch{{torch::randn({6, 5}), torch::randn({6, 5})}, torch::randint(0, 5, {6}), 3};
   Passthrough net;
-  ObjectiveValue value = make("cross_entropy", {{"label_smoothing", Value(0.2)}})->compute(net, batch);
+  ObjectiveValue value =
+      make("cross_entropy", {{"label_smoothing", Value(0.2)}})->compute(net, batch);
   EXPECT_NEAR(value.loss.item<double>(), smoothed_ce(batch.views[0], batch.labels, 0.2), 1e-6);
   EXPECT_EQ(net.last_rows, 6);  // the second view is not run
   EXPECT_TRUE(torch::equal(value.logits, batch.views[0]));
@@ -84,8 +85,8 @@ TEST(JsdObjective, IsCrossEntropyPlusLambdaTimesJensenShannonInOnePass) {
 
 TEST(JsdObjective, ItsOwnLambdaOverridesTheAugmentationsAndOneViewIsRefused) {
   torch::manual_seed(3);
-  ObjectiveBatch batch{{torch::randn({4, 3}), torch::randn({4, 3})}, torch::randint(0, 3, {4}),
-                       12.0};
+  ObjectiveBatch batch{
+      {torch::randn({4, 3}), torch::randn({4, 3})}, torch::randint(0, 3, {4}), 12.0};
   Passthrough net;
   const double ce = smoothed_ce(batch.views[0], batch.labels, 0.0);
   const double js = js_definition(batch.views);
@@ -101,7 +102,8 @@ host::StageSpec train_stage_with(const std::string& objective_toml) {
 }
 
 TEST(AutoObjective, IsJsdForConsistencyBatchesAndCrossEntropyOtherwise) {
-  const host::StageSpec stage = train_stage_with("objective = { name = \"auto\", label_smoothing = 0.1 }\n");
+  const host::StageSpec stage =
+      train_stage_with("objective = { name = \"auto\", label_smoothing = 0.1 }\n");
   EXPECT_EQ(stage.objective.name, "auto");
   auto objective = host::stage_objective(stage, test::real_plugins());
   torch::manual_seed(4);
@@ -121,8 +123,8 @@ TEST(AutoObjective, IsJsdForConsistencyBatchesAndCrossEntropyOtherwise) {
 
 TEST(StageObjective, DefaultsToAutoAndOldLabelSmoothingKeyIsRedirected) {
   EXPECT_EQ(train_stage_with("").objective.name, "auto");
-  const ConfigError error = test::expect_pipeline_error(
-      "[[stage]]\nkind = \"train\"\nlabel_smoothing = 0.1\n");
+  const ConfigError error =
+      test::expect_pipeline_error("[[stage]]\nkind = \"train\"\nlabel_smoothing = 0.1\n");
   EXPECT_EQ(error.key(), "stage.0.label_smoothing");
   EXPECT_NE(error.message().find("objective"), std::string::npos) << error.what();
   const ConfigError unknown =

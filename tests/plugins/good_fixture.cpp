@@ -70,6 +70,11 @@ class DuplicateFirst final : public gear::GrowthStrategy {
       result.fresh.push_back(0);
     }
     result.metrics["budget_checks"] = static_cast<double>(checks);
+    result.records["copies"] = result.split;
+    result.records["note"] = std::string("channel 0 copied");
+    gear::log_info("fixture-duplicate: " + std::to_string(checks) + " budget checks");
+    gear::report_progress("fixture-duplicate groups", static_cast<int64_t>(result.split.size()),
+                          static_cast<int64_t>(net.groups().size()));
     return result;
   }
 

@@ -1,9 +1,8 @@
 // Registers components of a kind the SDK does not know (fixture_kind.h), through the generic
 // registration path, and one plugin that registers nothing.
-#include "fixture_kind.h"
-
 #include <cctype>
 
+#include "fixture_kind.h"
 #include "gear/plugin.h"
 
 namespace {

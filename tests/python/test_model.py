@@ -135,3 +135,35 @@ def test_load_checkpoint_takes_the_runs_architecture_options(tmp_path):
     net = gear.load_checkpoint(checkpoint)
     assert net.macs == summary["final"]["macs"]
     assert gear.load_checkpoint(checkpoint, stem_stride=1).macs > net.macs  # arguments win
+
+
+def test_grow_runs_a_registered_strategy_on_a_net_from_python():
+    torch.manual_seed(0)
+    net = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=1)
+    net.eval()
+    x = torch.randn(3, 1, 28, 28)
+    before = net(x)
+    widths = net.widths
+    images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8)
+    labels = torch.randint(0, 10, (64,))
+    record = gear.grow(net, "net2wider", images, labels, batch_size=32, seed=3, gamma=0.5)
+    assert record["strategy"] == "net2wider"
+    assert net.widths != widths
+    assert record["widths_after"] == net.widths
+    assert record["params_after"] == net.params > record["params_before"]
+    net.eval()
+    # Net2Wider replication keeps the function.
+    assert torch.allclose(net(x), before, atol=1e-4)
+    # Options are validated like a stage's; unknown strategies say what exists.
+    with pytest.raises(gear.ConfigError, match="gamma"):
+        gear.grow(net, "net2wider", images, labels, gamma=-1.0)
+    with pytest.raises(gear.ConfigError, match="did you mean 'net2wider'"):
+        gear.grow(net, "net2wider2", images, labels)
+    with pytest.raises(gear.ConfigError, match="budget.flops"):
+        gear.grow(net, "net2wider", images, labels, budget={"flops": 1})
+    # A params budget binds.
+    capped = gear.create_model("vgg11", [1, 28, 28], 10, width=0.125, seed=1)
+    record = gear.grow(capped, "net2wider", images, labels, gamma=1.0,
+                       budget={"params": capped.params + 500})
+    assert record["bound_by"] == "params"
+    assert capped.params <= record["params_before"] + 500

@@ -16,8 +16,18 @@ def test_list_plugins_names_every_kind_with_its_library():
     assert plugins["osg"]["kind"] == "growth"
     assert plugins["python:"]["kind"] == "growth"
     assert plugins["corruptions"]["kind"] == "evaluator"
+    assert plugins["cross_entropy"]["kind"] == "objective"
     assert plugins["vgg11"]["library"].endswith("gear_vgg.so")
     assert gear.list_plugins(refused=True) == []
+
+
+def test_kinds_come_from_the_registry_and_the_stage_table():
+    kinds = gear.component_kinds()
+    for kind in ("architecture", "dataset", "augmentation", "growth", "evaluator", "objective"):
+        assert kind in kinds and kinds[kind], kind
+    assert gear.stage_kinds() == ["train", "grow", "evaluate"]
+    for kind in gear.stage_kinds():
+        assert gear.describe(kind)["kind"] == "host table"
 
 
 def test_describe_gives_the_option_schema():

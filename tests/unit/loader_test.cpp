@@ -2,11 +2,11 @@
 
 #include <cstddef>
 
+#include "../plugins/fixture_kind.h"
+#include "gear/abi.h"
 #include "gear/host/device.h"
 #include "gear/host/plugin_loader.h"
 #include "gear/host/registry.h"
-
-#include "../plugins/fixture_kind.h"
 
 namespace gear::host {
 namespace {
@@ -72,10 +72,10 @@ TEST(Loader, RefusesADescriptorShorterThanTheFieldsTheHostReads) {
   Registry registry;
   PluginRecord record = load_plugin(fixture("short_descriptor"), registry);
   EXPECT_FALSE(record.loaded);
-  EXPECT_NE(record.refusal.find("descriptor struct is " +
-                                std::to_string(offsetof(GearPluginDescriptor, register_all)) +
-                                " bytes"),
-            std::string::npos)
+  EXPECT_NE(
+      record.refusal.find("descriptor struct is " +
+                          std::to_string(offsetof(GearPluginDescriptor, register_all)) + " bytes"),
+      std::string::npos)
       << record.refusal;
 }
 

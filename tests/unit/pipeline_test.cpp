@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gear/host/stage_kind.h"
 #include "test_support.h"
 
 namespace gear::host {
@@ -174,6 +175,50 @@ TEST(Pipeline, MissingStagesAndMissingKind) {
   ConfigError e = expect_pipeline_error("[[stage]]\nepochs = 1\n");
   EXPECT_EQ(e.key(), "stage.0.kind");
   EXPECT_EQ(e.where().line, 1);
+}
+
+TEST(Pipeline, UnknownStageKindListsTheTableOfKindsWithDidYouMean) {
+  ConfigError e = expect_pipeline_error("[[stage]]\nkind = \"trian\"\n");
+  EXPECT_EQ(e.key(), "stage.0.kind");
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_NE(e.message().find("did you mean 'train'?"), std::string::npos) << e.what();
+  for (const auto& kind : stage_kind_names())
+    EXPECT_NE(e.message().find(kind), std::string::npos) << kind << ": " << e.what();
+  ConfigError missing = expect_pipeline_error("[[stage]]\nepochs = 1\n");
+  for (const auto& kind : stage_kind_names())
+    EXPECT_NE(missing.message().find(kind), std::string::npos) << kind << ": " << missing.what();
+}
+
+TEST(Pipeline, AvailableKeysNameEachKeyOnce) {
+  ConfigError e = expect_pipeline_error("[[stage]]\nkind = \"train\"\nepochz = 1\n");
+  const std::string& m = e.message();
+  EXPECT_NE(m.find("did you mean 'epochs'?"), std::string::npos) << e.what();
+  for (const std::string key : {"augmentation", "objective", "epochs"}) {
+    const size_t first = m.find(" " + key + ",");
+    EXPECT_NE(first, std::string::npos) << key << ": " << m;
+    EXPECT_EQ(m.find(" " + key + ",", first + 1), std::string::npos) << key << " twice: " << m;
+  }
+}
+
+TEST(Config, ReadingAnOptionWithTheWrongTypeSaysHowToReadIt) {
+  Pipeline p = read_pipeline(pipeline_file(kValid), {}, real_plugins());
+  const Config& stage = p.stages.at(0).options;
+  try {
+    stage.get<double>("epochs");
+    FAIL() << "epochs is an int";
+  } catch (const std::logic_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "stage.0.epochs is an integer; read it with get<int64_t>, not get<double>");
+  }
+  try {
+    stage.get<std::vector<double>>("milestones");
+    FAIL() << "milestones is a list of integers";
+  } catch (const std::logic_error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("a list of integers; read it with get<std::vector<int64_t>>"),
+        std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Pipeline, OverridesChangeValuesWithTypes) {

@@ -1,3 +1,5 @@
+#include "gear/host/trainer.h"
+
 #include <gtest/gtest.h>
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
@@ -9,7 +11,6 @@
 #include "gear/host/host_schemas.h"
 #include "gear/host/optim.h"
 #include "gear/host/stage_kind.h"
-#include "gear/host/trainer.h"
 #include "test_support.h"
 
 namespace gear::host {

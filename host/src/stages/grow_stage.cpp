@@ -9,6 +9,7 @@
 #include "gear/host/stage_kind.h"
 #include "gear/host/stage_plan.h"
 #include "gear/host/stage_reading.h"
+#include "gear/host/train_options.h"
 
 namespace gear::host {
 namespace {
@@ -51,10 +52,9 @@ class GrowStage final : public StageKind {
   void read(const toml::table& table, const StageReadContext& context,
             StageSpec& stage) const override {
     Config host;
-    stage.component =
-        component_section(table, context.path, "strategy", "",
-                          ComponentKindOf<GrowthStrategy>::kName, schema(), context.registry,
-                          context.file, &host, {"augmentation"});
+    stage.component = component_section(table, context.path, "strategy", "",
+                                        ComponentKindOf<GrowthStrategy>::kName, schema(),
+                                        context.registry, context.file, &host, {"augmentation"});
     stage.augmentation =
         read_component_choice(table, context.path, {"augmentation", "augmentation", "none", "none"},
                               context.registry, context.file, host);
@@ -104,14 +104,15 @@ size_t GrowStage::plan(const Pipeline& pipeline, size_t index,
                         (index + 1 >= stages.size() ? ", but there is none"
                                                     : ", not '" + stages[index + 1].kind + "'"));
   const StageSpec train = scale_train(stages[index + 1], scale);
-  const int64_t epochs = train.options.get<int64_t>("epochs");
+  const auto& train_binder = train_options_binder();
+  const TrainOptions train_options = train_binder.read(train.options);
+  const int64_t epochs = train_options.epochs;
   if (epochs < steps)
     o.fail("steps", "steps = " + k + " needs at least " + k + " epochs in the next train stage (" +
                         next_path + "), which has " + std::to_string(epochs) + scale_note(scale));
   const std::vector<int64_t> segments = split_epochs(epochs, steps);
-  const double warmup = train.options.get<double>("warmup_epochs");
-  if (warmup > static_cast<double>(segments.back()))
-    train.options.fail("warmup_epochs",
+  if (train_options.warmup_epochs > static_cast<double>(segments.back()))
+    train.options.fail(train_binder.name_of(&TrainOptions::warmup_epochs),
                        "each of the " + k + " growth steps trains " +
                            std::to_string(segments.back()) +
                            " epoch(s) or more with a fresh schedule, shorter than this warm-up" +
@@ -124,7 +125,8 @@ size_t GrowStage::plan(const Pipeline& pipeline, size_t index,
     if (grow.stage.options.has("gamma")) replace_option(grow.stage.options, "gamma", gamma);
     plan.push_back(std::move(grow));
     PlannedStage segment{train, j, steps, done};
-    replace_option(segment.stage.options, "epochs", segments[static_cast<size_t>(j - 1)]);
+    replace_option(segment.stage.options, train_binder.name_of(&TrainOptions::epochs),
+                   segments[static_cast<size_t>(j - 1)]);
     done += segments[static_cast<size_t>(j - 1)];
     plan.push_back(std::move(segment));
   }

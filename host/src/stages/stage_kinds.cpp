@@ -1,5 +1,6 @@
-// The table of stage kinds. A new kind is one file in this folder defining its StageKind and a
-// function returning it, plus one line below.
+// The table of stage kinds. A new kind is one file in this folder (<name>_stage.cpp, built by
+// the glob in host/CMakeLists.txt) defining its StageKind and a function returning it, plus two
+// lines here: the function's declaration and its entry in the table.
 #include <stdexcept>
 
 #include "gear/host/stage_kind.h"

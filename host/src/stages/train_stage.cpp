@@ -11,6 +11,7 @@
 #include "gear/host/stage_plan.h"
 #include "gear/host/stage_reading.h"
 #include "gear/host/toml_config.h"
+#include "gear/host/train_options.h"
 
 namespace gear::host {
 namespace {
@@ -26,42 +27,12 @@ class TrainStage final : public StageKind {
 
   OptionSchema schema() const override {
     return common_stage_schema()
-        .add_int("epochs", 1, "training epochs")
-        .at_least(0)
-        .add_string("optimizer", "sgd", "optimizer")
-        .one_of({"sgd", "adam", "rmsprop"})
-        .add_float("lr", 0.05, "peak learning rate")
-        .range(0.0, 10.0)
-        .add_float("momentum", 0.9, "momentum (sgd, rmsprop)")
-        .range(0.0, 1.0)
-        .add_bool("nesterov", true, "Nesterov momentum (sgd)")
-        .add_float("weight_decay", 5e-4, "L2 weight decay")
-        .range(0.0, 1.0)
-        .add_float("alpha", 0.99, "smoothing constant (rmsprop)")
-        .range(0.0, 1.0)
-        .add_float("beta1", 0.9, "first-moment decay (adam)")
-        .range(0.0, 1.0)
-        .add_float("beta2", 0.999, "second-moment decay (adam)")
-        .range(0.0, 1.0)
-        .add_float("eps", 1e-8, "denominator epsilon (adam, rmsprop)")
-        .range(0.0, 1.0)
-        .add_string("schedule", "cosine", "learning-rate schedule")
-        .one_of({"constant", "step", "cosine"})
-        .add_float("warmup_epochs", 0.0, "linear warm-up from 0, in epochs (fractions allowed)")
-        .at_least(0.0)
-        .add_int_list("milestones", {}, "epochs at which the step schedule decays")
-        .add_int("step_size", 30, "step schedule: decay every N epochs when no milestones")
-        .at_least(1)
-        .add_float("lr_decay", 0.1, "step schedule: factor per decay")
-        .range(0.0, 1.0)
-        .add_float("min_lr", 0.0, "cosine schedule: final learning rate")
-        .at_least(0.0)
+        .merge(train_options_binder().schema())
         .add_string("augmentation", "none", "augmentation plugin, or a table {name = ..., ...}")
         .add_string("objective", kAutoObjective,
                     "objective plugin (the loss), or a table {name = ..., ...}; auto: jsd for "
                     "batches whose augmentation asks for consistency (augmix, era), "
-                    "cross_entropy otherwise, with the options of both")
-        .add_bool("checkpoint", true, "write checkpoints/last.pt and best.pt each epoch");
+                    "cross_entropy otherwise, with the options of both");
   }
 
   std::string describe_note() const override {
@@ -109,7 +80,8 @@ class TrainStage final : public StageKind {
 json TrainStage::run(const PlannedStage& planned, RunContext& run) const {
   const StageSpec& stage = planned.stage;
   const Config& o = stage.options;
-  const int64_t epochs = o.get<int64_t>("epochs");
+  const TrainOptions options = train_options_binder().read(o);
+  const int64_t epochs = options.epochs;
   if (epochs > 0) run.weights_changed();
   std::shared_ptr<Augmentation> augmentation = stage_augmentation(stage, run.registry);
   std::shared_ptr<Objective> objective =
@@ -173,7 +145,7 @@ json TrainStage::run(const PlannedStage& planned, RunContext& run) const {
     run.folder->append_metrics(row);
     const bool best = run.val.size() > 0 && val_stats.accuracy > best_val;
     if (best) best_val = val_stats.accuracy;
-    if (o.get<bool>("checkpoint")) {
+    if (options.checkpoint) {
       auto meta = run.checkpoint_meta(stage.index, stage_epoch + 1,
                                       run.val.size() ? val_stats.accuracy : -1.0);
       save_checkpoint(*run.net, meta, run.folder->checkpoints() / "last.pt");
@@ -183,7 +155,7 @@ json TrainStage::run(const PlannedStage& planned, RunContext& run) const {
   json record = {
       {"augmentation", stage.augmentation.name.empty() ? "none" : stage.augmentation.name},
       {"objective", stage.objective.name},
-      {"optimizer", o.get<std::string>("optimizer")},
+      {"optimizer", options.optimizer},
       {"train_loss", train_stats.loss},
       {"train_accuracy", train_stats.accuracy},
       {"images_per_second", image_seconds > 0 ? images / image_seconds : 0.0},

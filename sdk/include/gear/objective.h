@@ -50,10 +50,11 @@ class Objective {
   /// `batch` is borrowed for the call.
   virtual ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) = 0;
   /// Whether the host may cut a batch into shares trained in parallel on CPU threads and sum
-  /// each share's loss weighted by its share of the samples: true when the loss is a mean of
-  /// per-sample terms (batch statistics are combined across shares by gear::batch_norm). An
+  /// each share's loss weighted by its share of the samples: true (the default) when the loss
+  /// is a mean of per-sample terms (batch statistics are combined across shares by
+  /// gear::batch_norm), and compute() is safe to call from several threads at once. An
   /// objective that couples samples otherwise (a contrastive loss over the batch) returns false,
-  /// and its stages train whole batches. compute() must then also be safe to call concurrently.
+  /// and its stages train whole batches on one thread.
   virtual bool supports_batch_split() const { return true; }
 };
 

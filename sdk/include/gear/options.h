@@ -41,10 +41,7 @@ namespace gear {
 
 /// True for the member types an OptionBinder binds directly: the alternatives of Value.
 template <typename T>
-inline constexpr bool kIsOptionType =
-    std::is_same_v<T, bool> || std::is_same_v<T, int64_t> || std::is_same_v<T, double> ||
-    std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<int64_t>> ||
-    std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<std::string>>;
+inline constexpr bool kIsOptionType = kIsValueType<T>;
 
 /// True for the option types that take bounds: int64_t, double and lists of them.
 template <typename T>

@@ -37,8 +37,8 @@ class CorruptionsEvaluator : public ::testing::Test {
 [[stage]]
 kind = "evaluate"
 suites = ["clean", "corruptions"]
-)" + stage_keys + "corruptions = { " + corruption_options +
-                               " }\n");
+)" + stage_keys + "corruptions = { " +
+                               corruption_options + " }\n");
     std::string log;
     const fs::path out = *dir_ / label;
     const int code = gearhost("run " + file.string() + " --out " + out.string(), &log);

@@ -29,7 +29,6 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
 /// writes the sum of the workers' gradients (added in rank order, so a run is repeatable) into
 /// each parameter's grad, replacing it; parameters no share reached keep theirs. `net` must be
 /// batch_splittable and in training mode. All arguments are borrowed for the call.
-StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective,
-                      WorkerPool& pool);
+StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool);
 
 }  // namespace gear::host

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "gear/evaluator.h"
@@ -31,7 +31,7 @@ struct EvaluationInputs {
   Normalizer normalizer;
   int64_t batch_size = 1000;
   uint64_t seed = 0;
-  std::string dataset;                   ///< the dataset plugin's name
+  std::string dataset;                      ///< the dataset plugin's name
   const ReferenceRun* reference = nullptr;  ///< borrowed; null: none
   /// The architecture plugin and its library: predict() runs its forward pass, and errors there
   /// are attributed to it.

@@ -96,6 +96,13 @@ class Registry : public Registrar {
   std::vector<std::string> searched_;
 };
 
+/// The registry of the program that owns this process (gearhost), or nullptr. Code loaded into
+/// that program (the gear Python module, imported by a python: strategy inside gearhost) uses it
+/// instead of loading the plugins a second time. `registry` is borrowed and must outlive every
+/// later call; pass nullptr to clear it.
+void set_process_registry(const Registry* registry);
+const Registry* process_registry();
+
 /// Runs `fn`, turning any exception other than ConfigError/PluginError into a PluginError for
 /// `component` from `library` at `where`.
 void call_plugin(const std::string& component, const std::string& library,

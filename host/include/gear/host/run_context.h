@@ -4,9 +4,8 @@
 /// The state of one run that stages work on: the data, the net, the run folder and the results
 /// so far. The runner owns it and hands it to each stage kind's run().
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 

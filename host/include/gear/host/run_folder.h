@@ -30,13 +30,17 @@ class RunFolder {
 
   void write_text(const std::string& file, const std::string& text) const;
   void write_json(const std::string& file, const nlohmann::json& value) const;
-  /// Appends one metrics.csv row (header on first use); flushed at once.
+  /// Appends one metrics.csv row (header on first use); flushed at once. A row with keys no
+  /// earlier row had (an objective's figures in a later stage) adds columns: the file is then
+  /// rewritten atomically with the wider header.
   void append_metrics(const nlohmann::json& row);
 
  private:
   std::filesystem::path root_;
   std::ofstream metrics_;
   std::vector<std::string> columns_;
+  std::vector<nlohmann::json> rows_;
+  std::string metrics_line(const nlohmann::json& row) const;
 };
 
 }  // namespace gear::host

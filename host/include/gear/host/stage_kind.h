@@ -2,13 +2,14 @@
 
 /// @file
 /// Stage kinds: what `kind = "..."` in a [[stage]] table may be. Each kind is one file under
-/// host/src/stages/ implementing StageKind, and one line in the table of stage_kinds.cpp; the
+/// host/src/stages/ implementing StageKind, and two lines in stage_kinds.cpp (its declaration
+/// and its entry in the table); the
 /// pipeline reader, the planner, the runner, `gearhost describe` and the Python module all ask
 /// this table, so nothing else names the kinds.
 
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "gear/growable_net.h"
-#include "gear/objective.h"
 #include "gear/host/data_stream.h"
 #include "gear/host/optim.h"
 #include "gear/host/progress.h"
+#include "gear/objective.h"
 
 namespace gear::host {
 
@@ -35,6 +35,10 @@ struct StepResult {
 
 /// The objective's view of a host batch (the tensors are shared, not copied).
 ObjectiveBatch objective_batch(const Batch& batch);
+
+/// Throws std::runtime_error naming what is wrong when `value` is not what an objective must
+/// return for `batch`: a 0-d loss and logits with a row per sample. Both are borrowed.
+void check_objective_value(const ObjectiveValue& value, const ObjectiveBatch& batch);
 
 /// Runs `objective` on `batch` and checks what it returned (a 0-d loss, logits with a row per
 /// sample). Throws std::runtime_error naming what is wrong. All arguments are borrowed.

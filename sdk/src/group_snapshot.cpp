@@ -1,11 +1,11 @@
-#include "group_snapshot.h"
+#include "gear/group_snapshot.h"
 
 #include <torch/utils.h>
 
 #include <numeric>
 #include <set>
 
-namespace gear::growth {
+namespace gear {
 
 GroupSnapshot::GroupSnapshot(GrowableNet& net, std::vector<std::string> groups)
     : net_(net), names_(std::move(groups)) {
@@ -37,4 +37,4 @@ void GroupSnapshot::restore() {
   for (size_t i = 0; i < aliases_.size(); ++i) aliases_[i].copy_(saved_[i]);
 }
 
-}  // namespace gear::growth
+}  // namespace gear
