@@ -3,7 +3,7 @@
 #include <torch/nn/init.h>
 #include <torch/nn/modules/linear.h>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 torch::nn::Conv2d conv_no_bias(int64_t in, int64_t out, int64_t kernel, int64_t stride,
                                int64_t groups) {
@@ -26,4 +26,4 @@ void initialise_conv_net(torch::nn::Module& net) {
   }
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// A bias-free k x k Conv2d with "same" padding (k / 2); `groups` = channels makes it depthwise.
 torch::nn::Conv2d conv_no_bias(int64_t in, int64_t out, int64_t kernel, int64_t stride,
@@ -19,4 +19,4 @@ torch::nn::Conv2d conv_no_bias(int64_t in, int64_t out, int64_t kernel, int64_t 
 /// `net` is borrowed for the call.
 void initialise_conv_net(torch::nn::Module& net);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 // ~32K inputs per task: small planes are batched so each OpenMP task is worth starting.
@@ -131,4 +131,4 @@ torch::Tensor max_pool_2x2(const torch::Tensor& input) {
   return MaxPool2x2::apply(input);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

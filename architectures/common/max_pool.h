@@ -6,7 +6,7 @@
 
 #include <torch/types.h>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// torch::max_pool2d(input, 2, 2) for a 4-D N x C x H x W tensor (floor mode: an odd last row or
 /// column is dropped), with identical values and gradients: the first maximum of each window in
@@ -18,4 +18,4 @@ namespace gear {
 /// `input` is borrowed; the result owns new storage.
 torch::Tensor max_pool_2x2(const torch::Tensor& input);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

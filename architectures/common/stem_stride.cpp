@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 OptionSchema& add_stem_stride_option(OptionSchema& schema) {
   return schema
@@ -17,4 +17,4 @@ int64_t stem_stride_for(int64_t option, int64_t height, int64_t width) {
   return std::min(height, width) >= 64 ? 2 : 1;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// Adds the `stem_stride` option (0 = automatic) to an architecture's schema.
 OptionSchema& add_stem_stride_option(OptionSchema& schema);
@@ -18,4 +18,4 @@ OptionSchema& add_stem_stride_option(OptionSchema& schema);
 /// same feature-map sizes as on CIFAR.
 int64_t stem_stride_for(int64_t option, int64_t height, int64_t width);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -3,7 +3,7 @@
 #include "mobilenet_net.h"
 #include "stem_stride.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 MobileNetArchitecture::MobileNetArchitecture(const Config& options, int version)
     : name_("mobilenet_v" + std::to_string(version)),
@@ -33,4 +33,4 @@ std::shared_ptr<GrowableNet> MobileNetArchitecture::build(const ModelSpec& spec)
   return MobileNetV2(mobilenet_v2_layout(), widths, shape[0], spec.num_classes, stride).ptr();
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

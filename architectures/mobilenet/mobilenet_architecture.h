@@ -13,7 +13,7 @@
 
 #include "mobilenet_layout.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 class MobileNetArchitecture : public Architecture {
  public:
@@ -33,4 +33,4 @@ class MobileNetArchitecture : public Architecture {
   std::vector<GroupSpec> groups_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 MobileNetV1Layout mobilenet_v1_layout() {
   // (pointwise width, depthwise stride) of the 13 blocks.
@@ -58,4 +58,4 @@ MobileNetV2Layout mobilenet_v2_layout() {
   return layout;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// A channel group of a MobileNet: its name, standard width and growth budget set.
 struct GroupSpec {
@@ -55,4 +55,4 @@ struct MobileNetV2Layout {
 };
 MobileNetV2Layout mobilenet_v2_layout();
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

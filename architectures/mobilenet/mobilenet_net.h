@@ -14,7 +14,7 @@
 
 #include "mobilenet_layout.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// Depthwise 3x3 + BN + ReLU, then pointwise 1x1 + BN + ReLU.
 class SeparableBlockImpl : public torch::nn::Module {
@@ -78,4 +78,4 @@ class MobileNetV2Impl : public GrowableNet {
 };
 TORCH_MODULE(MobileNetV2);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -3,7 +3,7 @@
 #include "layers.h"
 #include "mobilenet_net.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 SeparableBlockImpl::SeparableBlockImpl(int64_t in, int64_t out, int64_t stride) {
   depthwise = register_module("depthwise", conv_no_bias(in, in, 3, stride, in));
@@ -65,4 +65,4 @@ torch::Tensor MobileNetV1Impl::forward(torch::Tensor input) {
   return classifier_->forward(x);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -3,7 +3,7 @@
 #include "layers.h"
 #include "mobilenet_net.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t expanded, int64_t out,
                                            int64_t stride, bool residual)
@@ -105,4 +105,4 @@ torch::Tensor MobileNetV2Impl::forward(torch::Tensor input) {
   return classifier_->forward(x);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

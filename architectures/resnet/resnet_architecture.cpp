@@ -4,7 +4,7 @@
 
 #include "stem_stride.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 ResNetArchitecture::ResNetArchitecture(const Config& options, std::string name, ResNetLayout layout)
     : name_(std::move(name)),
@@ -29,4 +29,4 @@ std::shared_ptr<GrowableNet> ResNetArchitecture::build(const ModelSpec& spec) co
       .ptr();
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

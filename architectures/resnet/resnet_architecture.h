@@ -13,7 +13,7 @@
 
 #include "resnet_net.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 class ResNetArchitecture : public Architecture {
  public:
@@ -32,4 +32,4 @@ class ResNetArchitecture : public Architecture {
   int64_t stem_stride_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -5,7 +5,7 @@
 
 #include "layers.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 ResNetLayout resnet18_layout() { return {{2, 2, 2, 2}, {64, 128, 256, 512}}; }
 
@@ -136,4 +136,4 @@ torch::Tensor ResNetImpl::forward(torch::Tensor input) {
   return classifier_->forward(x);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// Stages of a ResNet: blocks per stage and the stage's standard width.
 struct ResNetLayout {
@@ -65,4 +65,4 @@ class ResNetImpl : public GrowableNet {
 };
 TORCH_MODULE(ResNet);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -4,7 +4,7 @@
 
 #include "vgg_net.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 VggArchitecture::VggArchitecture(const Config& /*options*/, int depth)
     : name_("vgg" + std::to_string(depth)), layout_(vgg_layout(depth)) {}
@@ -20,4 +20,4 @@ std::shared_ptr<GrowableNet> VggArchitecture::build(const ModelSpec& spec) const
   return Vgg(layout_, widths, spec.input_shape[0], spec.num_classes).ptr();
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

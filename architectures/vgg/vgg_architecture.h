@@ -13,7 +13,7 @@
 
 #include "vgg_layout.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 class VggArchitecture : public Architecture {
  public:
@@ -31,4 +31,4 @@ class VggArchitecture : public Architecture {
   VggLayout layout_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

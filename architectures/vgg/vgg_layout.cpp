@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 // 0 marks a max-pool, as "M" does in the usual configuration lists.
@@ -59,4 +59,4 @@ VggLayout vgg_layout(int depth) {
   return layout;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

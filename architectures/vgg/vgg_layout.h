@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// The conv stack of one VGG depth: one entry per 3x3 conv layer.
 struct VggLayout {
@@ -19,4 +19,4 @@ struct VggLayout {
 /// The layout of VGG-`depth`; throws std::invalid_argument unless depth is 11, 13, 16 or 19.
 VggLayout vgg_layout(int depth);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

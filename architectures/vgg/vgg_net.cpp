@@ -7,7 +7,7 @@
 
 #include "max_pool.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 VggImpl::VggImpl(const VggLayout& layout, const std::vector<int64_t>& widths, int64_t in_channels,
                  int64_t num_classes)
@@ -72,4 +72,4 @@ torch::Tensor VggImpl::forward(torch::Tensor input) {
   return classifier_->forward(x).flatten(1);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -14,7 +14,7 @@
 
 #include "vgg_layout.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 
 /// VGG for small images (CIFAR-style, as in Firefly). Each conv is a channel group "conv<i>":
 /// the conv's rows, its BatchNorm and the columns of the next conv (or of the classifier).
@@ -41,4 +41,4 @@ class VggImpl : public GrowableNet, public BatchSplittable {
 
 TORCH_MODULE(Vgg);
 
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -12,7 +12,7 @@
 #include "image_checks.h"
 #include "random_crop.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 const OptionBinder<AugMixOptions>& AugMixAugmentation::binder() {
   static const OptionBinder<AugMixOptions> binder = [] {
@@ -194,4 +194,4 @@ AugmentedBatch AugMixAugmentation::augment(const torch::Tensor& images,
   return batch;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -10,7 +10,7 @@
 #include "augmix_options.h"
 #include "augmix_sampling.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 /// Per batch: a shared random crop and flip, then W chains per augmented view, each applying
 /// 1-3 (or D) random ops, mixed as (1 - m) x + m sum_i w_i chain_i(x). All chains of all views
@@ -52,4 +52,4 @@ torch::Tensor run_chains_by_step(torch::Tensor chains, const ChainDraws& draws);
 torch::Tensor mix_chains(const torch::Tensor& clean, const torch::Tensor& chains,
                          const MixDraws& draws);
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

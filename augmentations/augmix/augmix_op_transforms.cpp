@@ -4,7 +4,7 @@
 
 #include "augmix_ops.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 std::vector<std::string> AugMixOpTransforms::names() const { return ops::augmix_op_names(); }
 
@@ -17,4 +17,4 @@ torch::Tensor AugMixOpTransforms::apply(const std::string& name, const torch::Te
   return ops::apply_augmix_op(name, images, levels);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

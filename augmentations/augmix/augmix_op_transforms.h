@@ -3,7 +3,7 @@
 #include <gear/config.h>
 #include <gear/image_transforms.h>
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 /// AugMix's 13 operations as named transforms at a magnitude (one, or one per image); they draw
 /// no random numbers.
@@ -16,4 +16,4 @@ class AugMixOpTransforms final : public ImageTransforms {
                       const torch::Tensor& levels, torch::Generator& generator) override;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 /// AugMix's parameters; the defaults are the reference's (`augmix`), era_options() is ERA.
 struct AugMixOptions {
@@ -33,4 +33,4 @@ inline AugMixOptions era_options() {
   return era;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -2,7 +2,7 @@
 
 #include <torch/torch.h>
 
-namespace gear {
+namespace gear::plugins::augmentations {
 namespace {
 
 // Gamma(alpha) draws: normalised, they give the Dirichlet and Beta draws.
@@ -47,4 +47,4 @@ MixDraws draw_mixing(const AugMixOptions& options, int64_t views, int64_t n, tor
   return d;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

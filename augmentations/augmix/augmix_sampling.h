@@ -10,7 +10,7 @@
 
 #include "augmix_options.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 /// The op draws of `chains` chains.
 struct ChainDraws {
@@ -34,4 +34,4 @@ struct MixDraws {
 MixDraws draw_mixing(const AugMixOptions& options, int64_t views, int64_t n, torch::Device device,
                      torch::Generator& generator);
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

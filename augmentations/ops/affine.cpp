@@ -10,7 +10,7 @@
 #include "affine_kernel.h"
 #include "image_checks.h"
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 namespace {
 
 void check_inputs(const torch::Tensor& images, const torch::Tensor& matrices) {
@@ -72,4 +72,4 @@ torch::Tensor affine_bilinear_generic(const torch::Tensor& images, const torch::
   return torch::where(inside.unsqueeze(1), v, torch::zeros_like(v)).to(torch::kUInt8);
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

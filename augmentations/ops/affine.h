@@ -5,7 +5,7 @@
 
 #include <torch/types.h>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 
 /// Resamples uint8 `images` [N, C, H, W] through per-sample inverse maps `matrices` (float64
 /// [N, 6] = (a, b, c, d, e, f), any device): output pixel (x, y) samples the input at
@@ -18,4 +18,4 @@ torch::Tensor affine_bilinear(const torch::Tensor& images, const torch::Tensor& 
 /// check that both agree.
 torch::Tensor affine_bilinear_generic(const torch::Tensor& images, const torch::Tensor& matrices);
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

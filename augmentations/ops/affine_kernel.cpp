@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 namespace {
 
 bool is_integer(double v) { return std::floor(v) == v; }
@@ -121,4 +121,4 @@ void affine_one(const uint8_t* __restrict in, uint8_t* __restrict out, int64_t c
   }
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

@@ -12,7 +12,7 @@
 #include "image_checks.h"
 #include "lut_ops.h"
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 namespace {
 
 torch::Tensor mask_of(const torch::Tensor& ops, std::initializer_list<AugOp> members) {
@@ -222,4 +222,4 @@ torch::Tensor apply_augmix_op(const std::string& name, const torch::Tensor& imag
   return apply_augmix_ops(images, ops, mag);
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 
 /// Op ids, in the reference's order (augmentations.py): the 9 default ops, then the 4 enhance ops
 /// that `all_ops` adds.
@@ -73,4 +73,4 @@ torch::Tensor apply_augmix_ops_generic(const torch::Tensor& images, const torch:
 torch::Tensor apply_augmix_op(const std::string& name, const torch::Tensor& images,
                               const torch::Tensor& magnitudes);
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

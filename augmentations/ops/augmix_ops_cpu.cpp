@@ -13,7 +13,7 @@
 #include "affine_kernel.h"
 #include "augmix_ops.h"
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 namespace {
 
 using Lut = std::array<uint8_t, 256>;
@@ -175,4 +175,4 @@ torch::Tensor apply_geometric_and_lut_ops_cpu(const torch::Tensor& images, const
   return out;
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

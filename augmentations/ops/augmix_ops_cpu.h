@@ -6,7 +6,7 @@
 
 #include <torch/types.h>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 
 /// Applies op `ops[i]` (int64 AugOp id; negative: leave the image as it is) with magnitude
 /// `magnitudes[i]` (float64) to each image of contiguous CPU uint8 `images` [N, C, H, W]. Ops of
@@ -23,4 +23,4 @@ torch::Tensor run_augmix_chains_cpu(const torch::Tensor& chains, const torch::Te
                                     const torch::Tensor& ops, const torch::Tensor& levels,
                                     const torch::Tensor& negate, int64_t image_size);
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

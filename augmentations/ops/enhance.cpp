@@ -7,7 +7,7 @@
 
 #include "image_checks.h"
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 namespace {
 
 torch::Tensor smooth(const torch::Tensor& images) {
@@ -70,4 +70,4 @@ torch::Tensor sharpness(const torch::Tensor& images, const torch::Tensor& factor
   return blend(smooth(images), images, factors);
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

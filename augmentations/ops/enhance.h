@@ -6,7 +6,7 @@
 
 #include <torch/types.h>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 
 /// Image.blend(a, b, alpha) for uint8 [N, C, H, W] and float `alpha` [N]: computed in float32
 /// and truncated to uint8 after clipping to [0, 255], as Pillow does.
@@ -26,4 +26,4 @@ torch::Tensor brightness(const torch::Tensor& images, const torch::Tensor& facto
 /// rounded; the border rows and columns keep their values).
 torch::Tensor sharpness(const torch::Tensor& images, const torch::Tensor& factors);
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 
 /// Throws std::invalid_argument naming `op` unless `images` is uint8 [N, C, H, W].
 inline void check_uint8_images(const torch::Tensor& images, const std::string& op) {
@@ -18,4 +18,4 @@ inline void check_uint8_images(const torch::Tensor& images, const std::string& o
                                 std::to_string(images.dim()) + " dimensions");
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

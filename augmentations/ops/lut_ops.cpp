@@ -7,7 +7,7 @@
 
 #include "image_checks.h"
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 namespace {
 
 torch::Tensor levels_like(const torch::Tensor& t) {
@@ -103,4 +103,4 @@ torch::Tensor solarize(const torch::Tensor& images, const torch::Tensor& thresho
   return apply_lut(images, solarize_luts(threshold.to(images.device()), images.size(1)));
 }
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

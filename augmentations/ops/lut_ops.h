@@ -6,7 +6,7 @@
 
 #include <torch/types.h>
 
-namespace gear::ops {
+namespace gear::plugins::augmentations::ops {
 
 /// 256-bin histograms, int64 [N, C, 256], of uint8 images [N, C, H, W].
 torch::Tensor channel_histograms(const torch::Tensor& images);
@@ -32,4 +32,4 @@ torch::Tensor equalize(const torch::Tensor& images);
 torch::Tensor posterize(const torch::Tensor& images, const torch::Tensor& bits);
 torch::Tensor solarize(const torch::Tensor& images, const torch::Tensor& threshold);
 
-}  // namespace gear::ops
+}  // namespace gear::plugins::augmentations::ops

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 int64_t crop_padding(int64_t option, const torch::Tensor& images) {
   if (option != kAutoPadding) return option;
@@ -70,4 +70,4 @@ torch::Tensor random_crop(const torch::Tensor& images, int64_t padding,
   return crop_at(images, padding, dy, dx);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 /// Option value of `padding` that scales the padding with the image: see crop_padding().
 constexpr int64_t kAutoPadding = -1;
@@ -26,4 +26,4 @@ torch::Tensor random_crop(const torch::Tensor& images, int64_t padding,
 torch::Tensor crop_at(const torch::Tensor& images, int64_t padding, const torch::Tensor& dy,
                       const torch::Tensor& dx);
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -4,7 +4,7 @@
 
 #include "random_crop.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 StandardAugmentation::StandardAugmentation(const Config& options)
     : padding_(options.get<int64_t>("padding")),
@@ -40,4 +40,4 @@ AugmentedBatch StandardAugmentation::augment(const torch::Tensor& images,
   return batch;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

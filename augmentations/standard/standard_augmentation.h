@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace gear {
+namespace gear::plugins::augmentations {
 
 class StandardAugmentation : public Augmentation {
  public:
@@ -26,4 +26,4 @@ class StandardAugmentation : public Augmentation {
   bool flip_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   torch::set_num_threads(static_cast<int>(threads));
-  gear::AugMixAugmentation augmentation(policy == "era" ? gear::era_options()
-                                                        : gear::AugMixOptions{});
+  namespace aug = gear::plugins::augmentations;
+  aug::AugMixAugmentation augmentation(policy == "era" ? aug::era_options() : aug::AugMixOptions{});
   torch::manual_seed(0);
   torch::Tensor data = torch::randint(0, 256, {images, channels, size, size}, torch::kUInt8);
   torch::Generator generator = at::detail::createCPUGenerator(1);

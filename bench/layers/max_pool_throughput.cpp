@@ -22,7 +22,7 @@ namespace {
 using Pool = torch::Tensor (*)(const torch::Tensor&);
 
 torch::Tensor torch_pool(const torch::Tensor& x) { return torch::max_pool2d(x, {2, 2}, {2, 2}); }
-torch::Tensor gear_pool(const torch::Tensor& x) { return gear::max_pool_2x2(x); }
+torch::Tensor gear_pool(const torch::Tensor& x) { return gear::plugins::architectures::max_pool_2x2(x); }
 
 // Milliseconds for one forward + backward of `pool` over every input, best of `rounds`.
 double time_ms(Pool pool, const std::vector<torch::Tensor>& inputs, int rounds) {

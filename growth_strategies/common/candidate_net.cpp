@@ -8,7 +8,7 @@
 
 #include "fresh_init.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 // One tensor of the net tied to a grown group along its rows (dim 0), its columns (dim 1), or
 // both (a conv that consumes one grown group and produces another).
@@ -291,4 +291,4 @@ void CandidateNet::restore() {
   snapshot_.restore();
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -24,7 +24,7 @@
 #include "gear/growable_net.h"
 #include "selection.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// Initial scales of the candidate parameters (Firefly's defaults).
 struct CandidateInit {
@@ -89,4 +89,4 @@ class CandidateNet {
   std::vector<torch::Tensor> rendered_;  // last candidate render, with graph, one per entry
 };
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

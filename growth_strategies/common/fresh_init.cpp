@@ -1,6 +1,6 @@
 #include "fresh_init.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 torch::Tensor identity_filters(const std::vector<int64_t>& sizes,
                                const torch::TensorOptions& options) {
@@ -27,4 +27,4 @@ SliceInit fresh_slice_init(double fresh_in, double fresh_out, torch::Generator& 
   };
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

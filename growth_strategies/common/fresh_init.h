@@ -7,7 +7,7 @@
 
 #include "gear/growable_net.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// Depthwise filters [n, 1, k, k] that pass each channel through (centre tap 1).
 torch::Tensor identity_filters(const std::vector<int64_t>& sizes,
@@ -17,4 +17,4 @@ torch::Tensor identity_filters(const std::vector<int64_t>& sizes,
 /// U(-fresh_out, fresh_out) with `generator` (borrowed; must outlive the returned function).
 SliceInit fresh_slice_init(double fresh_in, double fresh_out, torch::Generator& generator);
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

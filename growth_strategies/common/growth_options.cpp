@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 const OptionBinder<GrowthOptions>& growth_binder() {
   static const OptionBinder<GrowthOptions> binder = [] {
@@ -77,4 +77,4 @@ GrowthResult make_result(const GrowableNet& net, const std::vector<std::string>&
   return result;
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -10,7 +10,7 @@
 #include "gear/growth_strategy.h"
 #include "gear/options.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// The options the built-in growth strategies (osg, random, net2wider) share.
 struct GrowthOptions {
@@ -47,4 +47,4 @@ std::vector<int64_t> widths_of(const GrowableNet& net, const std::vector<std::st
 GrowthResult make_result(const GrowableNet& net, const std::vector<std::string>& names,
                          const std::vector<int64_t>& split, const std::vector<int64_t>& fresh);
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <map>
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 std::vector<std::pair<std::string, int64_t>> set_targets(const std::vector<std::string>& sets,
                                                          const std::vector<int64_t>& widths,
@@ -101,4 +101,4 @@ std::vector<RankedSet> uniform_draws(
   return out;
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -12,7 +12,7 @@
 #include "gear/budget_fit.h"
 #include "gear/growth_strategy.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// One candidate of a group: `index` < width is a split of that channel, otherwise fresh
 /// candidate index - width.
@@ -69,4 +69,4 @@ std::vector<RankedSet> uniform_draws(
     const std::function<std::vector<Candidate>(const std::string& set)>& pool,
     torch::Generator& generator);
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -6,7 +6,7 @@
 #include "growth_options.h"
 #include "selection.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 Net2WiderStrategy::Net2WiderStrategy(const Config& options)
     : config_(options), options_(binder().read(options)) {}
@@ -84,4 +84,4 @@ GrowthResult Net2WiderStrategy::grow(GrowableNet& net, GrowthContext& context) {
   return result;
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -9,7 +9,7 @@
 #include "gear/options.h"
 #include "growth_options.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// Net2WiderNet's options; the defaults are the schema's.
 struct Net2WiderOptions {
@@ -33,4 +33,4 @@ class Net2WiderStrategy final : public GrowthStrategy {
   Net2WiderOptions options_;
 };
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

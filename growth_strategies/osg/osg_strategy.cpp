@@ -11,7 +11,7 @@
 #include "growth_options.h"
 #include "selection.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -177,4 +177,4 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   return result;
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -10,7 +10,7 @@
 #include "gear/options.h"
 #include "growth_options.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// OSG's options; the defaults are the schema's.
 struct OsgOptions {
@@ -42,4 +42,4 @@ class OsgStrategy final : public GrowthStrategy {
   OsgOptions options_;
 };
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

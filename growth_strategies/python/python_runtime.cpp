@@ -12,7 +12,7 @@
 
 #include "python_paths.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 namespace {
 
@@ -75,4 +75,4 @@ void* gear_python_symbol(const char* symbol, const std::vector<std::string>& pac
                            " (an older build?)");
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

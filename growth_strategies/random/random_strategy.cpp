@@ -5,7 +5,7 @@
 #include "growth_options.h"
 #include "selection.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 RandomStrategy::RandomStrategy(const Config& options)
     : config_(options), options_(binder().read(options)) {}
@@ -70,4 +70,4 @@ GrowthResult RandomStrategy::grow(GrowableNet& net, GrowthContext& context) {
   return result;
 }
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

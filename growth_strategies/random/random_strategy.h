@@ -9,7 +9,7 @@
 #include "gear/options.h"
 #include "growth_options.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 
 /// Random growth's options; the defaults are the schema's.
 struct RandomOptions {
@@ -34,4 +34,4 @@ class RandomStrategy final : public GrowthStrategy {
   RandomOptions options_;
 };
 
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -7,7 +7,7 @@
 
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 using Shape = std::vector<int64_t>;
@@ -129,4 +129,4 @@ TEST_P(EveryArchitecture, RejectsAWrongNumberOfWidthsNamingTheGroups) {
 INSTANTIATE_TEST_SUITE_P(Architectures, EveryArchitecture, ::testing::ValuesIn(kArchitectures));
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::architectures

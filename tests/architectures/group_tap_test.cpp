@@ -12,7 +12,7 @@
 
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 class EveryArchitectureTap : public ::testing::TestWithParam<std::string> {};
@@ -135,4 +135,4 @@ TEST(GroupTap, UnknownOrUntappedGroupsAreRefusedAndAnIdleTapIsTheIdentity) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::architectures

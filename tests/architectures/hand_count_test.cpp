@@ -6,7 +6,7 @@
 
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 int64_t conv(int64_t k, int64_t in, int64_t out) { return k * k * in * out; }
@@ -121,4 +121,4 @@ TEST(MobileNetV2, FullSizeMatchesTorchvisionAndTiesEachStagesStream) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -9,7 +9,7 @@
 
 #include <limits>
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 torch::Tensor reference(const torch::Tensor& x) { return torch::max_pool2d(x, {2, 2}, {2, 2}); }
@@ -90,4 +90,4 @@ TEST(MaxPool2x2, FallsBackForChannelsLastStridedAndTinySides) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::architectures

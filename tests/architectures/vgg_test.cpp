@@ -3,7 +3,7 @@
 #include "gear/architecture.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::architectures {
 namespace {
 
 std::shared_ptr<GrowableNet> build(const std::string& name, std::vector<int64_t> shape,
@@ -52,4 +52,4 @@ TEST(Vgg, RejectsWrongWidthCount) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::architectures

@@ -5,7 +5,7 @@
 #include "gear/host/device.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 namespace {
 
 std::shared_ptr<Augmentation> standard(const std::vector<std::pair<std::string, Value>>& values) {
@@ -71,4 +71,4 @@ TEST(StandardAugmentation, SameSeedSameBatch) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -16,7 +16,7 @@
 #include "lut_ops.h"
 #include "random_crop.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 namespace {
 
 struct GoldenCase {
@@ -214,4 +214,4 @@ TEST(AugMixOps, EqualizeOfAFlatImageIsIdentityAndAutocontrastStretches) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

@@ -12,7 +12,7 @@
 #include "lut_ops.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::augmentations {
 namespace {
 
 namespace fs = std::filesystem;
@@ -243,4 +243,4 @@ TEST(AugMixPolicy, GearhostTrainsWithEraAndTheJsdLoss) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::augmentations

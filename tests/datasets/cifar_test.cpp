@@ -11,7 +11,7 @@
 #include "image_writers.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -248,4 +248,4 @@ TEST(Cifar100, MetaFilesNameTheClassesAndTheGroups) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -5,7 +5,7 @@
 #include "gear/dataset.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -109,4 +109,4 @@ TEST(IdxReader, LabelCountMismatch) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::datasets

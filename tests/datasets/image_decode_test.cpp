@@ -11,7 +11,7 @@
 #include "png_decode.h"
 #include "test_files.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 using image_io::decode_image;
@@ -160,4 +160,4 @@ TEST(DecodeImage, RecognisesTheFormatByContentAndKeepsGreyAsOneChannel) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -12,7 +12,7 @@
 #include "test_files.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -370,4 +370,4 @@ TEST(ImageFolder, DamagedCacheFilesAreIgnoredAndRewritten) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::datasets

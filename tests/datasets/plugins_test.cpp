@@ -10,7 +10,7 @@
 #include "image_writers.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -72,4 +72,4 @@ TEST(DatasetPlugins, CreateAndLoadThroughTheRegistry) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::datasets

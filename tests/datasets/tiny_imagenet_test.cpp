@@ -10,7 +10,7 @@
 #include "test_files.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -167,4 +167,4 @@ TEST(TinyImageNet, BadAnnotationsWnidsAndImagesAreNamed) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -9,7 +9,7 @@
 #include "test_support.h"
 #include "toy_net.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 namespace {
 
 using test::make_toy;
@@ -162,4 +162,4 @@ TEST(CandidateNet, VggSplitAndFreshKeepOutputs) {
 }
 
 }  // namespace
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

@@ -9,7 +9,7 @@
 #include "gear/host/checkpoint.h"
 #include "toy_net.h"
 
-namespace gear {
+namespace gear::plugins::growth {
 namespace {
 
 namespace fs = std::filesystem;
@@ -123,4 +123,4 @@ TEST(GrowRun, MultiShotOsgGrowsTwiceOnAugmentedData) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins::growth

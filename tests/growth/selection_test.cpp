@@ -6,7 +6,7 @@
 
 #include "toy_net.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 namespace {
 
 TEST(Selection, RankingIsGlobalAcrossGroups) {
@@ -100,4 +100,4 @@ TEST(Selection, NothingFitsWhenTheBackboneIsAlreadyOverBudget) {
 }
 
 }  // namespace
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

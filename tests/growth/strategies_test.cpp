@@ -11,7 +11,7 @@
 #include "selection.h"
 #include "toy_net.h"
 
-namespace gear::growth {
+namespace gear::plugins::growth {
 namespace {
 
 using test::make_config;
@@ -200,4 +200,4 @@ TEST(Net2Wider, NoiseBreaksTheSymmetryOfCopiesOnly) {
 }
 
 }  // namespace
-}  // namespace gear::growth
+}  // namespace gear::plugins::growth

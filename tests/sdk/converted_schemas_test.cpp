@@ -14,8 +14,14 @@
 #include "gear/host/toml_config.h"
 #include "random_crop.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace {
+
+using augmentations::AugMixAugmentation;
+using augmentations::AugMixOptions;
+using augmentations::era_options;
+using augmentations::kAutoPadding;
+namespace ops = augmentations::ops;
 
 // The schema every growth strategy started from (growth_schema(0.9)).
 OptionSchema legacy_growth_schema() {
@@ -247,4 +253,4 @@ TEST(ConvertedSchemas, AugMixDepthZeroFailsAtTheDepthOption) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins

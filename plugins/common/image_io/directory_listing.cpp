@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <system_error>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 
 std::vector<std::string> sorted_entries(
@@ -38,4 +38,4 @@ void require_folder(const std::filesystem::path& dir, const std::string& what) {
 }
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 
 /// Names of the entries of `dir` that `keep` accepts, sorted bytewise so that every machine
@@ -25,4 +25,4 @@ std::string join_names(const std::vector<std::string>& names);
 void require_folder(const std::filesystem::path& dir, const std::string& what);
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

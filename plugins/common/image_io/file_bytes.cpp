@@ -7,7 +7,7 @@
 #include <fstream>
 #include <system_error>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 
 std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
@@ -23,4 +23,4 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
 }
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

@@ -8,7 +8,7 @@
 #include "jpeg_decode.h"
 #include "png_decode.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 namespace {
 
@@ -54,4 +54,4 @@ torch::Tensor decode_image(const std::vector<uint8_t>& bytes, const std::string&
 }
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

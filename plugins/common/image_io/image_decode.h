@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 
 enum class ImageFormat { kUnknown, kJpeg, kPng };
@@ -24,4 +24,4 @@ ImageFormat sniff_format(const uint8_t* data, size_t size);
 torch::Tensor decode_image(const std::vector<uint8_t>& bytes, const std::string& name_for_errors);
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

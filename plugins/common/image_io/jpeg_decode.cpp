@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <memory>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 namespace {
 
@@ -123,4 +123,4 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
 }
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

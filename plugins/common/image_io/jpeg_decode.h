@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 
 /// Decodes a baseline or progressive JPEG to uint8 [3, H, W] RGB. A greyscale JPEG comes back
@@ -24,4 +24,4 @@ torch::Tensor decode_jpeg_native(const std::vector<uint8_t>& bytes,
                                  const std::string& name_for_errors);
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

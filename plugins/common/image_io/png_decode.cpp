@@ -9,7 +9,7 @@
 #include <cstring>
 #include <memory>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 namespace {
 
@@ -153,4 +153,4 @@ torch::Tensor decode_png(const std::vector<uint8_t>& bytes, const std::string& n
 }
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins {
 namespace image_io {
 
 /// Decodes a PNG to uint8 [C, H, W]: C = 1 for greyscale and grey+alpha images, C = 3 for RGB,
@@ -23,4 +23,4 @@ namespace image_io {
 torch::Tensor decode_png(const std::vector<uint8_t>& bytes, const std::string& name_for_errors);
 
 }  // namespace image_io
-}  // namespace gear
+}  // namespace gear::plugins

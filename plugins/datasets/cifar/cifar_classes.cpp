@@ -1,6 +1,6 @@
 #include "cifar_classes.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 const std::vector<std::string>& cifar10_class_names() {
   static const std::vector<std::string> names = {
@@ -56,4 +56,4 @@ const std::vector<ClassGroup>& cifar100_superclasses() {
   return groups;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 /// CIFAR-10's 10 class names, in label order (as in batches.meta.txt).
 const std::vector<std::string>& cifar10_class_names();
@@ -17,4 +17,4 @@ const std::vector<std::string>& cifar100_fine_names();
 /// CIFAR-100's 20 superclasses, in coarse label order, each with its 5 fine classes.
 const std::vector<ClassGroup>& cifar100_superclasses();
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -9,7 +9,7 @@
 #include "cifar_classes.h"
 #include "file_bytes.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -205,4 +205,4 @@ OptionSchema Cifar100::schema() {
       .one_of({"fine", "coarse"});
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

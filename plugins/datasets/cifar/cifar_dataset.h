@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 /// Where a record's fields are: CIFAR-10 records are <label><pixels>, CIFAR-100 records are
 /// <coarse label><fine label><pixels>.
@@ -65,4 +65,4 @@ class Cifar100 : public CifarDataset {
   static OptionSchema schema();
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

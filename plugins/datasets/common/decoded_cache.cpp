@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -253,4 +253,4 @@ bool DecodedCache::write(const CachedDataset& contents) const {
   return ok;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -40,7 +40,7 @@
 
 #include "image_files.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 /// What a cache file holds.
 struct CachedDataset {
@@ -82,4 +82,4 @@ class DecodedCache {
   std::vector<std::vector<int64_t>> labels_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

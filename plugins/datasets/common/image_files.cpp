@@ -12,7 +12,7 @@
 #include "file_bytes.h"
 #include "image_decode.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -154,4 +154,4 @@ std::pair<std::vector<double>, std::vector<double>> channel_statistics(
   return {mean, std};
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

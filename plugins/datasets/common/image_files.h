@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 /// The files of one split and their labels (parallel).
 struct LabelledFiles {
@@ -77,4 +77,4 @@ std::string size_text(const torch::Tensor& image);
 /// Lower-case copy of `text` (file extensions).
 std::string lower_case(std::string text);
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -5,7 +5,7 @@
 
 #include "idx_reader.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -99,4 +99,4 @@ DataSplit FashionMnist::load(SplitKind split) {
   return {images.unsqueeze(1), labels.to(torch::kLong)};
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

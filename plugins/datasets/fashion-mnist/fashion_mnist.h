@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 class FashionMnist : public Dataset {
  public:
@@ -29,4 +29,4 @@ class FashionMnist : public Dataset {
   std::string path_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <memory>
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 constexpr uint8_t kGzipMagic0 = 0x1f;
@@ -113,4 +113,4 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return ends_with(path, ".gz") ? gunzip(path, raw) : raw;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

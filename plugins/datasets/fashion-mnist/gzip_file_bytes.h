@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 /// The file's bytes (decompressed for "*.gz"). Throws DataError naming the file when it cannot
 /// be opened, is not gzip though named so, or holds corrupt or truncated compressed data.
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -9,7 +9,7 @@
 
 #include "gzip_file_bytes.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 // The third magic byte is the element type; 0x08 is unsigned byte. The fourth is the rank.
@@ -77,4 +77,4 @@ torch::Tensor read_idx(const std::string& path, int rank) {
   return out;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 /// Reads an IDX file of unsigned bytes with `rank` dimensions (3 for images, 1 for labels),
 /// plain or gzip-compressed ("*.gz"). Returns a contiguous uint8 CPU tensor shaped as the header
@@ -16,4 +16,4 @@ namespace gear {
 /// or surplus data bytes, or a gzip problem.
 torch::Tensor read_idx(const std::string& path, int rank);
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

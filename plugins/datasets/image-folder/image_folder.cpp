@@ -12,7 +12,7 @@
 #include "file_bytes.h"
 #include "image_decode.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -236,4 +236,4 @@ DataSplit ImageFolder::load(SplitKind split) {
   return split == SplitKind::kTrain ? train_ : test_;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -16,7 +16,7 @@
 
 #include "image_files.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 class ImageFolder : public Dataset {
  public:
@@ -46,4 +46,4 @@ class ImageFolder : public Dataset {
   DataSplit train_, test_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

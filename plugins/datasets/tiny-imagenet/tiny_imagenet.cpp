@@ -9,7 +9,7 @@
 #include "decoded_cache.h"
 #include "directory_listing.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 namespace {
 
 namespace fs = std::filesystem;
@@ -152,4 +152,4 @@ DataSplit TinyImageNet::load(SplitKind split) {
   return decoded;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -14,7 +14,7 @@
 
 #include "image_files.h"
 
-namespace gear {
+namespace gear::plugins::datasets {
 
 class TinyImageNet : public Dataset {
  public:
@@ -41,4 +41,4 @@ class TinyImageNet : public Dataset {
   std::string cache_dir_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins::datasets

@@ -9,7 +9,7 @@
 #include "corruption_ops.h"
 #include "image_filters.h"
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 namespace F = torch::nn::functional;
 namespace {
 
@@ -119,4 +119,4 @@ torch::Tensor zoom_blur(const torch::Tensor& x, int severity, torch::Generator&)
   return ((x + out) / static_cast<double>(count + 1)).clamp(0, 1) * 255;
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

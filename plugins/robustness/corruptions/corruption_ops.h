@@ -7,7 +7,7 @@
 
 #include <torch/types.h>
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 
 torch::Tensor gaussian_noise(const torch::Tensor& x, int severity, torch::Generator& g);
 torch::Tensor shot_noise(const torch::Tensor& x, int severity, torch::Generator& g);
@@ -37,4 +37,4 @@ inline double spatial_scale(const torch::Tensor& x) {
   return static_cast<double>(x.size(3)) / table_size(x);
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

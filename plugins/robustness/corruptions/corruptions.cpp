@@ -7,7 +7,7 @@
 
 #include "corruption_ops.h"
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 namespace {
 
 using Function = torch::Tensor (*)(const torch::Tensor&, int, torch::Generator&);
@@ -77,4 +77,4 @@ torch::Tensor corrupt(const std::string& name, const torch::Tensor& images, int 
   return out.clamp(0, 255).floor().to(torch::kUInt8).to(images.device());
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 
 /// gaussian_noise, shot_noise, impulse_noise, defocus_blur, glass_blur, motion_blur, zoom_blur,
 /// snow, frost, fog, brightness, contrast, elastic_transform, pixelate, jpeg_compression: the
@@ -27,4 +27,4 @@ const std::vector<std::string>& names();
 torch::Tensor corrupt(const std::string& name, const torch::Tensor& images, int severity,
                       torch::Generator& generator);
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

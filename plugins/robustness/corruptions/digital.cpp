@@ -8,7 +8,7 @@
 #include "corruption_ops.h"
 #include "image_filters.h"
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 namespace F = torch::nn::functional;
 namespace {
 
@@ -136,4 +136,4 @@ torch::Tensor pixelate(const torch::Tensor& x, int severity, torch::Generator&) 
   return box_resize(box_resize(pixels, small_h, small_w), h, w);
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <stdexcept>
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 
 // Generated from assets/frost.bin.gz by CMake (frost_blob.cpp in the build folder).
 extern const unsigned char kFrostBlob[];
@@ -69,4 +69,4 @@ const std::vector<torch::Tensor>& frost_textures(int scale_percent) {
   return it->second;
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 namespace F = torch::nn::functional;
 
 torch::Tensor border_indices(int64_t n, int64_t before, int64_t after, Border border) {
@@ -99,4 +99,4 @@ std::vector<uint64_t> image_seeds(int64_t n, torch::Generator& g) {
   return std::vector<uint64_t>(p, p + n);
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 
 /// How a filter reads outside the image. kNearest: edge replicated (SciPy "nearest");
 /// kReflect: half-sample symmetric, d c b a | a b c d (SciPy "reflect"); kMirror: the edge not
@@ -38,4 +38,4 @@ torch::Tensor motion_blur_kernel(const torch::Tensor& x, double radius, double s
 /// result does not depend on how images are split across threads.
 std::vector<uint64_t> image_seeds(int64_t n, torch::Generator& g);
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

@@ -11,7 +11,7 @@
 
 #include "corruption_ops.h"
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 namespace {
 
 struct ErrorManager {
@@ -100,4 +100,4 @@ torch::Tensor jpeg_compression(const torch::Tensor& x, int severity, torch::Gene
   return hwc.permute({0, 3, 1, 2}).to(x.scalar_type());
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

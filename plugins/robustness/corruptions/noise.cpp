@@ -3,7 +3,7 @@
 
 #include "corruption_ops.h"
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 
 torch::Tensor gaussian_noise(const torch::Tensor& x, int severity, torch::Generator& g) {
   const double c = large(x) ? std::vector<double>{0.04, 0.08, 0.12, 0.15, 0.18}[severity - 1]
@@ -31,4 +31,4 @@ torch::Tensor impulse_noise(const torch::Tensor& x, int severity, torch::Generat
   return out * 255;
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

@@ -9,7 +9,7 @@
 #include "frost_textures.h"
 #include "image_filters.h"
 
-namespace gear::corruptions {
+namespace gear::plugins::corruptions {
 namespace {
 
 // cv2.cvtColor(RGB2GRAY) on float images; a 1-channel image is its own grey.
@@ -147,4 +147,4 @@ torch::Tensor fog(const torch::Tensor& x, int severity, torch::Generator& g) {
   return (fogged * max_val / (max_val + c[0])).clamp(0, 1) * 255;
 }
 
-}  // namespace gear::corruptions
+}  // namespace gear::plugins::corruptions

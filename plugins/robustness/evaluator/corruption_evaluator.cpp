@@ -11,7 +11,7 @@
 #include "corruptions.h"
 #include "image_folder_c.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace fs = std::filesystem;
 namespace {
 
@@ -200,4 +200,4 @@ EvaluationResult CorruptionEvaluator::evaluate(EvaluationContext& context) {
   return result;
 }
 
-}  // namespace gear
+}  // namespace gear::plugins

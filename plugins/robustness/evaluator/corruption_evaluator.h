@@ -16,7 +16,7 @@
 
 #include "cifar_c.h"
 
-namespace gear {
+namespace gear::plugins {
 
 class CorruptionEvaluator : public Evaluator {
  public:
@@ -54,4 +54,4 @@ class CorruptionEvaluator : public Evaluator {
   std::optional<double> reference_clean_;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins

@@ -5,7 +5,7 @@
 
 #include "corruptions.h"
 
-namespace gear {
+namespace gear::plugins {
 
 std::vector<std::string> CorruptionTransforms::names() const { return corruptions::names(); }
 
@@ -22,4 +22,4 @@ torch::Tensor CorruptionTransforms::apply(const std::string& name, const torch::
   return corruptions::corrupt(name, images, static_cast<int>(severity), generator);
 }
 
-}  // namespace gear
+}  // namespace gear::plugins

@@ -3,7 +3,7 @@
 #include <gear/config.h>
 #include <gear/image_transforms.h>
 
-namespace gear {
+namespace gear::plugins {
 
 /// The 15 corruptions as named transforms at a severity 1..5 (levels: one value).
 class CorruptionTransforms final : public ImageTransforms {
@@ -15,4 +15,4 @@ class CorruptionTransforms final : public ImageTransforms {
                       const torch::Tensor& levels, torch::Generator& generator) override;
 };
 
-}  // namespace gear
+}  // namespace gear::plugins

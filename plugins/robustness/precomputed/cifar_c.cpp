@@ -7,7 +7,7 @@
 #include "directory_listing.h"
 #include "npy_reader.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace {
 
@@ -100,4 +100,4 @@ CorruptedSet read_cifar_c(const std::filesystem::path& root, const std::string& 
 }
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

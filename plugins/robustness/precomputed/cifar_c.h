@@ -12,7 +12,7 @@
 
 #include "corrupted_set.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 
 /// The severities of every released corruption benchmark, 1 (mild) to 5 (severe).
@@ -62,4 +62,4 @@ CorruptedSet read_cifar_c(const std::filesystem::path& root, const std::string& 
                           int severity);
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

@@ -5,7 +5,7 @@
 
 #include <torch/types.h>
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 
 /// Images and labels of one (corruption, severity) pair, owned by the caller.
@@ -17,4 +17,4 @@ struct CorruptedSet {
 };
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

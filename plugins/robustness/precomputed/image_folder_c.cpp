@@ -16,7 +16,7 @@
 #include "file_bytes.h"
 #include "jpeg_decode.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace {
 
@@ -143,4 +143,4 @@ CorruptedSet read_image_folder_c(const std::filesystem::path& root, const std::s
 }
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

@@ -10,7 +10,7 @@
 
 #include "corrupted_set.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 
 /// The corruptions present under `root`: its sub-folders, sorted. Throws DataError for a
@@ -33,4 +33,4 @@ CorruptedSet read_image_folder_c(const std::filesystem::path& root, const std::s
                                  int severity, const std::vector<std::string>& classes);
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

@@ -11,7 +11,7 @@
 #include <string>
 #include <system_error>
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace {
 
@@ -282,4 +282,4 @@ torch::Tensor read_npy(const std::filesystem::path& file) {
 }
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

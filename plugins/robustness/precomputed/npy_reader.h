@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 
 /// What an .npy header declares.
@@ -36,4 +36,4 @@ NpyHeader read_npy_header(const std::filesystem::path& file);
 torch::Tensor read_npy(const std::filesystem::path& file);
 
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

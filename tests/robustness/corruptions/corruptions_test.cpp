@@ -7,7 +7,7 @@
 
 #include <set>
 
-namespace gear {
+namespace gear::plugins {
 namespace {
 
 torch::Generator gen(uint64_t seed) { return at::detail::createCPUGenerator(seed); }
@@ -163,4 +163,4 @@ TEST(Corruptions, BadArgumentsAreNamed) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins

@@ -9,7 +9,7 @@
 #include "test_files.h"
 #include "test_support.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace {
 
 namespace fs = std::filesystem;
@@ -148,4 +148,4 @@ TEST_F(CorruptionsEvaluator, MceIsNormalisedByTheReferenceRun) {
 }
 
 }  // namespace
-}  // namespace gear
+}  // namespace gear::plugins

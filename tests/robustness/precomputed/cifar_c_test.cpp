@@ -9,7 +9,7 @@
 
 #include "test_files.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace {
 
@@ -176,4 +176,4 @@ TEST_F(PrecomputedCifarC, SeverityOutsideOneToFiveIsRefused) {
 
 }  // namespace
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

@@ -10,7 +10,7 @@
 #include "jpeg_decode.h"
 #include "test_files.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace {
 
@@ -188,4 +188,4 @@ TEST(PrecomputedJpeg, OddSizesAndOnePixelDecode) {
 
 }  // namespace
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

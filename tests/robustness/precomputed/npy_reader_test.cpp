@@ -10,7 +10,7 @@
 
 #include "test_files.h"
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace {
 
@@ -228,4 +228,4 @@ TEST(PrecomputedNpy, MissingFileIsNamed) {
 
 }  // namespace
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

@@ -10,7 +10,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace testing {
 
@@ -101,4 +101,4 @@ std::string data_error(const std::function<void()>& body) {
 
 }  // namespace testing
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins

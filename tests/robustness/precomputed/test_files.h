@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace gear {
+namespace gear::plugins {
 namespace robustness {
 namespace testing {
 
@@ -55,4 +55,4 @@ std::vector<uint8_t> flat_image(int width, int height, const std::vector<uint8_t
 
 }  // namespace testing
 }  // namespace robustness
-}  // namespace gear
+}  // namespace gear::plugins
