@@ -1,6 +1,6 @@
 #include <gear/plugin.h>
 
-#include "python_bridge.h"
+#include "python_growth_bridge.h"
 
 GEAR_PLUGIN("gear-python-growth", "0.1.0", "Growth strategies written in Python") {
   r.add_growth<gear::plugins::growth::PythonBridge>(

@@ -90,8 +90,9 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
                                             ComponentKindOf<Architecture>::kName, model_schema(),
                                             registry, name, &pipeline.model, {"budget"});
   pipeline.budget = read_budget(model.get("budget"), "model.budget", name);
-  if (pipeline.run.get<double>("epoch_scale") <= 0.0)
-    pipeline.run.fail("epoch_scale", "must be > 0 (1.0 runs the epochs as written)");
+  pipeline.run_settings = run_binder().read(pipeline.run);
+  pipeline.data_settings = data_binder().read(pipeline.data);
+  pipeline.model_settings = model_binder().read(pipeline.model);
 
   const toml::node* stages = root.get("stage");
   if (!stages)

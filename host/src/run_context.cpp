@@ -29,7 +29,7 @@ std::string RunContext::architecture_library() const {
 PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& where) {
   PassStats stats;
   call_plugin(pipeline.architecture.name, architecture_library(), where, [&] {
-    stats = evaluate(*net, data, pipeline.data.get<int64_t>("eval_batch_size"), normalizer);
+    stats = evaluate(*net, data, pipeline.data_settings.eval_batch_size, normalizer);
   });
   return stats;
 }

@@ -34,8 +34,7 @@ int64_t peak_rss_bytes() {
   return static_cast<int64_t>(usage.ru_maxrss) * 1024;
 }
 
-std::vector<int64_t> widths_from_summary(const Config& model) {
-  const std::string file = model.get<std::string>("widths_from");
+std::vector<int64_t> widths_from_summary(const Config& model, const std::string& file) {
   std::ifstream in(file);
   if (!in) model.fail("widths_from", "cannot open '" + file + "'");
   json summary;
@@ -72,25 +71,26 @@ class Run {
 
 void Run::prepare() {
   const Config& run = run_.pipeline.run;
-  run_.threads = static_cast<int>(run.get<int64_t>("threads"));
+  const RunSettings& settings = run_.pipeline.run_settings;
+  run_.threads = static_cast<int>(settings.threads);
   if (run_.threads == 0)
     run_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(run_.threads);
-  const std::string allocator = configure_cpu_allocator(run.get<std::string>("cpu_allocator"));
-  run_.seed = static_cast<uint64_t>(run.get<int64_t>("seed"));
+  const std::string allocator = configure_cpu_allocator(settings.cpu_allocator);
+  run_.seed = static_cast<uint64_t>(settings.seed);
   torch::manual_seed(run_.seed);
-  run_.device = resolve_device(run.get<std::string>("device"), run.where("device"));
-  run_.channels_last = use_channels_last(run.get<std::string>("memory_format"), run_.device);
+  run_.device = resolve_device(settings.device, run.where("device"));
+  run_.channels_last = use_channels_last(settings.memory_format, run_.device);
 
-  std::string name = run.get<std::string>("name");
+  std::string name = settings.name;
   if (name.empty()) name = run_.pipeline.file.stem().string();
   fs::path root = run_.options.out ? *run_.options.out
-                                   : RunFolder::unique_path(run.get<std::string>("out"), name);
+                                   : RunFolder::unique_path(settings.out, name);
   run_.folder = std::make_unique<RunFolder>(root);
   add_log_file(root / "log.txt");
   spdlog::info("run folder {}", root.string());
   run_.prefetch =
-      use_prefetch(run_.pipeline.data.get<std::string>("prefetch"), run_.device, run_.threads);
+      use_prefetch(run_.pipeline.data_settings.prefetch, run_.device, run_.threads);
   spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", run_.device.str(),
                run_.threads, run_.seed, run_.prefetch ? "on a background thread" : "in line",
                run_.channels_last ? "channels-last" : "contiguous");
@@ -106,7 +106,8 @@ void Run::load_data() {
   const ComponentEntry* entry = run_.registry.find(pipeline.dataset.name);
   DataSplit train, test;
   auto start = std::chrono::steady_clock::now();
-  const auto classes = data.get<std::vector<std::string>>("classes");
+  const DataSettings& settings = pipeline.data_settings;
+  const auto& classes = settings.classes;
   std::vector<ClassGroup> class_groups;
   call_plugin(pipeline.dataset.name, entry->library, data.where("plugin").str(), [&] {
     run_.info = dataset->info();
@@ -134,11 +135,11 @@ void Run::load_data() {
       split.labels = split.labels.slice(0, 0, n);
     }
   };
-  limit(train, data.get<int64_t>("limit_train"));
-  limit(test, data.get<int64_t>("limit_test"));
+  limit(train, settings.limit_train);
+  limit(test, settings.limit_test);
 
   // Hold out a seeded random validation subset of the training images.
-  const double val_split = data.get<double>("val_split");
+  const double val_split = settings.val_split;
   const auto val_count =
       static_cast<int64_t>(val_split * static_cast<double>(train.images.size(0)));
   torch::Tensor order = torch::randperm(train.images.size(0),
@@ -165,10 +166,11 @@ void Run::build_model() {
   ModelSpec spec;
   spec.input_shape = run_.info.image_shape;
   spec.num_classes = run_.info.num_classes;
-  spec.width = model.get<double>("width");
-  spec.widths = model.get<std::vector<int64_t>>("widths");
-  const bool from_summary = !model.get<std::string>("widths_from").empty();
-  if (from_summary) spec.widths = widths_from_summary(model);
+  const ModelSettings& settings = pipeline.model_settings;
+  spec.width = settings.width;
+  spec.widths = settings.widths;
+  const bool from_summary = !settings.widths_from.empty();
+  if (from_summary) spec.widths = widths_from_summary(model, settings.widths_from);
   const std::string library = run_.architecture_library();
   const std::string where = model.where("architecture").str();
   ModelSpec full = spec;
@@ -205,7 +207,7 @@ void Run::build_model() {
   apply_memory_format(net, run_.channels_last);
   std::string refusal;
   run_.split_workers =
-      batch_split_workers(pipeline.run.get<std::string>("cpu_parallelism"), run_.device,
+      batch_split_workers(pipeline.run_settings.cpu_parallelism, run_.device,
                           run_.threads, batch_splittable(net), &refusal);
   if (!refusal.empty())
     pipeline.run.fail("cpu_parallelism",
@@ -240,9 +242,8 @@ void Run::write_reports(const std::string& status, const std::string& error) {
   if (!run_.folder) return;
   const Pipeline& pipeline = run_.pipeline;
   run_.folder->write_json("stages.json", stages_);
-  json summary = {{"name", pipeline.run.get<std::string>("name").empty()
-                               ? pipeline.file.stem().string()
-                               : pipeline.run.get<std::string>("name")},
+  json summary = {{"name", pipeline.run_settings.name.empty() ? pipeline.file.stem().string()
+                                                              : pipeline.run_settings.name},
                   {"pipeline", pipeline.file.string()},
                   {"run_dir", run_.folder->root().string()},
                   {"status", status},
@@ -254,7 +255,7 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"classes", run_.info.class_names},
                   {"architecture", pipeline.architecture.name},
                   {"wall_seconds", seconds_since(start_)},
-                  {"epoch_scale", pipeline.run.get<double>("epoch_scale")},
+                  {"epoch_scale", pipeline.run_settings.epoch_scale},
                   {"budget", pipeline.budget.json()},
                   {"stages", stages_}};
   if (!final_.is_null()) summary["final"] = final_;

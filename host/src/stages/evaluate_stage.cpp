@@ -86,7 +86,7 @@ json EvaluateStage::run(const PlannedStage& planned, RunContext& run) const {
   EvaluationInputs inputs{run.net.get(),
                           &data,
                           run.normalizer,
-                          run.pipeline.data.get<int64_t>("eval_batch_size"),
+                          run.pipeline.data_settings.eval_batch_size,
                           run.seed + 7919 * static_cast<uint64_t>(stage.index + 1),
                           run.pipeline.dataset.name,
                           &reference,

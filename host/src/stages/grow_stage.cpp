@@ -88,7 +88,7 @@ size_t GrowStage::plan(const Pipeline& pipeline, size_t index,
     plan.push_back({stage, 0, 0, 0});
     return 1;
   }
-  const double scale = pipeline.run.get<double>("epoch_scale");
+  const double scale = pipeline.run_settings.epoch_scale;
   const Config& o = stage.options;
   const std::string k = std::to_string(steps);
   const Config& strategy = stage.component.options;
@@ -141,7 +141,7 @@ json GrowStage::run(const PlannedStage& planned, RunContext& run) const {
   const std::shared_ptr<Augmentation> augmentation = stage_augmentation(stage, run.registry);
   inputs.augmentation = augmentation.get();
   inputs.normalizer = run.normalizer;
-  inputs.batch_size = run.pipeline.data.get<int64_t>("batch_size");
+  inputs.batch_size = run.pipeline.data_settings.batch_size;
   inputs.prefetch = run.prefetch;
   inputs.seed = run.seed + 31 * static_cast<uint64_t>(stage.index) +
                 1000003ULL * static_cast<uint64_t>(std::max<int64_t>(0, planned.step - 1));

@@ -66,7 +66,7 @@ class TrainStage final : public StageKind {
   size_t plan(const Pipeline& pipeline, size_t index,
               std::vector<PlannedStage>& plan) const override {
     plan.push_back(
-        {scale_train(pipeline.stages[index], pipeline.run.get<double>("epoch_scale")), 0, 0, 0});
+        {scale_train(pipeline.stages[index], pipeline.run_settings.epoch_scale), 0, 0, 0});
     return 1;
   }
 
@@ -93,7 +93,7 @@ json TrainStage::run(const PlannedStage& planned, RunContext& run) const {
   // Parameters may have changed shape in an earlier stage: a fresh optimizer every stage.
   auto optimizer = make_optimizer(o, run.net->parameters());
   LrSchedule schedule(o, epochs);
-  BatchStream stream(run.train, run.pipeline.data.get<int64_t>("batch_size"), augmentation.get(),
+  BatchStream stream(run.train, run.pipeline.data_settings.batch_size, augmentation.get(),
                      run.normalizer, run.prefetch);
   Progress progress(run.options.tty);
   const std::string where = "stage " + std::to_string(stage.index) + " (train)";

@@ -1,15 +1,63 @@
 #pragma once
 
+/// @file
+/// The host's own tables, declared once each: [run], the host keys of [data] and of [model]. A
+/// binder gives the table's schema (the plugin's options join it) and reads the validated table
+/// into its struct, which the pipeline keeps (Pipeline::run_settings, ...).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "gear/config.h"
+#include "gear/options.h"
 
 namespace gear::host {
 
-/// Options of the [run] table.
+/// [run].
+struct RunSettings {
+  std::string name;  ///< "": the pipeline file's stem
+  int64_t seed = 0;
+  std::string device = "auto";
+  int64_t threads = 0;  ///< 0: all cores
+  std::string memory_format = "auto";
+  std::string cpu_allocator = "retain";
+  std::string cpu_parallelism = "auto";
+  std::string out = "runs";
+  double epoch_scale = 1.0;
+};
+
+/// The host keys of [data] (the dataset plugin adds its own).
+struct DataSettings {
+  std::string plugin = "fashion-mnist";
+  int64_t batch_size = 128;
+  int64_t eval_batch_size = 1000;
+  double val_split = 0.1;
+  std::vector<std::string> classes;
+  int64_t limit_train = 0;
+  int64_t limit_test = 0;
+  std::string prefetch = "auto";
+};
+
+/// The host keys of [model] (the architecture plugin adds its own; `budget` is a table read on
+/// its own, budget.h).
+struct ModelSettings {
+  std::string architecture = "vgg11";
+  double width = 1.0;
+  std::vector<int64_t> widths;
+  std::string widths_from;
+};
+
+/// The one declaration of each table's names, docs, defaults and ranges.
+const OptionBinder<RunSettings>& run_binder();
+const OptionBinder<DataSettings>& data_binder();
+const OptionBinder<ModelSettings>& model_binder();
+
+/// Their schemas: run_binder().schema(), ...
 OptionSchema run_schema();
-/// Host options of the [data] table (the dataset plugin's options join them).
 OptionSchema data_schema();
-/// Host options of the [model] table (the architecture's options join them).
 OptionSchema model_schema();
+
 // Each stage kind declares its own keys: stage_kind.h.
 
 }  // namespace gear::host

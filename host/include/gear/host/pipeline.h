@@ -6,6 +6,7 @@
 
 #include "gear/config.h"
 #include "gear/host/budget.h"
+#include "gear/host/host_schemas.h"
 #include "gear/host/registry.h"
 
 namespace gear::host {
@@ -36,6 +37,10 @@ struct StageSpec {
 struct Pipeline {
   std::filesystem::path file;
   Config run, data, model;
+  /// The host's keys of those tables, read once (the Configs keep their positions for messages).
+  RunSettings run_settings;
+  DataSettings data_settings;
+  ModelSettings model_settings;
   ComponentRef dataset, architecture;
   /// [model] budget: caps on the grown network (empty when the pipeline sets none).
   BudgetSpec budget;

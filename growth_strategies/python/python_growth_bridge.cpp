@@ -1,4 +1,4 @@
-#include "python_bridge.h"
+#include "python_growth_bridge.h"
 
 #include <gear/python_bridge.h>
 
