@@ -66,20 +66,6 @@ class HostGrowthContext final : public GrowthContext {
   uint64_t passes_ = 0;
 };
 
-nlohmann::json per_group(const std::vector<std::string>& names,
-                         const std::vector<int64_t>& values) {
-  nlohmann::json out = nlohmann::json::object();
-  for (size_t i = 0; i < names.size() && i < values.size(); ++i) out[names[i]] = values[i];
-  return out;
-}
-
-nlohmann::json records_json(const std::map<std::string, Value>& records) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, value] : records)
-    std::visit([&, key = name](const auto& v) { out[key] = v; }, value);
-  return out;
-}
-
 int64_t total(const std::vector<int64_t>& values) {
   return std::accumulate(values.begin(), values.end(), int64_t{0});
 }
@@ -97,6 +83,20 @@ std::string width_changes(const std::vector<std::string>& names, const std::vect
 }
 
 }  // namespace
+
+nlohmann::json per_group(const std::vector<std::string>& names,
+                         const std::vector<int64_t>& values) {
+  nlohmann::json out = nlohmann::json::object();
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) out[names[i]] = values[i];
+  return out;
+}
+
+nlohmann::json records_json(const std::map<std::string, Value>& records) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : records)
+    std::visit([&, key = name](const auto& v) { out[key] = v; }, value);
+  return out;
+}
 
 nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, GrowthInputs inputs) {
   GrowableNet& net = *inputs.net;

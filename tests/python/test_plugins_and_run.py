@@ -17,6 +17,7 @@ def test_list_plugins_names_every_kind_with_its_library():
     assert plugins["python:"]["kind"] == "growth"
     assert plugins["corruptions"]["kind"] == "evaluator"
     assert plugins["cross_entropy"]["kind"] == "objective"
+    assert plugins["l1"]["kind"] == "pruner"
     assert plugins["vgg11"]["library"].endswith("gear_vgg.so")
     assert gear.list_plugins(refused=True) == []
 
@@ -25,7 +26,7 @@ def test_kinds_come_from_the_registry_and_the_stage_table():
     kinds = gear.component_kinds()
     for kind in ("architecture", "dataset", "augmentation", "growth", "evaluator", "objective"):
         assert kind in kinds and kinds[kind], kind
-    assert gear.stage_kinds() == ["train", "grow", "evaluate"]
+    assert gear.stage_kinds() == ["train", "grow", "evaluate", "prune"]
     for kind in gear.stage_kinds():
         assert gear.describe(kind)["kind"] == "host table"
 

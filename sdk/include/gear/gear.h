@@ -19,4 +19,5 @@
 #include "gear/objective.h"
 #include "gear/options.h"
 #include "gear/plugin.h"
+#include "gear/pruner.h"
 #include "gear/registrar.h"

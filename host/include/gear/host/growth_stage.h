@@ -1,6 +1,9 @@
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "gear/growth_strategy.h"
 #include "gear/host/data_stream.h"
@@ -37,6 +40,12 @@ struct GrowthInputs {
 /// after (when the budget caps it), the budget as written, what bound the growth and the
 /// strategy's own figures. Errors from the strategy come back as PluginError at the stage.
 nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, GrowthInputs inputs);
+
+/// {group name: value} for parallel `names` and `values` (borrowed), as the records write them.
+nlohmann::json per_group(const std::vector<std::string>& names, const std::vector<int64_t>& values);
+
+/// A plugin's records (GrowthResult::records, PruneResult::records) as JSON.
+nlohmann::json records_json(const std::map<std::string, Value>& records);
 
 /// Bytes of a net's parameters and buffers.
 int64_t model_bytes(GrowableNet& net);

@@ -1,0 +1,74 @@
+#pragma once
+
+/// @file
+/// Pruners remove whole channels from a GrowableNet's channel groups (structured pruning), so
+/// the pruned net is physically smaller: every tensor tied to a group loses the same channels.
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gear/component_kind.h"
+#include "gear/config.h"
+#include "gear/export.h"
+#include "gear/growable_net.h"
+#include "gear/growth_strategy.h"
+
+namespace gear {
+
+/// How much a prune stage removes: the fraction, in (0, 1), of the net's trainable parameters
+/// to free (counted exactly, consumer columns included).
+struct PruneTarget {
+  double params = 0.5;
+};
+
+/// What the host offers a pruner during a prune stage. Borrowed for the call to prune().
+class PruningContext {
+ public:
+  virtual ~PruningContext() = default;
+  /// The device the net lives on.
+  virtual torch::Device device() const = 0;
+  /// The stage's target.
+  virtual const PruneTarget& target() const = 0;
+  /// Runs `step` on up to `max_batches` (0: all) shuffled training batches of the stage's data
+  /// (normalised float images and int64 labels on device(), valid during the call), for
+  /// data-driven criteria. The net's mode is the caller's (GrowableNet::observe).
+  virtual void for_each_batch(const GrowthContext::BatchStep& step, int64_t max_batches) = 0;
+  /// Seeded generator for the pruner's random draws (CPU).
+  virtual torch::Generator& generator() = 0;
+};
+
+/// What a pruning step did, recorded in stages.json.
+struct PruneResult {
+  /// Channels removed per group, in group order.
+  std::vector<int64_t> removed;
+  /// What stopped it: "target", or "floor" when every group reached its floor first.
+  std::string bound_by = "target";
+  /// Extra figures and records, copied to the reports.
+  std::map<std::string, double> metrics;
+  std::map<std::string, Value> records;
+};
+
+/// A pruner. Created once per prune stage from its options.
+class Pruner {
+ public:
+  virtual ~Pruner() = default;
+  /// Removes channels from `net` (borrowed) through its channel groups (GrowableNet::select),
+  /// until context.target() is met or the floors stop it. The host rebuilds the optimizer and
+  /// re-applies the memory format afterwards.
+  virtual PruneResult prune(GrowableNet& net, PruningContext& context) = 0;
+};
+
+/// The trainable parameters `net` would have with each group g at width `widths[g]` (group
+/// order), counted exactly from the tensors tied to the groups: a tensor tied on several dims
+/// (a conv's rows to one group, its columns to another) shrinks along each. Tensors tied to no
+/// group keep their size. `net` and `widths` are borrowed for the call.
+GEAR_EXPORT int64_t params_at_widths(const GrowableNet& net, const std::vector<int64_t>& widths);
+
+}  // namespace gear
+
+GEAR_COMPONENT_KIND(gear::Pruner, "pruner",
+                    "removes whole channels: a prune stage's pruner = \"...\"");
