@@ -2,12 +2,7 @@
 
 namespace gear::plugins::pruning {
 
-L1Pruner::L1Pruner(const Config& options)
-    : options_(options), ranking_(ranking_binder().read(options)) {}
-
-OptionSchema L1Pruner::schema() { return ranking_binder().schema(); }
-
-ChannelScores L1Pruner::scores(const GrowableNet& net) {
+ChannelScores L1Pruner::l1_scores(const GrowableNet& net) {
   ChannelScores out;
   for (const auto& group : net.groups()) {
     torch::Tensor sum;
@@ -29,8 +24,6 @@ ChannelScores L1Pruner::scores(const GrowableNet& net) {
   return out;
 }
 
-PruneResult L1Pruner::prune(GrowableNet& net, PruningContext& context) {
-  return remove_lowest(net, scores(net), context.target(), ranking_, options_);
-}
+ChannelScores L1Pruner::scores(const GrowableNet& net, PruningContext&) { return l1_scores(net); }
 
 }  // namespace gear::plugins::pruning

@@ -6,15 +6,12 @@ namespace gear::plugins::pruning {
 
 /// The control: channels ranked by uniform random scores from the stage's seeded generator,
 /// removed under the same floors and target as l1.
-class RandomPruner final : public Pruner {
+class RandomPruner final : public RankingPruner {
  public:
-  explicit RandomPruner(const Config& options);
-  static OptionSchema schema();
-  PruneResult prune(GrowableNet& net, PruningContext& context) override;
+  using RankingPruner::RankingPruner;
 
  private:
-  Config options_;
-  RankingOptions ranking_;
+  ChannelScores scores(const GrowableNet& net, PruningContext& context) override;
 };
 
 }  // namespace gear::plugins::pruning

@@ -74,4 +74,13 @@ PruneResult remove_lowest(GrowableNet& net, const ChannelScores& scores, const P
   return result;
 }
 
+RankingPruner::RankingPruner(const Config& options)
+    : options_(options), ranking_(ranking_binder().read(options)) {}
+
+OptionSchema RankingPruner::schema() { return ranking_binder().schema(); }
+
+PruneResult RankingPruner::prune(GrowableNet& net, PruningContext& context) {
+  return remove_lowest(net, scores(net, context), context.target(), ranking_, options_);
+}
+
 }  // namespace gear::plugins::pruning

@@ -33,4 +33,22 @@ using ChannelScores = std::vector<std::vector<double>>;
 PruneResult remove_lowest(GrowableNet& net, const ChannelScores& scores, const PruneTarget& target,
                           const RankingOptions& ranking, const Config& options);
 
+/// A pruner that scores every channel and removes the lowest (remove_lowest) under the
+/// ranking options: subclasses only say how channels are scored.
+class RankingPruner : public Pruner {
+ public:
+  /// Reads the ranking options from `options` (borrowed for the call; copied for messages).
+  explicit RankingPruner(const Config& options);
+  /// min_channels and ignore.
+  static OptionSchema schema();
+  PruneResult prune(GrowableNet& net, PruningContext& context) final;
+
+ private:
+  /// One score per channel of each group (group order); lower goes first.
+  virtual ChannelScores scores(const GrowableNet& net, PruningContext& context) = 0;
+
+  Config options_;
+  RankingOptions ranking_;
+};
+
 }  // namespace gear::plugins::pruning

@@ -79,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Architectures, EveryArchitecturePruned,
 
 TEST(L1Pruner, ScoresAreEachFiltersMeanAbsoluteWeight) {
   auto net = test::build_net("vgg11", {1, 28, 28}, 0.125);
-  const ChannelScores scores = L1Pruner::scores(*net);
+  const ChannelScores scores = L1Pruner::l1_scores(*net);
   for (const auto& t : net->tied_tensors("conv2")) {
     if (t.role != TieRole::kProducerWeight) continue;
     const torch::Tensor expected = t.tensor.detach().abs().to(torch::kDouble).mean({1, 2, 3});
