@@ -49,6 +49,15 @@ def variant(strategy, dest):
     return dest
 
 
+def relative_paths(override):
+    """key=value with an absolute path value written relative to the repository, so results
+    record no machine path."""
+    key, sep, value = override.partition("=")
+    if sep and os.path.isabs(value):
+        value = os.path.relpath(value, ROOT)
+    return key + sep + value
+
+
 def run(gearhost, pipeline, out, overrides):
     start = time.time()
     cmd = [gearhost, "run", pipeline, "--out", out] + overrides
@@ -63,7 +72,7 @@ def run(gearhost, pipeline, out, overrides):
     grow = [s for s in summary["stages"] if s["kind"] == "grow"]
     row = {
         "pipeline": os.path.relpath(pipeline, ROOT),
-        "overrides": overrides,
+        "overrides": [relative_paths(o) for o in overrides],
         "clean_accuracy": summary["final"]["clean_accuracy"],
         "params": summary["final"]["params"],
         "size_percent": summary["final"]["size_percent"],

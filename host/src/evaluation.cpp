@@ -72,7 +72,7 @@ nlohmann::json run_evaluator(const ComponentRef& evaluator, const StageSpec& sta
                              const Registry& registry, const EvaluationInputs& inputs) {
   const auto start = std::chrono::steady_clock::now();
   const ComponentEntry* entry = registry.find(evaluator.name);
-  const std::string where = stage.where.str() + " (stage " + std::to_string(stage.index) + ")";
+  const std::string where = stage.position();
   std::shared_ptr<Evaluator> plugin = registry.create<Evaluator>(evaluator.name, evaluator.options);
   HostEvaluationContext context(inputs, evaluator.name);
   EvaluationResult result;

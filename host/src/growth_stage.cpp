@@ -38,17 +38,8 @@ class HostGrowthContext final : public GrowthContext {
   torch::Device device() const override { return inputs_.train->images.device(); }
 
   void for_each_batch(const BatchStep& step, int64_t max_batches) override {
-    BatchStream stream(*inputs_.train, inputs_.batch_size, inputs_.augmentation,
-                       inputs_.normalizer, inputs_.prefetch);
-    stream.start_epoch(inputs_.seed + 7919 * ++passes_, max_batches);
-    while (auto batch = stream.next()) {
-      if (batch->views.size() <= 1) {
-        step(batch->images, batch->labels);
-      } else {
-        const auto repeats = static_cast<int64_t>(batch->views.size());
-        step(torch::cat(batch->views, 0), batch->labels.repeat({repeats}));
-      }
-    }
+    for_each_batch_of(*inputs_.train, inputs_.batch_size, inputs_.augmentation, inputs_.normalizer,
+                      inputs_.prefetch, inputs_.seed + 7919 * ++passes_, max_batches, step);
   }
 
   torch::Generator& generator() override { return generator_; }
@@ -107,9 +98,7 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
   const int64_t bytes_before = model_bytes(net);
   HostGrowthContext context(inputs);
   GrowthResult result;
-  const ComponentEntry* entry = registry.find(stage.component.name);
-  call_plugin(stage.component.name, entry ? entry->library : "?",
-              stage.where.str() + " (stage " + std::to_string(stage.index) + ")",
+  call_plugin(stage.component.name, registry.library_of(stage.component.name), stage.position(),
               [&] { result = strategy->grow(net, context); });
   const std::vector<int64_t> after = net.widths();
   const int64_t params_after = net.params();

@@ -110,6 +110,11 @@ std::vector<const ComponentEntry*> Registry::entries() const {
   return out;
 }
 
+std::string Registry::library_of(const std::string& name) const {
+  const ComponentEntry* entry = find(name);
+  return entry ? entry->library : "?";
+}
+
 std::string Registry::version_of(const std::string& library) const {
   for (const auto& p : plugins_)
     if (p.path == library) return p.version;

@@ -1,5 +1,6 @@
 #include "gear/host/run_context.h"
 
+#include "gear/host/memory_format.h"
 #include "gear/host/plugin_error.h"
 
 namespace gear::host {
@@ -7,6 +8,14 @@ namespace gear::host {
 void RunContext::weights_changed() {
   last_test.reset();
   last_suites = nlohmann::json::object();
+}
+
+std::string RunContext::net_reshaped(int64_t stage, const std::string& file) {
+  apply_memory_format(*net, channels_last);  // surgery made new tensors
+  net->to(device);
+  weights_changed();
+  save_checkpoint(*net, checkpoint_meta(stage, 0, -1.0), folder->checkpoints() / file);
+  return "checkpoints/" + file;
 }
 
 CheckpointMeta RunContext::checkpoint_meta(int64_t stage, int64_t epoch,
@@ -22,8 +31,7 @@ CheckpointMeta RunContext::checkpoint_meta(int64_t stage, int64_t epoch,
 }
 
 std::string RunContext::architecture_library() const {
-  const ComponentEntry* entry = registry.find(pipeline.architecture.name);
-  return entry ? entry->library : "?";
+  return registry.library_of(pipeline.architecture.name);
 }
 
 PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& where) {

@@ -26,11 +26,9 @@ class GuardedAugmentation final : public Augmentation {
 
 std::shared_ptr<Augmentation> stage_augmentation(const StageSpec& stage, const Registry& registry) {
   if (stage.augmentation.name.empty()) return nullptr;
-  const ComponentEntry* entry = registry.find(stage.augmentation.name);
   return std::make_shared<GuardedAugmentation>(Attributed<Augmentation>(
       registry.create<Augmentation>(stage.augmentation.name, stage.augmentation.options),
-      stage.augmentation.name, entry->library,
-      stage.where.str() + " (stage " + std::to_string(stage.index) + ")"));
+      stage.augmentation.name, registry.library_of(stage.augmentation.name), stage.position()));
 }
 
 }  // namespace gear::host

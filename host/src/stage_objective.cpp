@@ -67,11 +67,6 @@ OptionSchema auto_schema(const Registry& registry, const SourcePosition& where,
   return schema;
 }
 
-std::string library_of(const Registry& registry, const std::string& name) {
-  const ComponentEntry* entry = registry.find(name);
-  return entry ? entry->library : "<built-in>";
-}
-
 }  // namespace
 
 ComponentRef read_stage_objective(const toml::table& table, const StageReadContext& context,
@@ -95,12 +90,12 @@ std::shared_ptr<Objective> stage_objective(const StageSpec& stage, const Registr
     objective =
         std::make_shared<AutoObjective>(registry.create<Objective>(kCrossEntropy, ref.options),
                                         registry.create<Objective>(kConsistency, ref.options));
-    library = library_of(registry, kCrossEntropy);
+    library = registry.library_of(kCrossEntropy);
   } else {
     objective = registry.create<Objective>(ref.name, ref.options);
-    library = library_of(registry, ref.name);
+    library = registry.library_of(ref.name);
   }
-  std::string where = stage.where.str() + " (stage " + std::to_string(stage.index) + ")";
+  std::string where = stage.position();
   if (!architecture.empty()) where += ", running architecture '" + architecture + "'";
   return std::make_shared<GuardedObjective>(
       Attributed<Objective>(std::move(objective), ref.name, library, std::move(where)));

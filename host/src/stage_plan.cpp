@@ -8,15 +8,9 @@
 #include "gear/host/train_options.h"
 
 namespace gear::host {
-namespace {
-
-// Changes a value, keeping where it came from and whether the user wrote it, so errors still
-// point at the user's text.
 void set_keeping_position(Config& config, const std::string& name, Value value) {
   config.set(name, std::move(value), config.where(name), config.given(name));
 }
-
-}  // namespace
 
 StageSpec scale_train(const StageSpec& stage, double scale) {
   StageSpec out = stage;

@@ -43,6 +43,7 @@ PruneResult remove_lowest(GrowableNet& net, const ChannelScores& scores, const P
                    [](const Channel& a, const Channel& b) { return a.score < b.score; });
 
   std::vector<int64_t> widths = net.widths();
+  const ParamsAtWidths params_at(net);  // the net is unchanged until the select below
   const int64_t before = net.params();
   const auto goal = static_cast<int64_t>(std::ceil(target.params * static_cast<double>(before)));
   std::vector<std::set<int64_t>> removed(groups.size());
@@ -53,7 +54,7 @@ PruneResult remove_lowest(GrowableNet& net, const ChannelScores& scores, const P
     if (widths[ch.group] - 1 < ranking.min_channels) continue;
     --widths[ch.group];
     removed[ch.group].insert(ch.index);
-    freed = before - params_at_widths(net, widths);
+    freed = before - params_at(widths);
     if (freed >= goal) {
       result.bound_by = "target";
       break;

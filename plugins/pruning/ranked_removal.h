@@ -27,7 +27,7 @@ using ChannelScores = std::vector<std::vector<double>>;
 
 /// Removes the lowest-scoring channels of `net` across all prunable groups (growable, not
 /// ignored, above the floor), one at a time in ascending score order (ties: group order, then
-/// channel), until the parameters freed, counted exactly with params_at_widths, reach
+/// channel), until the parameters freed, counted exactly with ParamsAtWidths, reach
 /// `target.params` of the net's; then applies the removal with GrowableNet::select (kept
 /// channels in their order). Throws ConfigError at `options`' `ignore` for an unknown group.
 PruneResult remove_lowest(GrowableNet& net, const ChannelScores& scores, const PruneTarget& target,

@@ -6,44 +6,47 @@
 
 namespace gear {
 
-int64_t params_at_widths(const GrowableNet& net, const std::vector<int64_t>& widths) {
+ParamsAtWidths::ParamsAtWidths(const GrowableNet& net) : groups_(net.groups().size()) {
+  // Which dims of which trainable tensor each group indexes.
+  std::map<const void*, std::map<int64_t, std::array<int64_t, 2>>> tied;  // dim -> group, block
   const auto& groups = net.groups();
-  if (widths.size() != groups.size())
-    throw std::invalid_argument("params_at_widths: " + std::to_string(widths.size()) +
-                                " widths for " + std::to_string(groups.size()) + " groups");
-  // Each trainable tensor's new size: its size scaled, along every dim a group indexes, from the
-  // group's width to the new one.
-  struct Shrink {
-    torch::Tensor tensor;
-    std::map<int64_t, int64_t> kept_entries;  // dim -> entries kept along it
-  };
-  std::map<const void*, Shrink> tied;
-  for (size_t g = 0; g < groups.size(); ++g) {
+  for (size_t g = 0; g < groups.size(); ++g)
     for (const auto& t : net.tied_tensors(groups[g].name)) {
       if (t.role == TieRole::kNormMean || t.role == TieRole::kNormVar) continue;  // buffers
       if (!t.tensor.requires_grad()) continue;
-      Shrink& s = tied[t.tensor.unsafeGetTensorImpl()];
-      s.tensor = t.tensor;
-      s.kept_entries[t.dim] = widths[g] * t.block;
+      tied[t.tensor.unsafeGetTensorImpl()][t.dim] = {static_cast<int64_t>(g), t.block};
     }
-  }
-  int64_t total = 0;
-  std::unordered_set<const void*> counted;
+  std::unordered_set<const void*> seen;
   for (const auto& p : net.parameters()) {
-    if (!counted.insert(p.unsafeGetTensorImpl()).second) continue;
+    if (!seen.insert(p.unsafeGetTensorImpl()).second) continue;
+    Tensor entry;
+    entry.sizes = p.sizes().vec();
     auto it = tied.find(p.unsafeGetTensorImpl());
-    if (it == tied.end()) {
-      total += p.numel();
-      continue;
-    }
+    if (it != tied.end())
+      for (const auto& [dim, group_block] : it->second)
+        entry.tied.push_back({dim, group_block[0], group_block[1]});
+    tensors_.push_back(std::move(entry));
+  }
+}
+
+int64_t ParamsAtWidths::operator()(const std::vector<int64_t>& widths) const {
+  if (widths.size() != groups_)
+    throw std::invalid_argument("params_at_widths: " + std::to_string(widths.size()) +
+                                " widths for " + std::to_string(groups_) + " groups");
+  int64_t total = 0;
+  for (const Tensor& t : tensors_) {
+    std::vector<int64_t> sizes = t.sizes;
+    for (const auto& [dim, group, block] : t.tied)
+      sizes[static_cast<size_t>(dim)] = widths[static_cast<size_t>(group)] * block;
     int64_t numel = 1;
-    for (int64_t d = 0; d < p.dim(); ++d) {
-      auto kept = it->second.kept_entries.find(d);
-      numel *= kept == it->second.kept_entries.end() ? p.size(d) : kept->second;
-    }
+    for (int64_t s : sizes) numel *= s;
     total += numel;
   }
   return total;
+}
+
+int64_t params_at_widths(const GrowableNet& net, const std::vector<int64_t>& widths) {
+  return ParamsAtWidths(net)(widths);
 }
 
 }  // namespace gear

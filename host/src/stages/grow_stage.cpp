@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "gear/host/growth_stage.h"
-#include "gear/host/memory_format.h"
 #include "gear/host/run_context.h"
 #include "gear/host/stage_augmentation.h"
 #include "gear/host/stage_kind.h"
@@ -15,12 +14,6 @@ namespace gear::host {
 namespace {
 
 using nlohmann::json;
-
-// Changes a value, keeping where it came from and whether the user wrote it, so errors still
-// point at the user's text.
-void replace_option(Config& config, const std::string& name, Value value) {
-  config.set(name, std::move(value), config.where(name), config.given(name));
-}
 
 std::string scale_note(double scale) {
   return scale == 1.0 ? "" : " (after run.epoch_scale = " + to_toml(Value(scale)) + ")";
@@ -121,12 +114,12 @@ size_t GrowStage::plan(const Pipeline& pipeline, size_t index,
   int64_t done = 0;
   for (int64_t j = 1; j <= steps; ++j) {
     PlannedStage grow{stage, j, steps, 0};
-    replace_option(grow.stage.component.options, "gamma", gamma);
-    if (grow.stage.options.has("gamma")) replace_option(grow.stage.options, "gamma", gamma);
+    set_keeping_position(grow.stage.component.options, "gamma", gamma);
+    if (grow.stage.options.has("gamma")) set_keeping_position(grow.stage.options, "gamma", gamma);
     plan.push_back(std::move(grow));
     PlannedStage segment{train, j, steps, done};
-    replace_option(segment.stage.options, train_binder.name_of(&TrainOptions::epochs),
-                   segments[static_cast<size_t>(j - 1)]);
+    set_keeping_position(segment.stage.options, train_binder.name_of(&TrainOptions::epochs),
+                         segments[static_cast<size_t>(j - 1)]);
     done += segments[static_cast<size_t>(j - 1)];
     plan.push_back(std::move(segment));
   }
@@ -152,17 +145,11 @@ json GrowStage::run(const PlannedStage& planned, RunContext& run) const {
   inputs.step = planned.step;
   inputs.steps = planned.steps;
   json record = run_growth(stage, run.registry, inputs);
-  apply_memory_format(*run.net, run.channels_last);  // surgery made new tensors
-  run.net->to(run.device);
-  run.weights_changed();
   // The grown net, before any training changes it: for checking function preservation and
   // scores, and for starting another pipeline from it.
-  const std::string file = "stage" + std::to_string(stage.index) +
-                           (planned.steps > 1 ? "-step" + std::to_string(planned.step) : "") +
-                           ".pt";
-  save_checkpoint(*run.net, run.checkpoint_meta(stage.index, 0, -1.0),
-                  run.folder->checkpoints() / file);
-  record["checkpoint"] = "checkpoints/" + file;
+  record["checkpoint"] = run.net_reshaped(
+      stage.index, "stage" + std::to_string(stage.index) +
+                       (planned.steps > 1 ? "-step" + std::to_string(planned.step) : "") + ".pt");
   return record;
 }
 

@@ -5,7 +5,6 @@
 #include "gear/host/data_stream.h"
 #include "gear/host/device.h"
 #include "gear/host/growth_stage.h"
-#include "gear/host/memory_format.h"
 #include "gear/host/plugin_error.h"
 #include "gear/host/run_context.h"
 #include "gear/host/stage_kind.h"
@@ -29,10 +28,8 @@ class HostPruningContext final : public PruningContext {
   const PruneTarget& target() const override { return target_; }
   torch::Generator& generator() override { return generator_; }
   void for_each_batch(const GrowthContext::BatchStep& step, int64_t max_batches) override {
-    BatchStream stream(run_.train, run_.pipeline.data_settings.batch_size, nullptr, run_.normalizer,
-                       run_.prefetch);
-    stream.start_epoch(seed_ + 7919 * ++passes_, max_batches);
-    while (auto batch = stream.next()) step(batch->images, batch->labels);
+    for_each_batch_of(run_.train, run_.pipeline.data_settings.batch_size, nullptr, run_.normalizer,
+                      run_.prefetch, seed_ + 7919 * ++passes_, max_batches, step);
   }
 
  private:
@@ -110,19 +107,13 @@ class PruneStage final : public StageKind {
     const std::vector<int64_t> before = net.widths();
     const int64_t params_before = net.params(), bytes_before = model_bytes(net);
     PruneResult result;
-    const ComponentEntry* entry = run.registry.find(stage.component.name);
-    call_plugin(stage.component.name, entry ? entry->library : "?",
-                stage.where.str() + " (stage " + std::to_string(stage.index) + ")",
-                [&] { result = pruner->prune(net, context); });
-    apply_memory_format(net, run.channels_last);  // select made new tensors
-    net.to(run.device);
-    run.weights_changed();
+    call_plugin(stage.component.name, run.registry.library_of(stage.component.name),
+                stage.position(), [&] { result = pruner->prune(net, context); });
+    const std::string checkpoint =
+        run.net_reshaped(stage.index, "stage" + std::to_string(stage.index) + ".pt");
     const int64_t params_after = net.params();
     const double freed =
         1.0 - static_cast<double>(params_after) / static_cast<double>(params_before);
-    const std::string file = "stage" + std::to_string(stage.index) + ".pt";
-    save_checkpoint(net, run.checkpoint_meta(stage.index, 0, -1.0),
-                    run.folder->checkpoints() / file);
     spdlog::info("prune ({}): params {} -> {} ({:.1f}% freed, target {:.1f}%), bound by {}",
                  stage.component.name, params_before, params_after, 100.0 * freed,
                  100.0 * target.params, result.bound_by);
@@ -139,7 +130,7 @@ class PruneStage final : public StageKind {
             {"bound_by", result.bound_by},
             {"metrics", result.metrics},
             {"records", records_json(result.records)},
-            {"checkpoint", "checkpoints/" + file}};
+            {"checkpoint", checkpoint}};
   }
 };
 

@@ -6,6 +6,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -62,10 +63,30 @@ class Pruner {
   virtual PruneResult prune(GrowableNet& net, PruningContext& context) = 0;
 };
 
-/// The trainable parameters `net` would have with each group g at width `widths[g]` (group
-/// order), counted exactly from the tensors tied to the groups: a tensor tied on several dims
-/// (a conv's rows to one group, its columns to another) shrinks along each. Tensors tied to no
-/// group keep their size. `net` and `widths` are borrowed for the call.
+/// Counts the trainable parameters a net would have with each group g at width `widths[g]`
+/// (group order), exactly, from the tensors tied to the groups: a tensor tied on several dims
+/// (a conv's rows to one group, its columns to another) shrinks along each; tensors tied to no
+/// group keep their size. Built once from the net's current tensors (the net is borrowed for
+/// the constructor only), so a search over many widths does not walk the net each time; build a
+/// new one after the net's tensors change.
+class GEAR_EXPORT ParamsAtWidths {
+ public:
+  explicit ParamsAtWidths(const GrowableNet& net);
+  /// The count at `widths` (borrowed; one per group). Throws std::invalid_argument for a wrong
+  /// number of widths.
+  int64_t operator()(const std::vector<int64_t>& widths) const;
+
+ private:
+  struct Tensor {
+    std::vector<int64_t> sizes;
+    /// For each dim a group indexes: (dim, group, entries per channel).
+    std::vector<std::array<int64_t, 3>> tied;
+  };
+  std::vector<Tensor> tensors_;
+  size_t groups_ = 0;
+};
+
+/// ParamsAtWidths(net)(widths), for a single count. Both arguments are borrowed for the call.
 GEAR_EXPORT int64_t params_at_widths(const GrowableNet& net, const std::vector<int64_t>& widths);
 
 }  // namespace gear

@@ -30,6 +30,9 @@ struct StageSpec {
   /// in order, each with the options of its table `[stage.<suite>]`.
   std::vector<ComponentRef> evaluators;
   SourcePosition where;
+
+  /// "p.toml:12:1 (stage 2)": where errors of the stage's plugins are attributed.
+  std::string position() const { return where.str() + " (stage " + std::to_string(index) + ")"; }
 };
 
 /// A validated pipeline: every key checked against the host's and the plugins' schemas, with

@@ -78,6 +78,9 @@ class Registry : public Registrar {
   /// Plugins seen by the loader, loaded or refused.
   std::vector<PluginRecord>& plugins() { return plugins_; }
   const std::vector<PluginRecord>& plugins() const { return plugins_; }
+  /// The library the component `name` came from, for attributing its errors; "?" when there is
+  /// no such component.
+  std::string library_of(const std::string& name) const;
   /// The version of the plugin library `library`, or "" (built-in, or not a plugin).
   std::string version_of(const std::string& library) const;
   /// Records the folders the loader searched, for messages about unknown names.

@@ -54,6 +54,10 @@ struct RunContext {
 
   /// Forgets the results on the current weights (they changed).
   void weights_changed();
+  /// After a stage changed the net's tensors (growth, pruning): re-applies the memory format,
+  /// moves the net to the device, forgets the results on the old weights and checkpoints the
+  /// new net as checkpoints/<file>. Returns "checkpoints/<file>" for the stage's record.
+  std::string net_reshaped(int64_t stage, const std::string& file);
   /// What a checkpoint written now records.
   CheckpointMeta checkpoint_meta(int64_t stage, int64_t epoch, double val_accuracy) const;
   /// Loss and accuracy of the net on `data` in eval mode, with any exception from the

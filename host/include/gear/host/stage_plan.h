@@ -32,6 +32,10 @@ std::vector<int64_t> split_epochs(int64_t epochs, int64_t parts);
 /// The per-step ratio of a k-step growth whose total ratio is 1 + gamma: (1+gamma)^(1/k) - 1.
 double step_gamma(double gamma, int64_t steps);
 
+/// Sets option `name` of `config` to `value`, keeping where the old value came from and whether
+/// the user wrote it, so errors about the planned value still point at the user's text.
+void set_keeping_position(Config& config, const std::string& name, Value value);
+
 /// A train stage with run.epoch_scale = `scale` applied to its epochs and to the schedule keys
 /// counted in epochs (milestones, step_size, warmup_epochs), so a scaled-down run keeps the
 /// shape of the written schedule. Positions stay those of the user's text.
