@@ -3,8 +3,10 @@
 #include <torch/types.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
+#include "gear/host/device.h"
 #include "gear/host/text_match.h"
 
 namespace gear::host {
@@ -70,14 +72,37 @@ ClassSubset resolve_class_subset(const std::vector<std::string>& requested, cons
 }
 
 DataSplit restrict_to_classes(const DataSplit& split, const ClassSubset& subset,
-                              int64_t num_classes) {
+                              int64_t num_classes, bool relabel) {
   // A lookup table from old to new labels; -1 drops the sample.
   torch::Tensor table = torch::full({num_classes}, -1, torch::kLong);
   for (size_t i = 0; i < subset.original.size(); ++i)
-    table[subset.original[i]] = static_cast<int64_t>(i);
+    table[subset.original[i]] = relabel ? static_cast<int64_t>(i) : subset.original[i];
   torch::Tensor mapped = table.index_select(0, split.labels.to(torch::kLong));
   torch::Tensor rows = (mapped >= 0).nonzero().flatten();
   return {split.images.index_select(0, rows).contiguous(), mapped.index_select(0, rows)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> stratified_split(const torch::Tensor& labels,
+                                                         int64_t num_classes, double fraction,
+                                                         uint64_t seed) {
+  const int64_t n = labels.size(0);
+  torch::Tensor order = torch::randperm(n, make_generator(torch::kCPU, seed), torch::kLong);
+  // Position of each sample within its class, in the random order: the first
+  // round(fraction * n_c) of class c are held out.
+  torch::Tensor shuffled = labels.to(torch::kLong).index_select(0, order).contiguous();
+  torch::Tensor counts = torch::bincount(shuffled, {}, num_classes);
+  std::vector<int64_t> seen(static_cast<size_t>(num_classes), 0), quota(seen.size());
+  for (int64_t c = 0; c < num_classes; ++c)
+    quota[static_cast<size_t>(c)] =
+        std::llround(fraction * static_cast<double>(counts[c].item<int64_t>()));
+  torch::Tensor held = torch::zeros({n}, torch::kBool);
+  const int64_t* label = shuffled.data_ptr<int64_t>();
+  bool* out = held.data_ptr<bool>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto c = static_cast<size_t>(label[i]);
+    out[i] = seen[c]++ < quota[c];
+  }
+  return {order.masked_select(held.logical_not()), order.masked_select(held)};
 }
 
 }  // namespace gear::host

@@ -48,12 +48,16 @@ const OptionBinder<DataSettings>& data_binder() {
     b.bind("plugin", &D::plugin, "dataset plugin");
     b.bind("batch_size", &D::batch_size, "training batch size").at_least(1);
     b.bind("eval_batch_size", &D::eval_batch_size, "batch size for evaluation").at_least(1);
-    b.bind("val_split", &D::val_split, "fraction of the training set held out for validation")
+    b.bind("val_split", &D::val_split,
+           "fraction of each class's training images held out for validation (seeded)")
         .range(0.0, 0.9);
     b.bind("classes", &D::classes,
-           "train and test on these classes only, relabelled 0..k-1 in the order "
-           "given: class names, or class groups such as CIFAR-100's superclasses "
-           "(empty = all classes)");
+           "train and test on these classes only: class names, or class groups such as "
+           "CIFAR-100's superclasses (empty = all classes)");
+    b.bind("relabel", &D::relabel,
+           "with classes: relabel the kept classes 0..k-1 in the order given (a k-way head); "
+           "false keeps the dataset's labels and its N-way head, as a net trained on all "
+           "classes has");
     b.bind("limit_train", &D::limit_train, "use only the first N training images (0 = all)")
         .at_least(0);
     b.bind("limit_test", &D::limit_test, "use only the first N test images (0 = all)")
@@ -78,6 +82,9 @@ const OptionBinder<ModelSettings>& model_binder() {
     b.bind("widths", &M::widths, "explicit width per channel group (overrides width)");
     b.bind("widths_from", &M::widths_from,
            "take the widths from an earlier run's summary.json (final.widths)");
+    b.bind("checkpoint", &M::checkpoint,
+           "start from the weights of a checkpoint (runs/<run>/checkpoints/best.pt), at the "
+           "widths it records; the architecture must match");
     return b;
   }();
   return binder;

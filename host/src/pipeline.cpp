@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gear/host/checkpoint.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/stage_plan.h"
@@ -56,6 +57,40 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
 
 }  // namespace
 
+namespace {
+
+// LibTorch's messages go on with a C++ stack trace.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// A run that starts from a checkpoint is checked before anything runs: the file exists, is a
+// whole GEAR checkpoint, and holds the pipeline's architecture (the widths come from it).
+void check_start_checkpoint(const Pipeline& pipeline) {
+  const ModelSettings& settings = pipeline.model_settings;
+  if (settings.checkpoint.empty()) return;
+  const Config& model = pipeline.model;
+  const std::string& file = settings.checkpoint;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    model.fail("checkpoint", "no checkpoint file '" + file + "'");
+  for (const char* key : {"widths", "widths_from"})
+    if (model.given(key))
+      model.fail(key, "the checkpoint '" + file + "' sets the widths; drop model." + key);
+  CheckpointMeta meta;
+  try {
+    meta = read_checkpoint_meta(file);
+  } catch (const std::exception& e) {
+    model.fail("checkpoint", "'" + file +
+                                 "' is not a readable GEAR checkpoint (truncated or "
+                                 "not one): " +
+                                 first_line(e.what()));
+  }
+  if (meta.architecture != pipeline.architecture.name)
+    model.fail("checkpoint", "'" + file + "' holds a " + meta.architecture +
+                                 " net, not the pipeline's " + pipeline.architecture.name);
+}
+
+}  // namespace
+
 Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                        const Registry& registry) {
   const std::string name = file.string();
@@ -93,6 +128,7 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
   pipeline.run_settings = run_binder().read(pipeline.run);
   pipeline.data_settings = data_binder().read(pipeline.data);
   pipeline.model_settings = model_binder().read(pipeline.model);
+  check_start_checkpoint(pipeline);
 
   const toml::node* stages = root.get("stage");
   if (!stages)

@@ -34,7 +34,27 @@ std::string RunContext::architecture_library() const {
   return registry.library_of(pipeline.architecture.name);
 }
 
+std::shared_ptr<GrowableNet> RunContext::rebuild_net(const std::vector<int64_t>& widths,
+                                                     const std::filesystem::path& weights,
+                                                     const std::string& where) const {
+  ModelSpec spec;
+  spec.input_shape = info.image_shape;
+  spec.num_classes = info.num_classes;
+  spec.widths = widths;
+  std::shared_ptr<GrowableNet> rebuilt;
+  call_plugin(pipeline.architecture.name, architecture_library(), where,
+              [&] { rebuilt = architecture->build(spec); });
+  load_checkpoint_tensors(*rebuilt, weights);
+  apply_memory_format(*rebuilt, channels_last);
+  rebuilt->to(device);
+  return rebuilt;
+}
+
 PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& where) {
+  if (test_sealed && &data == &test)
+    throw std::logic_error(where +
+                           ": read the test split while it is sealed (a search decides "
+                           "on the validation split only)");
   PassStats stats;
   call_plugin(pipeline.architecture.name, architecture_library(), where, [&] {
     stats = evaluate(*net, data, pipeline.data_settings.eval_batch_size, normalizer);

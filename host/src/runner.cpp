@@ -11,6 +11,7 @@
 #include "gear/host/batch_split_step.h"
 #include "gear/host/checkpoint.h"
 #include "gear/host/class_subset.h"
+#include "gear/host/cost_report.h"
 #include "gear/host/cpu_allocator.h"
 #include "gear/host/device.h"
 #include "gear/host/env_info.h"
@@ -60,12 +61,17 @@ class Run {
   void load_data();
   void build_model();
   json final_block();
+  CostSetup cost_setup() const;
   void write_reports(const std::string& status, const std::string& error = {});
 
   RunContext run_;
   json stages_ = json::array();
   json final_;
   json summary_;  // as last written to summary.json
+  json cost_before_;  // the net before the first stage that prunes
+  double finetune_seconds_ = 0.0, retrain_seconds_ = 0.0;
+  bool created_folder_ = false;
+  bool stage_started_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -86,6 +92,7 @@ void Run::prepare() {
   if (name.empty()) name = run_.pipeline.file.stem().string();
   fs::path root = run_.options.out ? *run_.options.out
                                    : RunFolder::unique_path(settings.out, name);
+  created_folder_ = !fs::exists(root);
   run_.folder = std::make_unique<RunFolder>(root);
   add_log_file(root / "log.txt");
   spdlog::info("run folder {}", root.string());
@@ -120,14 +127,22 @@ void Run::load_data() {
     train = dataset->load(SplitKind::kTrain);
     test = dataset->load(SplitKind::kTest);
   });
+  run_.kept_classes = info.class_names;
   if (!classes.empty()) {
-    train = restrict_to_classes(train, subset, info.num_classes);
-    test = restrict_to_classes(test, subset, info.num_classes);
+    const bool relabel = settings.relabel;
+    train = restrict_to_classes(train, subset, info.num_classes, relabel);
+    test = restrict_to_classes(test, subset, info.num_classes, relabel);
     std::string names;
     for (const auto& n : subset.names) names += (names.empty() ? "" : ", ") + n;
-    spdlog::info("classes: {} of {} ({})", subset.names.size(), info.num_classes, names);
-    info.num_classes = static_cast<int64_t>(subset.names.size());
-    info.class_names = subset.names;
+    spdlog::info("classes: {} of {} ({}), {}", subset.names.size(), info.num_classes, names,
+                 relabel ? "relabelled 0.." + std::to_string(subset.names.size() - 1)
+                         : "keeping the dataset's labels and its " +
+                               std::to_string(info.num_classes) + "-way head");
+    run_.kept_classes = subset.names;
+    if (relabel) {
+      info.num_classes = static_cast<int64_t>(subset.names.size());
+      info.class_names = subset.names;
+    }
   }
   auto limit = [](DataSplit& split, int64_t n) {
     if (n > 0 && n < split.images.size(0)) {
@@ -138,18 +153,15 @@ void Run::load_data() {
   limit(train, settings.limit_train);
   limit(test, settings.limit_test);
 
-  // Hold out a seeded random validation subset of the training images.
-  const double val_split = settings.val_split;
-  const auto val_count =
-      static_cast<int64_t>(val_split * static_cast<double>(train.images.size(0)));
-  torch::Tensor order = torch::randperm(train.images.size(0),
-                                        make_generator(torch::kCPU, run_.seed + 1), torch::kLong);
+  // Hold out a seeded validation share of each class's training images.
+  const auto [kept, held] =
+      stratified_split(train.labels, info.num_classes, settings.val_split, run_.seed + 1);
   auto take = [&](const DataSplit& split, const torch::Tensor& rows) {
     return DeviceData{split.images.index_select(0, rows).to(run_.device),
                       split.labels.index_select(0, rows).to(run_.device)};
   };
-  run_.val = take(train, order.slice(0, 0, val_count));
-  run_.train = take(train, order.slice(0, val_count));
+  run_.val = take(train, held);
+  run_.train = take(train, kept);
   run_.test = DeviceData{test.images.to(run_.device), test.labels.to(run_.device)};
   run_.normalizer = Normalizer(info.mean, info.std, run_.device, run_.channels_last);
   spdlog::info("data {}: {} train, {} validation, {} test images of {} ({} classes), {:.1f} s",
@@ -171,6 +183,25 @@ void Run::build_model() {
   spec.widths = settings.widths;
   const bool from_summary = !settings.widths_from.empty();
   if (from_summary) spec.widths = widths_from_summary(model, settings.widths_from);
+  // read_pipeline checked the file and its architecture; the data decides the rest.
+  std::optional<CheckpointMeta> start;
+  if (!settings.checkpoint.empty()) {
+    start = read_checkpoint_meta(settings.checkpoint);
+    const std::string file = "'" + settings.checkpoint + "'";
+    if (start->input_shape != spec.input_shape)
+      model.fail("checkpoint",
+                 file + " was trained on " + c10::str(torch::IntArrayRef(start->input_shape)) +
+                     " images; the data gives " + c10::str(torch::IntArrayRef(spec.input_shape)));
+    if (start->num_classes != spec.num_classes)
+      model.fail("checkpoint",
+                 file + " has a " + std::to_string(start->num_classes) +
+                     "-way head; the data gives " + std::to_string(spec.num_classes) + " classes" +
+                     (pipeline.data_settings.relabel
+                          ? " (data.relabel = true makes a head of the kept classes only; "
+                            "leave it false to keep the dataset's labels)"
+                          : ""));
+    spec.widths = start->widths;
+  }
   const std::string library = run_.architecture_library();
   const std::string where = model.where("architecture").str();
   ModelSpec full = spec;
@@ -199,6 +230,22 @@ void Run::build_model() {
   });
   run_.reference_params = reference->params();
   GrowableNet& net = *run_.net;
+  if (start) {
+    if (net.group_names() != start->groups)
+      model.fail("checkpoint", "'" + settings.checkpoint + "' names other channel groups than " +
+                                   pipeline.architecture.name +
+                                   " has (built by another version "
+                                   "of the architecture?)");
+    try {
+      load_checkpoint_tensors(net, settings.checkpoint);
+    } catch (const std::exception& e) {
+      model.fail("checkpoint",
+                 "cannot load '" + settings.checkpoint +
+                     "': " + std::string(e.what()).substr(0, std::string(e.what()).find('\n')));
+    }
+    spdlog::info("model starts from {} (stage {}, epoch {}, validation accuracy {:.4f})",
+                 settings.checkpoint, start->stage, start->epoch, start->val_accuracy);
+  }
   net.to(run_.device);
   if (run_.channels_last) {
     const std::string hazard = channels_last_hazard(net);
@@ -232,10 +279,28 @@ json Run::final_block() {
                 {"macs", net.macs(run_.info.image_shape)},
                 {"widths", net.widths()},
                 {"groups", net.group_names()}};
+  if (!cost_before_.is_null()) {
+    json after = measure_cost(net, cost_setup());
+    block["cost"] = {{"unpruned", cost_before_},
+                     {"pruned", after},
+                     {"ratios", cost_ratios(cost_before_, after)},
+                     {"finetune_seconds", finetune_seconds_},
+                     {"retrain_seconds", retrain_seconds_}};
+  }
   // Evaluator results on the final weights, each under its suite's name: a plugin cannot
   // overwrite one of the host's keys above.
   for (const auto& [suite, value] : run_.last_suites.items()) block[suite] = value;
   return block;
+}
+
+CostSetup Run::cost_setup() const {
+  CostSetup setup;
+  setup.sample_shape = run_.info.image_shape;
+  setup.train_batch = run_.pipeline.data_settings.batch_size;
+  setup.train_images = run_.train.size();
+  setup.device = run_.device;
+  setup.channels_last = run_.channels_last;
+  return setup;
 }
 
 void Run::write_reports(const std::string& status, const std::string& error) {
@@ -252,7 +317,8 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"cpu_parallelism", run_.split_workers > 1 ? "batch_split" : "intra_op"},
                   {"seed", run_.seed},
                   {"dataset", pipeline.dataset.name},
-                  {"classes", run_.info.class_names},
+                  {"classes", run_.kept_classes},
+                  {"num_classes", run_.info.num_classes},
                   {"architecture", pipeline.architecture.name},
                   {"wall_seconds", seconds_since(start_)},
                   {"epoch_scale", pipeline.run_settings.epoch_scale},
@@ -284,9 +350,18 @@ json Run::execute() {
       const std::string step = planned.steps > 1 ? " step " + std::to_string(planned.step) + "/" +
                                                        std::to_string(planned.steps)
                                                  : "";
+      stage_started_ = true;
       spdlog::info("stage {} ({}{}){} starts", stage.index, stage.kind,
                    stage.component.name.empty() ? "" : ": " + stage.component.name, step);
-      json record = stage_kind(stage.kind).run(planned, run_);
+      const StageKind& kind = stage_kind(stage.kind);
+      if (kind.prunes() && cost_before_.is_null()) {
+        cost_before_ = measure_cost(*run_.net, cost_setup());
+        spdlog::info("cost before pruning: {:.3f} ms per image at batch 1, {:.3f} ms at batch {}",
+                     1e3 * cost_before_["latency_batch1_seconds"].get<double>(),
+                     1e3 * cost_before_["latency_batch_seconds"].get<double>(),
+                     cost_before_["latency_batch"].get<int64_t>());
+      }
+      json record = kind.run(planned, run_);
       record["index"] = stage.index;
       if (planned.steps > 1) {
         record["step"] = planned.step;
@@ -298,6 +373,13 @@ json Run::execute() {
       // strategy's own option, not the host's.
       if (!record.contains("epochs")) record["epochs"] = 0;
       record["wall_seconds"] = seconds_since(start);
+      // Training before the first pruning fine-tunes; training after it (a search stage's
+      // probes included) retrains.
+      if (stage.kind == "train")
+        (cost_before_.is_null() ? finetune_seconds_ : retrain_seconds_) +=
+            record["wall_seconds"].get<double>();
+      if (record.contains("retrain_seconds"))
+        retrain_seconds_ += record["retrain_seconds"].get<double>();
       record["params"] = run_.net->params();
       record["macs"] = run_.net->macs(run_.info.image_shape);
       record["widths"] = run_.net->widths();
@@ -311,6 +393,19 @@ json Run::execute() {
                  final_["clean_accuracy"].get<double>(), final_["params"].get<int64_t>(),
                  final_["size_percent"].get<double>(), seconds_since(start_));
   } catch (const std::exception& e) {
+    // Bad input found before the first stage (the data, the widths, the start checkpoint)
+    // leaves no folder behind: it would hold nothing but the error, which the caller reports.
+    const bool bad_input = dynamic_cast<const ConfigError*>(&e) ||
+                           dynamic_cast<const DataError*>(&e) ||
+                           dynamic_cast<const std::invalid_argument*>(&e);
+    if (bad_input && !stage_started_ && created_folder_ && run_.folder) {
+      remove_log_files();
+      const fs::path root = run_.folder->root();
+      run_.folder.reset();
+      std::error_code ec;
+      fs::remove_all(root, ec);
+      throw;
+    }
     try {
       write_reports("failed", e.what());
     } catch (const std::exception& report_error) {

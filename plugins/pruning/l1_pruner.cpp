@@ -24,6 +24,6 @@ ChannelScores L1Pruner::l1_scores(const GrowableNet& net) {
   return out;
 }
 
-ChannelScores L1Pruner::scores(const GrowableNet& net, PruningContext&) { return l1_scores(net); }
+ChannelScores L1Pruner::scores(GrowableNet& net, PruningContext&) { return l1_scores(net); }
 
 }  // namespace gear::plugins::pruning

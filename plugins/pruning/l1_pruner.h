@@ -14,7 +14,7 @@ class L1Pruner final : public RankingPruner {
   static ChannelScores l1_scores(const GrowableNet& net);
 
  private:
-  ChannelScores scores(const GrowableNet& net, PruningContext& context) override;
+  ChannelScores scores(GrowableNet& net, PruningContext& context) override;
 };
 
 }  // namespace gear::plugins::pruning

@@ -2,7 +2,7 @@
 
 namespace gear::plugins::pruning {
 
-ChannelScores RandomPruner::scores(const GrowableNet& net, PruningContext& context) {
+ChannelScores RandomPruner::scores(GrowableNet& net, PruningContext& context) {
   ChannelScores scores;
   for (const auto& group : net.groups()) {
     torch::Tensor draws = torch::rand({net.width(group.name)}, context.generator(),

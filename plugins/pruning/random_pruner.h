@@ -11,7 +11,7 @@ class RandomPruner final : public RankingPruner {
   using RankingPruner::RankingPruner;
 
  private:
-  ChannelScores scores(const GrowableNet& net, PruningContext& context) override;
+  ChannelScores scores(GrowableNet& net, PruningContext& context) override;
 };
 
 }  // namespace gear::plugins::pruning

@@ -216,7 +216,7 @@ TEST_F(EndToEnd, TrainingAfterAnEvaluationDropsItsResultsFromTheFinalBlock) {
 TEST_F(EndToEnd, ClassSubsetTrainsAndTestsOnTheNamedClassesOnly) {
   // Trouser (1) and Bag (8) become labels 0 and 1, in the order given.
   std::string pipeline = test::tiny_run_and_data(*dir_ / "data", 6) +
-                         "classes = [\"Bag\", \"Trouser\"]\n" +
+                         "classes = [\"Bag\", \"Trouser\"]\nrelabel = true\n" +
                          test::tiny_vgg_training("0.125", 2, "lr = 0.05\n") +
                          "\n[[stage]]\nkind = \"evaluate\"\n";
   test::write_text(*dir_ / "subset.toml", pipeline);
@@ -229,6 +229,7 @@ TEST_F(EndToEnd, ClassSubsetTrainsAndTestsOnTheNamedClassesOnly) {
       << r.output;
   json summary = read_json(out / "summary.json");
   EXPECT_EQ(summary["classes"], (json{"Bag", "Trouser"}));
+  EXPECT_EQ(summary["num_classes"], 2);
   EXPECT_GT(summary["final"]["clean_accuracy"].get<double>(), 0.75);  // two bars: easy
 
   test::write_text(*dir_ / "bad-subset.toml",

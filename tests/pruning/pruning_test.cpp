@@ -8,8 +8,10 @@
 
 #include "../../plugins/pruning/l1_pruner.h"
 #include "../../plugins/pruning/random_pruner.h"
+#include "../../plugins/pruning/taylor_pruner.h"
 #include "gear/host/checkpoint.h"
 #include "gear/host/device.h"
+#include "gear/host/growth_stage.h"
 #include "gear/host/pipeline.h"
 #include "test_support.h"
 
@@ -20,16 +22,26 @@ namespace fs = std::filesystem;
 
 class FixedContext final : public PruningContext {
  public:
-  explicit FixedContext(double params) : generator_(host::make_generator(torch::kCPU, 7)) {
-    target_.params = params;
+  explicit FixedContext(double fraction, std::vector<int64_t> shape = {1, 28, 28},
+                        PruneMeasure measure = PruneMeasure::kParams)
+      : shape_(std::move(shape)), generator_(host::make_generator(torch::kCPU, 7)) {
+    target_ = {measure, fraction};
   }
   torch::Device device() const override { return torch::kCPU; }
   const PruneTarget& target() const override { return target_; }
-  void for_each_batch(const GrowthContext::BatchStep&, int64_t) override {}
+  const std::vector<int64_t>& sample_shape() const override { return shape_; }
+  /// The batches for_each_batch passes, in order.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
+  void for_each_batch(const GrowthContext::BatchStep& step, int64_t max_batches) override {
+    for (size_t b = 0; b < batches.size(); ++b)
+      if (max_batches == 0 || static_cast<int64_t>(b) < max_batches)
+        step(batches[b].first, batches[b].second);
+  }
   torch::Generator& generator() override { return generator_; }
 
  private:
   PruneTarget target_;
+  std::vector<int64_t> shape_;
   torch::Generator generator_;
 };
 
@@ -57,7 +69,7 @@ TEST_P(EveryArchitecturePruned, L1FreesAtLeastTheTargetAndNoChannelMore) {
     torch::manual_seed(1);
     auto net = test::build_net(GetParam(), {3, 32, 32}, 0.25);
     const int64_t before = net->params();
-    FixedContext context(level);
+    FixedContext context(level, {3, 32, 32});
     L1Pruner pruner(l1_options());
     const PruneResult result = pruner.prune(*net, context);
     const int64_t after = net->params();
@@ -71,6 +83,37 @@ TEST_P(EveryArchitecturePruned, L1FreesAtLeastTheTargetAndNoChannelMore) {
     net->eval();
     torch::NoGradGuard no_grad;
     EXPECT_EQ(net->forward(torch::randn({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 10}));
+  }
+}
+
+TEST_P(EveryArchitecturePruned, CostAtWidthsIsTheRebuiltNetsParamsMacsAndBytes) {
+  auto net = test::build_net(GetParam(), {3, 32, 32}, 0.25);
+  std::vector<int64_t> widths = net->widths();
+  for (size_t g = 0; g < widths.size(); ++g)
+    if (net->groups()[g].growable) widths[g] = std::max<int64_t>(1, widths[g] * 2 / 3 - 1);
+  auto rebuilt = test::build_net(GetParam(), {3, 32, 32}, 0.25, widths);
+  const CostAtWidths cost(*net, {3, 32, 32});
+  EXPECT_EQ(cost(PruneMeasure::kParams, widths), rebuilt->params());
+  EXPECT_EQ(cost(PruneMeasure::kMacs, widths), rebuilt->macs({3, 32, 32}));
+  EXPECT_EQ(cost(PruneMeasure::kBytes, widths), host::model_bytes(*rebuilt));
+  EXPECT_EQ(cost(PruneMeasure::kMacs, net->widths()), net->macs({3, 32, 32}));
+}
+
+TEST_P(EveryArchitecturePruned, MacsAndBytesTargetsAreMetAndNotOvershot) {
+  for (PruneMeasure measure : {PruneMeasure::kMacs, PruneMeasure::kBytes}) {
+    torch::manual_seed(4);
+    auto net = test::build_net(GetParam(), {3, 32, 32}, 0.25);
+    const int64_t before =
+        measure == PruneMeasure::kMacs ? net->macs({3, 32, 32}) : host::model_bytes(*net);
+    FixedContext context(0.5, {3, 32, 32}, measure);
+    const PruneResult result = L1Pruner(l1_options()).prune(*net, context);
+    const int64_t after =
+        measure == PruneMeasure::kMacs ? net->macs({3, 32, 32}) : host::model_bytes(*net);
+    const double freed = 1.0 - static_cast<double>(after) / static_cast<double>(before);
+    EXPECT_EQ(result.bound_by, "target") << measure_name(measure);
+    EXPECT_GE(freed, 0.5) << measure_name(measure);
+    EXPECT_LT(freed, 0.53) << measure_name(measure);
+    EXPECT_NEAR(result.metrics.at("freed_fraction"), freed, 1e-12) << measure_name(measure);
   }
 }
 
@@ -162,7 +205,7 @@ TEST(L1Pruner, ATiedResidualStreamLosesTheSameChannelsFromEveryTensor) {
   std::vector<std::string> others;
   for (const auto& name : net->group_names())
     if (name != "stage2") others.push_back(name);
-  FixedContext context(0.01);
+  FixedContext context(0.01, {3, 32, 32});
   L1Pruner pruner(l1_options({{"ignore", Value(others)}}));
   const PruneResult result = pruner.prune(*net, context);
   ASSERT_EQ(result.bound_by, "target");
@@ -179,6 +222,93 @@ TEST(L1Pruner, ATiedResidualStreamLosesTheSameChannelsFromEveryTensor) {
     if (t.block > 1) continue;  // none in a ResNet stream
     EXPECT_TRUE(torch::equal(t.tensor.detach(), before[i].index_select(t.dim, index))) << t.name;
   }
+}
+
+TEST(ChainFloors, FollowAdaptAndMaintainWidthDefinitions) {
+  // ADaPT: ceil(c (1 - p)) for p >= 0.5, else ceil(c p).
+  EXPECT_EQ(chain_floor("adapt", 64, 0.7), 20);  // ceil(19.2)
+  EXPECT_EQ(chain_floor("adapt", 64, 0.5), 32);
+  EXPECT_EQ(chain_floor("adapt", 64, 0.3), 20);  // ceil(19.2)
+  EXPECT_EQ(chain_floor("adapt", 10, 0.25), 3);  // ceil(2.5)
+  // autoprune: ceil(c / 2) for p >= 0.85, ceil(c (1 - p)) for p <= 0.5, else ceil(c p).
+  EXPECT_EQ(chain_floor("maintain_width", 64, 0.9), 32);
+  EXPECT_EQ(chain_floor("maintain_width", 64, 0.85), 32);
+  EXPECT_EQ(chain_floor("maintain_width", 64, 0.3), 45);  // ceil(44.8)
+  EXPECT_EQ(chain_floor("maintain_width", 64, 0.5), 32);
+  EXPECT_EQ(chain_floor("maintain_width", 64, 0.7), 45);  // ceil(44.8)
+  EXPECT_EQ(chain_floor("none", 64, 0.7), 0);
+}
+
+TEST(ChainFloors, ResidualStreamsAreChainsAndKeepTheirFloor) {
+  auto resnet = test::build_net("resnet18", {3, 32, 32}, 0.25);
+  auto vgg = test::build_net("vgg11", {3, 32, 32}, 0.25);
+  const auto names = resnet->group_names();
+  const size_t stream =
+      static_cast<size_t>(std::find(names.begin(), names.end(), "stage2") - names.begin());
+  ASSERT_LT(stream, names.size());
+  EXPECT_TRUE(is_chain(*resnet, stream));
+  for (size_t g = 0; g < vgg->groups().size(); ++g) EXPECT_FALSE(is_chain(*vgg, g)) << g;
+  for (const std::string policy : {"adapt", "maintain_width", "none"}) {
+    auto net = test::build_net("resnet18", {3, 32, 32}, 0.25);
+    const std::vector<int64_t> before = net->widths();
+    FixedContext context(0.9, {3, 32, 32});
+    L1Pruner pruner(l1_options({{"chain_floor", Value(policy)}}));
+    pruner.prune(*net, context);
+    for (size_t g = 0; g < before.size(); ++g) {
+      if (!is_chain(*net, g)) continue;
+      const int64_t floor = std::max<int64_t>(2, chain_floor(policy, before[g], 0.9));
+      EXPECT_GE(net->widths()[g], floor) << policy << " " << names[g];
+    }
+  }
+}
+
+// Scaling a BatchNorm's weight and bias by s scales its output, the group's tapped activation,
+// by s: so dL/ds at s = 1 is sum(a * dL/da), the quantity Taylor scores take the magnitude of.
+TEST(TaylorPruner, ScoresAreTheLossDerivativeOfScalingEachChannel) {
+  torch::manual_seed(5);
+  auto net = test::build_net("vgg11", {1, 28, 28}, 0.125);
+  test::settle(*net, torch::randn({8, 1, 28, 28}));
+  FixedContext context(0.3);
+  for (int b = 0; b < 2; ++b)
+    context.batches.emplace_back(torch::randn({6, 1, 28, 28}), torch::randint(0, 10, {6}));
+  const ChannelScores scores = TaylorPruner::taylor_scores(*net, context, 0);
+  EXPECT_TRUE(net->is_training() == false);
+  for (const auto& p : net->parameters())
+    EXPECT_FALSE(p.grad().defined() && p.grad().abs().sum().item<double>() > 0) << "grad left";
+  auto loss = [&] {
+    torch::NoGradGuard no_grad;
+    double total = 0.0;
+    for (const auto& [x, y] : context.batches)
+      total += torch::nn::functional::cross_entropy(
+                   net->forward(x), y,
+                   torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                   .item<double>();
+    return total;
+  };
+  const size_t group = 3;
+  std::vector<torch::Tensor> norm;
+  for (const auto& t : net->tied_tensors(net->group_names()[group]))
+    if (t.role == TieRole::kNormWeight || t.role == TieRole::kNormBias) norm.push_back(t.tensor);
+  ASSERT_EQ(norm.size(), 2u);
+  const double eps = 1e-3;
+  for (int64_t c : {0, 3, 7}) {
+    auto scale = [&](double s) {
+      torch::NoGradGuard no_grad;
+      for (auto& t : norm) t.select(0, c).mul_(s);
+    };
+    scale(1 + eps);
+    const double up = loss();
+    scale(1 / (1 + eps) * (1 - eps));
+    const double down = loss();
+    scale(1 / (1 - eps));
+    const double derivative = (up - down) / (2 * eps);
+    EXPECT_NEAR(scores[group][static_cast<size_t>(c)], std::abs(derivative),
+                1e-3 * (1 + std::abs(derivative)))
+        << c;
+  }
+  // Only `batches` batches count.
+  const ChannelScores one = TaylorPruner::taylor_scores(*net, context, 1);
+  EXPECT_NE(one[group], scores[group]);
 }
 
 TEST(RandomPruner, IsSeededAndMeetsTheSameTarget) {
@@ -246,7 +376,9 @@ TEST(PruneStage, BadTargetsAreErrorsAtTheKey) {
   for (const auto& [target, key] : std::vector<std::pair<std::string, std::string>>{
            {"target = { params = 1.5 }", "stage.0.target.params"},
            {"target = { params = 0.0 }", "stage.0.target.params"},
-           {"target = { macs = 0.5 }", "stage.0.target.macs"},
+           {"target = { macs = 1.0 }", "stage.0.target.macs"},
+           {"target = { flops = 0.5 }", "stage.0.target.flops"},
+           {"target = { params = 0.5, macs = 0.5 }", "stage.0.target"},
            {"target = 0.5", "stage.0.target"},
            {"", "stage.0.target"}}) {
     const ConfigError e = test::expect_pipeline_error(head + target + "\n");

@@ -167,3 +167,22 @@ def test_grow_runs_a_registered_strategy_on_a_net_from_python():
                        budget={"params": capped.params + 500})
     assert record["bound_by"] == "params"
     assert capped.params <= record["params_before"] + 500
+
+
+def test_a_pruned_checkpoint_loads_at_its_smaller_widths(tmp_path):
+    pipeline = tmp_path / "pruned.toml"
+    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH + """
+[[stage]]
+kind = "prune"
+pruner = "l1"
+target = { params = 0.5 }
+""", model='architecture = "resnet18"\nwidth = 0.125'))
+    code, output = run_gearhost("run", pipeline, "--out", tmp_path / "run")
+    assert code == 0, output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    pruned = gear.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "stage1.pt"))
+    trained = gear.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "last.pt"))
+    assert list(pruned.widths.values()) == summary["final"]["widths"]
+    assert pruned.params == summary["final"]["params"] < trained.params
+    pruned.eval()
+    assert pruned(torch.randn(2, 1, 28, 28)).shape == (2, 10)

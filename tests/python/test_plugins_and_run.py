@@ -26,7 +26,7 @@ def test_kinds_come_from_the_registry_and_the_stage_table():
     kinds = gear.component_kinds()
     for kind in ("architecture", "dataset", "augmentation", "growth", "evaluator", "objective"):
         assert kind in kinds and kinds[kind], kind
-    assert gear.stage_kinds() == ["train", "grow", "evaluate", "prune"]
+    assert gear.stage_kinds() == ["train", "grow", "evaluate", "prune", "search"]
     for kind in gear.stage_kinds():
         assert gear.describe(kind)["kind"] == "host table"
 

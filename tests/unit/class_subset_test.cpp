@@ -65,9 +65,34 @@ TEST(ClassSubset, RestrictKeepsOrderAndRelabels) {
   split.images = torch::arange(6, torch::kUInt8).view({6, 1, 1, 1});
   split.labels = torch::tensor({0, 3, 1, 2, 3, 0}, torch::kLong);
   ClassSubset subset{{3, 0}, {"dog", "apple"}};
-  DataSplit kept = restrict_to_classes(split, subset, 4);
+  DataSplit kept = restrict_to_classes(split, subset, 4, /*relabel=*/true);
   EXPECT_TRUE(torch::equal(kept.images.flatten(), torch::tensor({0, 1, 4, 5}, torch::kUInt8)));
   EXPECT_TRUE(torch::equal(kept.labels, torch::tensor({1, 0, 0, 1}, torch::kLong)));
+  // Without relabelling the samples keep their dataset labels (the N-way head stays).
+  DataSplit same = restrict_to_classes(split, subset, 4, /*relabel=*/false);
+  EXPECT_TRUE(torch::equal(same.images.flatten(), torch::tensor({0, 1, 4, 5}, torch::kUInt8)));
+  EXPECT_TRUE(torch::equal(same.labels, torch::tensor({0, 3, 3, 0}, torch::kLong)));
+}
+
+TEST(StratifiedSplit, HoldsOutEachClassesShareSeededAndDisjoint) {
+  // 50 of class 0, 30 of class 1, 20 of class 2, interleaved.
+  std::vector<int64_t> values;
+  for (int i = 0; i < 100; ++i) values.push_back(i < 50 ? 0 : i < 80 ? 1 : 2);
+  torch::Tensor labels =
+      torch::tensor(values, torch::kLong)
+          .index_select(0, torch::randperm(100, torch::TensorOptions().dtype(torch::kLong)));
+  const auto [kept, held] = stratified_split(labels, 3, 0.2, 11);
+  torch::Tensor held_labels = labels.index_select(0, held);
+  EXPECT_TRUE(
+      torch::equal(torch::bincount(held_labels, {}, 3), torch::tensor({10, 6, 4}, torch::kLong)));
+  EXPECT_EQ(kept.size(0) + held.size(0), 100);
+  torch::Tensor all = std::get<0>(torch::cat({kept, held}).sort());
+  EXPECT_TRUE(torch::equal(all, torch::arange(100, torch::kLong)));
+  // Seeded: the same seed, the same split; another seed, another one.
+  EXPECT_TRUE(torch::equal(stratified_split(labels, 3, 0.2, 11).second, held));
+  EXPECT_FALSE(torch::equal(stratified_split(labels, 3, 0.2, 12).second, held));
+  // Rounded per class: 25% of 30 is 7.5 -> 8, of 50 is 12.5 -> 13, of 20 is 5.
+  EXPECT_EQ(stratified_split(labels, 3, 0.25, 1).second.size(0), 13 + 8 + 5);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "gear/host/evaluation.h"
 #include "gear/host/run_context.h"
 #include "gear/host/stage_kind.h"
+#include "gear/host/stage_plan.h"
 #include "gear/host/stage_reading.h"
 #include "gear/host/toml_config.h"
 

@@ -13,13 +13,12 @@ const StageKind& train_stage_kind();
 const StageKind& grow_stage_kind();
 const StageKind& evaluate_stage_kind();
 const StageKind& prune_stage_kind();
+const StageKind& search_stage_kind();
 
 const std::vector<const StageKind*>& stage_kinds() {
   static const std::vector<const StageKind*> kinds = {
-      &train_stage_kind(),
-      &grow_stage_kind(),
-      &evaluate_stage_kind(),
-      &prune_stage_kind(),
+      &train_stage_kind(), &grow_stage_kind(),   &evaluate_stage_kind(),
+      &prune_stage_kind(), &search_stage_kind(),
   };
   return kinds;
 }

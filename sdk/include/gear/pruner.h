@@ -20,10 +20,21 @@
 
 namespace gear {
 
-/// How much a prune stage removes: the fraction, in (0, 1), of the net's trainable parameters
-/// to free (counted exactly, consumer columns included).
+/// What a prune target counts.
+enum class PruneMeasure {
+  kParams,  ///< trainable parameters
+  kMacs,    ///< multiply-accumulates of one forward pass for one sample
+  kBytes,   ///< bytes of the parameters and buffers (BatchNorm statistics included)
+};
+
+/// The TOML name of a measure: "params", "macs" or "bytes".
+GEAR_EXPORT const char* measure_name(PruneMeasure measure);
+
+/// How much a prune stage removes: the fraction, in (0, 1), of the net's `measure` to free
+/// (counted exactly, consumer columns included).
 struct PruneTarget {
-  double params = 0.5;
+  PruneMeasure measure = PruneMeasure::kParams;
+  double fraction = 0.5;
 };
 
 /// What the host offers a pruner during a prune stage. Borrowed for the call to prune().
@@ -34,6 +45,8 @@ class PruningContext {
   virtual torch::Device device() const = 0;
   /// The stage's target.
   virtual const PruneTarget& target() const = 0;
+  /// The shape [C, H, W] of one input sample, for counting MACs (CostAtWidths).
+  virtual const std::vector<int64_t>& sample_shape() const = 0;
   /// Runs `step` on up to `max_batches` (0: all) shuffled training batches of the stage's data
   /// (normalised float images and int64 labels on device(), valid during the call), for
   /// data-driven criteria. The net's mode is the caller's (GrowableNet::observe).
@@ -46,7 +59,8 @@ class PruningContext {
 struct PruneResult {
   /// Channels removed per group, in group order.
   std::vector<int64_t> removed;
-  /// What stopped it: "target", or "floor" when every group reached its floor first.
+  /// What stopped it: "target", or "floor" when every group reached its floor first (the net is
+  /// then pruned to the floors and the stage says by how much the target was missed).
   std::string bound_by = "target";
   /// Extra figures and records, copied to the reports.
   std::map<std::string, double> metrics;
@@ -88,6 +102,34 @@ class GEAR_EXPORT ParamsAtWidths {
 
 /// ParamsAtWidths(net)(widths), for a single count. Both arguments are borrowed for the call.
 GEAR_EXPORT int64_t params_at_widths(const GrowableNet& net, const std::vector<int64_t>& widths);
+
+/// Counts what a net would cost with each group g at width `widths[g]`, for every PruneMeasure,
+/// exactly: parameters as ParamsAtWidths; bytes of parameters and buffers (BatchNorm running
+/// statistics shrink with their group); MACs as GrowableNet::macs counts them (a convolution's
+/// MACs are its weight's entries times its output positions, which pruning channels does not
+/// change; a Linear's are its weight's entries). Built once: the constructor runs one forward
+/// pass of a zero sample of `sample_shape` [C, H, W] in eval mode without gradients (the net is
+/// borrowed for the constructor only; its mode is restored). Build a new one after the net's
+/// tensors change.
+class GEAR_EXPORT CostAtWidths {
+ public:
+  CostAtWidths(GrowableNet& net, const std::vector<int64_t>& sample_shape);
+  /// `measure` at `widths` (borrowed; one per group). Throws std::invalid_argument for a wrong
+  /// number of widths.
+  int64_t operator()(PruneMeasure measure, const std::vector<int64_t>& widths) const;
+
+ private:
+  struct Tensor {
+    std::vector<int64_t> sizes;
+    /// For each dim a group indexes: (dim, group, entries per channel).
+    std::vector<std::array<int64_t, 3>> tied;
+    int64_t params = 0;     ///< 1 for a trainable parameter, else 0
+    int64_t bytes = 0;      ///< bytes per entry
+    int64_t positions = 0;  ///< MACs per entry: a conv's output positions, 1 for a Linear
+  };
+  std::vector<Tensor> tensors_;
+  size_t groups_ = 0;
+};
 
 }  // namespace gear
 

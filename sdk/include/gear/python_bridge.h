@@ -1,18 +1,20 @@
 #pragma once
 
 /// @file
-/// The entry point by which the `python:` growth plugin reaches the gear Python module in the
-/// same process. The module exports it with C linkage; the plugin finds it with dlsym, so it
-/// needs no Python library of its own. A change to the signature is a new version of the
-/// symbol, and the plugin names the version it calls.
+/// The entry points by which the `python:` growth and pruning plugins reach the gear Python
+/// module in the same process. The module exports them with C linkage; a plugin finds one with
+/// dlsym, so it needs no Python library of its own. A change to the signature is a new version of
+/// the symbol, and the plugin names the version it calls.
 
 #include <memory>
 
 #include "gear/config.h"
 #include "gear/growth_strategy.h"
+#include "gear/pruner.h"
 
-/// The symbol's name.
+/// The symbols' names.
 #define GEAR_PYTHON_MAKE_STRATEGY_SYMBOL "gear_python_make_strategy_v1"
+#define GEAR_PYTHON_MAKE_PRUNER_SYMBOL "gear_python_make_pruner_v1"
 
 extern "C" {
 /// Creates the Python growth strategy `options` names (strategy = "python:module.Class", the
@@ -23,4 +25,9 @@ extern "C" {
 typedef void (*GearPythonMakeStrategyV1)(const gear::Config* options,
                                          const gear::OptionSchema* bridge_schema,
                                          std::shared_ptr<gear::GrowthStrategy>* out);
+/// Creates the Python pruner `options` names (pruner = "python:module.Class") into `*out`, with
+/// the same contract as GearPythonMakeStrategyV1.
+typedef void (*GearPythonMakePrunerV1)(const gear::Config* options,
+                                       const gear::OptionSchema* bridge_schema,
+                                       std::shared_ptr<gear::Pruner>* out);
 }

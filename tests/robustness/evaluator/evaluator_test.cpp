@@ -117,7 +117,7 @@ TEST_F(CorruptionsEvaluator, ReleasedNpySetsAreReadSeverityMajor) {
   // Released sets keep the full dataset's labels: with a class subset they would score the
   // relabelled classes against the wrong labels, so the run stops and says why.
   run("npy-subset", "corruptions = [\"contrast\"], precomputed = \"" + folder.string() + "\"", 1,
-      &log, "classes = [\"Bag\", \"Trouser\"]\n");
+      &log, "classes = [\"Bag\", \"Trouser\"]\nrelabel = true\n");
   EXPECT_NE(log.find("precomputed contrast has labels up to 9 but the evaluated split's stop at 1"),
             std::string::npos)
       << log;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gear/config.h"
@@ -27,8 +28,16 @@ struct ClassSubset {
 ClassSubset resolve_class_subset(const std::vector<std::string>& requested, const DatasetInfo& info,
                                  const std::vector<ClassGroup>& groups, const Config& data);
 
-/// The samples of `split` whose class is in `subset`, in their original order, relabelled.
+/// The samples of `split` whose class is in `subset`, in their original order: relabelled
+/// 0..k-1 in the subset's order when `relabel`, else with their dataset labels.
 DataSplit restrict_to_classes(const DataSplit& split, const ClassSubset& subset,
-                              int64_t num_classes);
+                              int64_t num_classes, bool relabel);
+
+/// The rows of `labels` [N] (int64, values in [0, num_classes)) a seeded per-class split holds
+/// out: round(fraction * n_c) of each class's n_c samples, drawn with a generator seeded with
+/// `seed`. Returns {kept, held out}, each in one random order.
+std::pair<torch::Tensor, torch::Tensor> stratified_split(const torch::Tensor& labels,
+                                                         int64_t num_classes, double fraction,
+                                                         uint64_t seed);
 
 }  // namespace gear::host

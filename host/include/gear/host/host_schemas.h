@@ -34,6 +34,7 @@ struct DataSettings {
   int64_t eval_batch_size = 1000;
   double val_split = 0.1;
   std::vector<std::string> classes;
+  bool relabel = false;  ///< true: the kept classes become labels 0..k-1 (a k-way head)
   int64_t limit_train = 0;
   int64_t limit_test = 0;
   std::string prefetch = "auto";
@@ -46,6 +47,7 @@ struct ModelSettings {
   double width = 1.0;
   std::vector<int64_t> widths;
   std::string widths_from;
+  std::string checkpoint;  ///< "": fresh weights; else a checkpoint to start from
 };
 
 /// The one declaration of each table's names, docs, defaults and ranges.

@@ -29,6 +29,8 @@ struct StageSpec {
   /// Evaluate stages: the evaluator plugins named in `suites` (all but the built-in "clean"),
   /// in order, each with the options of its table `[stage.<suite>]`.
   std::vector<ComponentRef> evaluators;
+  /// Stages a stage runs inside itself (a search stage's retraining), read by their own kinds.
+  std::vector<StageSpec> inner;
   SourcePosition where;
 
   /// "p.toml:12:1 (stage 2)": where errors of the stage's plugins are attributed.

@@ -41,6 +41,8 @@ struct RunContext {
   int split_workers = 0;
   uint64_t seed = 0;
   DatasetInfo info;
+  /// The classes the run trains and tests on (data.classes, or all of info's).
+  std::vector<std::string> kept_classes;
   DeviceData train, val, test;
   Normalizer normalizer;
   std::shared_ptr<Architecture> architecture;
@@ -51,6 +53,9 @@ struct RunContext {
   std::optional<PassStats> last_test;
   /// Evaluator results on the current test weights, by suite.
   nlohmann::json last_suites = nlohmann::json::object();
+  /// While true, evaluate_net refuses the test split: a stage that makes decisions (a search)
+  /// seals it so they rest on the validation split alone.
+  bool test_sealed = false;
 
   /// Forgets the results on the current weights (they changed).
   void weights_changed();
@@ -58,10 +63,17 @@ struct RunContext {
   /// moves the net to the device, forgets the results on the old weights and checkpoints the
   /// new net as checkpoints/<file>. Returns "checkpoints/<file>" for the stage's record.
   std::string net_reshaped(int64_t stage, const std::string& file);
+  /// A new net of the run's architecture at `widths` (group order) with the tensors of the
+  /// checkpoint `weights`, in the run's memory format on its device. Errors from the
+  /// architecture are attributed to it and to `where`.
+  std::shared_ptr<GrowableNet> rebuild_net(const std::vector<int64_t>& widths,
+                                           const std::filesystem::path& weights,
+                                           const std::string& where) const;
   /// What a checkpoint written now records.
   CheckpointMeta checkpoint_meta(int64_t stage, int64_t epoch, double val_accuracy) const;
   /// Loss and accuracy of the net on `data` in eval mode, with any exception from the
-  /// architecture's forward pass attributed to it and to `where`.
+  /// architecture's forward pass attributed to it and to `where`. Throws std::logic_error for
+  /// the test split while test_sealed.
   PassStats evaluate_net(const DeviceData& data, const std::string& where);
   /// The architecture plugin's library, for attributing errors.
   std::string architecture_library() const;

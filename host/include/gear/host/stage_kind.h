@@ -61,6 +61,9 @@ class StageKind {
   /// Called for every stage of the kind before the run loads data: creates the stage's
   /// components once, so one that cannot be created stops the run before hours of training.
   virtual void check(const StageSpec& stage, const Registry& registry) const;
+  /// Whether the stage removes channels: the run measures the net's cost before the first such
+  /// stage and after the last stage (summary.json's `cost`). False by default.
+  virtual bool prunes() const { return false; }
   /// Runs the stage on the run's state (borrowed) and returns its stages.json record; the
   /// runner adds the fields every stage has (index, kind, name, wall_seconds, params, ...).
   virtual nlohmann::json run(const PlannedStage& planned, RunContext& run) const = 0;
