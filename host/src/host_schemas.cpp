@@ -58,9 +58,11 @@ const OptionBinder<DataSettings>& data_binder() {
            "with classes: relabel the kept classes 0..k-1 in the order given (a k-way head); "
            "false keeps the dataset's labels and its N-way head, as a net trained on all "
            "classes has");
-    b.bind("limit_train", &D::limit_train, "use only the first N training images (0 = all)")
+    b.bind("limit_train", &D::limit_train,
+           "use only the first N training images (0 = all), before data.classes picks from them")
         .at_least(0);
-    b.bind("limit_test", &D::limit_test, "use only the first N test images (0 = all)")
+    b.bind("limit_test", &D::limit_test,
+           "use only the first N test images (0 = all), before data.classes picks from them")
         .at_least(0);
     b.bind("prefetch", &D::prefetch,
            "prepare the next batch on a background thread: on, off, or auto (on for CUDA "

@@ -46,7 +46,9 @@ void Registry::register_component(ComponentInfo info, AnyFactory factory) {
   if (info.kind.empty())
     throw std::invalid_argument("component '" + info.name + "' registered without a kind");
   if (!factory) throw std::invalid_argument("component '" + info.name + "' has no factory");
-  auto it = entries_.find(info.name);
+  // A family ("python:") may serve several kinds, once each; every other name is unique.
+  const std::string key = entry_key(info.name, info.kind);
+  auto it = entries_.find(key);
   if (it != entries_.end())
     throw std::invalid_argument("duplicate component name '" + info.name +
                                 "' (already registered by " + it->second.library + ")");
@@ -55,12 +57,11 @@ void Registry::register_component(ComponentInfo info, AnyFactory factory) {
       throw std::invalid_argument("component '" + info.name + "' declares kind '" + info.kind +
                                   "' differently from '" + name + "' (" + entry.library +
                                   "): two interfaces share the kind's name");
-  std::string name = info.name;
-  ComponentEntry& entry = entries_[name];
+  ComponentEntry& entry = entries_[key];
   entry.info = std::move(info);
   entry.library = current_library_;
   entry.factory = std::move(factory);
-  order_.push_back(name);
+  order_.push_back(key);
 }
 
 void Registry::rollback(size_t mark) {
@@ -70,20 +71,35 @@ void Registry::rollback(size_t mark) {
   }
 }
 
-const ComponentEntry* Registry::find(const std::string& name) const {
+bool Registry::is_family(const std::string& name) { return !name.empty() && name.back() == ':'; }
+
+std::string Registry::entry_key(const std::string& name, const std::string& kind) {
+  return is_family(name) ? name + kind : name;
+}
+
+const ComponentEntry* Registry::find(const std::string& name, const std::string& kind) const {
   auto it = entries_.find(name);
-  if (it != entries_.end()) return &it->second;
-  // "python:module.Class" is served by the family component registered as "python:".
+  if (it != entries_.end() && (kind.empty() || it->second.info.kind == kind)) return &it->second;
+  // "python:module.Class" (and "python:" itself) is served by the family component registered
+  // as "python:" for the kind; without a kind, by the family's first.
   const size_t colon = name.find(':');
-  if (colon == std::string::npos || colon + 1 == name.size()) return nullptr;
-  it = entries_.find(name.substr(0, colon + 1));
-  return it == entries_.end() ? nullptr : &it->second;
+  if (colon == std::string::npos) return nullptr;
+  const std::string family = name.substr(0, colon + 1);
+  if (!kind.empty()) {
+    it = entries_.find(family + kind);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  it = entries_.lower_bound(family);
+  if (it != entries_.end() && it->first.compare(0, family.size(), family) == 0 &&
+      it->second.info.name == family)
+    return &it->second;
+  return nullptr;
 }
 
 const ComponentEntry& Registry::require(const std::string& kind, const std::string& name,
                                         const SourcePosition& where, const std::string& key) const {
+  if (const ComponentEntry* entry = find(name, kind)) return *entry;
   const ComponentEntry* entry = find(name);
-  if (entry && entry->info.kind == kind) return *entry;
   std::string message = "unknown " + kind + " '" + name + "'";
   if (entry) message += " ('" + name + "' is a " + entry->info.kind + " plugin)";
   const std::vector<std::string> known = names(kind);
@@ -93,8 +109,9 @@ const ComponentEntry& Registry::require(const std::string& kind, const std::stri
 
 std::vector<std::string> Registry::names(const std::string& kind) const {
   std::vector<std::string> out;
-  for (const auto& [name, entry] : entries_)
-    if (entry.info.kind == kind) out.push_back(name);
+  for (const auto& [key, entry] : entries_)
+    if (entry.info.kind == kind) out.push_back(entry.info.name);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -129,9 +146,8 @@ std::string Registry::searched_text() const {
 
 std::shared_ptr<void> Registry::create_any(const std::string& kind, const std::string& name,
                                            const Config& options) const {
-  const ComponentEntry* entry = find(name);
-  if (!entry || entry->info.kind != kind)
-    throw std::logic_error("component '" + name + "' is not a registered " + kind);
+  const ComponentEntry* entry = find(name, kind);
+  if (!entry) throw std::logic_error("component '" + name + "' is not a registered " + kind);
   std::shared_ptr<void> object;
   call_plugin(name, entry->library, options.where("").str(),
               [&] { object = entry->factory(options); });

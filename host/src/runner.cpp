@@ -127,6 +127,16 @@ void Run::load_data() {
     train = dataset->load(SplitKind::kTrain);
     test = dataset->load(SplitKind::kTest);
   });
+  // The first N images of the dataset, before any class subset: a subset run and an all-class
+  // run with the same limit see the same images.
+  auto limit = [](DataSplit& split, int64_t n) {
+    if (n > 0 && n < split.images.size(0)) {
+      split.images = split.images.slice(0, 0, n);
+      split.labels = split.labels.slice(0, 0, n);
+    }
+  };
+  limit(train, settings.limit_train);
+  limit(test, settings.limit_test);
   run_.kept_classes = info.class_names;
   if (!classes.empty()) {
     const bool relabel = settings.relabel;
@@ -144,14 +154,6 @@ void Run::load_data() {
       info.class_names = subset.names;
     }
   }
-  auto limit = [](DataSplit& split, int64_t n) {
-    if (n > 0 && n < split.images.size(0)) {
-      split.images = split.images.slice(0, 0, n);
-      split.labels = split.labels.slice(0, 0, n);
-    }
-  };
-  limit(train, settings.limit_train);
-  limit(test, settings.limit_test);
 
   // Hold out a seeded validation share of each class's training images.
   const auto [kept, held] =

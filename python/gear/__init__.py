@@ -43,6 +43,31 @@ class GrowthStrategy:
         raise NotImplementedError(f"{type(self).__name__}.grow(net, context) is not implemented")
 
 
+class Pruner:
+    """Base class of pruners written in Python.
+
+    A pipeline names a subclass with ``pruner = "python:module.Class"`` in a prune or search
+    stage; the stage table's other keys are passed to the constructor as keyword arguments.
+    ``prune(net, context)`` removes channels through ``net.select`` until ``context.target``
+    (``{"measure": "params" | "macs" | "bytes", "fraction": f}``) is met, and returns a
+    :class:`PruneResult`, a dict with the same fields, or None (the target was met). The host
+    records the channels removed from the widths. ``net`` and ``context`` are valid during the
+    call only.
+    """
+
+    def prune(self, net, context):
+        raise NotImplementedError(f"{type(self).__name__}.prune(net, context) is not implemented")
+
+
+class PruneResult:
+    """What a pruning step did: what stopped it (``"target"``, or ``"floor"`` when the pruner's
+    floors stopped it first) and any figures of the pruner's own."""
+
+    def __init__(self, bound_by="target", metrics=None):
+        self.bound_by = bound_by
+        self.metrics = dict(metrics or {})
+
+
 class GrowthResult:
     """What a growth step did, as recorded in stages.json: new channels per group (a list in
     group order or a dict by group name) split into copies (``split``) and fresh ones
@@ -67,6 +92,7 @@ finally:
 from ._gear import (  # noqa: E402
     Net,
     GrowthContext,
+    PruningContext,
     TiedTensor,
     augment,
     corrupt,
@@ -117,8 +143,8 @@ Net.torchscript = _torchscript
 __version__ = _gear.__version__
 
 __all__ = [
-    "ConfigError", "DataError", "PluginError", "GrowthStrategy", "GrowthResult", "Net",
-    "GrowthContext", "TiedTensor", "augment", "component_kinds", "corrupt", "corruption_names",
+    "ConfigError", "DataError", "PluginError", "GrowthStrategy", "GrowthResult", "Pruner",
+    "PruneResult", "Net", "GrowthContext", "PruningContext", "TiedTensor", "augment", "component_kinds", "corrupt", "corruption_names",
     "create_model", "describe", "grow", "list_plugins", "load_checkpoint", "load_plugins", "run",
     "stage_kinds", "ops",
 ]

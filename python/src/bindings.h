@@ -21,6 +21,7 @@ void bind_run(py::module_& m);
 void bind_net(py::module_& m);
 void bind_ops(py::module_& m);
 void bind_growth(py::module_& m);
+void bind_pruning(py::module_& m);
 
 /// The plugins this process loaded: on first use from GEAR_PLUGIN_PATH and the folder beside
 /// the module (the build tree's or the installed one), or from gear.load_plugins(). Lives until

@@ -13,6 +13,7 @@
 #include "gear/host/text_match.h"
 #include "gear/python_bridge.h"
 #include "net_handle.h"
+#include "python_component.h"
 
 namespace gear::python {
 
@@ -37,17 +38,6 @@ py::object budget_dict(const Budget& budget) {
   d["bytes"] = opt(budget.bytes);
   d["train_memory"] = opt(budget.train_memory);
   return std::move(d);
-}
-
-// Python's own rendering of the pending exception, traceback included.
-std::string traceback_text(py::error_already_set& error) {
-  try {
-    py::object lines = py::module_::import("traceback")
-                           .attr("format_exception")(error.type(), error.value(), error.trace());
-    return py::str("").attr("join")(lines).cast<std::string>();
-  } catch (const std::exception&) {
-    return error.what();
-  }
 }
 
 // A per-group count from a list in group order or a dict by group name.
@@ -76,14 +66,6 @@ std::vector<int64_t> per_group(const py::handle& value, const std::vector<std::s
   return out;
 }
 
-py::object field(const py::handle& result, const char* name) {
-  if (py::isinstance<py::dict>(result)) {
-    py::dict d = py::reinterpret_borrow<py::dict>(result);
-    return d.contains(name) ? py::reinterpret_borrow<py::object>(d[name]) : py::none();
-  }
-  return py::getattr(result, name, py::none());
-}
-
 // The record of a grow() call from what Python returned; None counts every new channel as fresh.
 GrowthResult result_from(const py::handle& result, const std::vector<std::string>& names,
                          const std::vector<int64_t>& before, const std::vector<int64_t>& after) {
@@ -93,11 +75,11 @@ GrowthResult result_from(const py::handle& result, const std::vector<std::string
     for (size_t i = 0; i < names.size(); ++i) out.fresh.push_back(after[i] - before[i]);
     return out;
   }
-  out.split = per_group(field(result, "split"), names, "split");
-  out.fresh = per_group(field(result, "fresh"), names, "fresh");
-  py::object bound_by = field(result, "bound_by");
+  out.split = per_group(result_field(result, "split"), names, "split");
+  out.fresh = per_group(result_field(result, "fresh"), names, "fresh");
+  py::object bound_by = result_field(result, "bound_by");
   if (!bound_by.is_none()) out.bound_by = bound_by.cast<std::string>();
-  py::object metrics = field(result, "metrics");
+  py::object metrics = result_field(result, "metrics");
   if (!metrics.is_none()) out.metrics = metrics.cast<std::map<std::string, double>>();
   return out;
 }
@@ -143,114 +125,12 @@ class PythonStrategy final : public GrowthStrategy {
   std::string target_;
 };
 
-// "python:pkg.module.Class" -> ("pkg.module", "Class").
-std::pair<std::string, std::string> split_target(const Config& options) {
-  const std::string strategy = options.get<std::string>("strategy");
-  const std::string target = strategy.substr(strategy.find(':') + 1);
-  const size_t dot = target.rfind('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == target.size())
-    throw ConfigError(options.where("strategy"), options.path() + ".strategy",
-                      "expected strategy = \"python:<module>.<Class>\", got \"" + strategy + "\"");
-  return {target.substr(0, dot), target.substr(dot + 1)};
-}
-
-// The pipeline's folder and `python_path` (relative to it) go first on sys.path, so a
-// strategy module beside the pipeline imports without setting PYTHONPATH.
-void extend_sys_path(const Config& options) {
-  const fs::path pipeline = options.where("strategy").file;
-  const fs::path base =
-      fs::is_regular_file(pipeline) ? fs::absolute(pipeline).parent_path() : fs::current_path();
-  std::vector<std::string> folders;
-  for (const auto& entry : options.get<std::vector<std::string>>("python_path"))
-    folders.push_back((base / entry).lexically_normal().string());
-  folders.push_back(base.string());
-  py::list path = py::module_::import("sys").attr("path");
-  for (auto it = folders.rbegin(); it != folders.rend(); ++it)
-    if (!path.contains(*it)) path.insert(0, *it);
-}
-
-// The keys the Python class receives: every option that neither the host nor the bridge
-// declares.
-py::dict constructor_kwargs(const Config& options, const OptionSchema& bridge) {
-  const OptionSchema host_keys = host::stage_kind("grow").schema();
-  py::dict kwargs;
-  for (const auto& name : options.names())
-    if (!host_keys.find(name) && !bridge.find(name))
-      kwargs[py::str(name)] = to_python(options.value(name));
-  return kwargs;
-}
-
-// Checks the options against the constructor's signature, so a misspelt key is a ConfigError
-// at its line rather than a TypeError from Python.
-void check_signature(const py::object& cls, const std::string& target, const py::dict& kwargs,
-                     const Config& options) {
-  py::object inspect = py::module_::import("inspect");
-  py::object parameters = inspect.attr("signature")(cls).attr("parameters");
-  py::object empty = inspect.attr("Parameter").attr("empty");
-  std::vector<std::string> accepted;
-  bool var_keyword = false;
-  for (const auto& item : parameters.attr("values")()) {
-    const std::string kind = py::str(item.attr("kind").attr("name"));
-    if (kind == "VAR_KEYWORD") var_keyword = true;
-    if (kind == "POSITIONAL_OR_KEYWORD" || kind == "KEYWORD_ONLY")
-      accepted.push_back(py::str(item.attr("name")));
-  }
-  for (const auto& [key, value] : kwargs) {
-    const std::string name = py::str(key);
-    if (var_keyword || std::find(accepted.begin(), accepted.end(), name) != accepted.end())
-      continue;
-    throw ConfigError(options.where(name), options.path() + "." + name,
-                      target + " takes no option '" + name + "'" +
-                          (accepted.empty() ? std::string("; it takes none")
-                                            : host::suggestion_text(name, accepted)));
-  }
-  for (const auto& item : parameters.attr("values")()) {
-    const std::string kind = py::str(item.attr("kind").attr("name"));
-    const std::string name = py::str(item.attr("name"));
-    if ((kind == "POSITIONAL_OR_KEYWORD" || kind == "KEYWORD_ONLY") &&
-        py::object(item.attr("default")).is(empty) && !kwargs.contains(name))
-      throw ConfigError(options.where("strategy"), options.path() + "." + name,
-                        target + " needs option '" + name + "' in the stage table");
-  }
-}
-
 std::shared_ptr<GrowthStrategy> make_strategy(const Config& options, const OptionSchema& bridge) {
   py::gil_scoped_acquire gil;
-  const auto [module_name, class_name] = split_target(options);
-  const std::string target = module_name + "." + class_name;
-  try {
-    extend_sys_path(options);
-    py::module_ module;
-    try {
-      module = py::module_::import(module_name.c_str());
-    } catch (py::error_already_set& e) {
-      if (!e.matches(PyExc_ModuleNotFoundError)) throw;
-      throw ConfigError(options.where("strategy"), options.path() + ".strategy",
-                        "cannot import Python module '" + module_name +
-                            "': " + py::str(e.value()).cast<std::string>() +
-                            " (searched the pipeline's folder, python_path and sys.path)");
-    }
-    if (!py::hasattr(module, class_name.c_str())) {
-      std::vector<std::string> candidates;
-      for (const auto& [name, value] : module.attr("__dict__").cast<py::dict>())
-        if (py::isinstance<py::type>(value) && py::str(name).cast<std::string>()[0] != '_')
-          candidates.push_back(py::str(name));
-      throw ConfigError(options.where("strategy"), options.path() + ".strategy",
-                        "Python module '" + module_name + "' has no class '" + class_name + "'" +
-                            host::suggestion_text(class_name, candidates));
-    }
-    py::object cls = module.attr(class_name.c_str());
-    py::object base = py::module_::import("gear").attr("GrowthStrategy");
-    if (!py::isinstance<py::type>(cls) || !PyObject_IsSubclass(cls.ptr(), base.ptr()))
-      throw ConfigError(options.where("strategy"), options.path() + ".strategy",
-                        target + " is not a subclass of gear.GrowthStrategy");
-    py::dict kwargs = constructor_kwargs(options, bridge);
-    check_signature(cls, target, kwargs, options);
-    return std::make_shared<PythonStrategy>(cls(**kwargs), target);
-  } catch (py::error_already_set& e) {
-    throw std::runtime_error("Python growth strategy " + target + " could not be created:\n" +
-                             traceback_text(e));
-  }
+  std::string target;
+  py::object instance = make_python_component(
+      options, bridge, {"strategy", "GrowthStrategy", "growth strategy"}, &target);
+  return std::make_shared<PythonStrategy>(std::move(instance), target);
 }
 
 }  // namespace

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_gear, m) {
   gear::python::bind_net(m);
   gear::python::bind_ops(m);
   gear::python::bind_growth(m);
+  gear::python::bind_pruning(m);
 }

@@ -1,10 +1,10 @@
 #pragma once
 
 /// @file
-/// The entry points by which the `python:` growth and pruning plugins reach the gear Python
-/// module in the same process. The module exports them with C linkage; a plugin finds one with
-/// dlsym, so it needs no Python library of its own. A change to the signature is a new version of
-/// the symbol, and the plugin names the version it calls.
+/// The entry points by which the `python:` bridge plugin (growth strategies and pruners) reaches
+/// the gear Python module in the same process. The module exports them with C linkage; the
+/// plugin finds them with dlsym, so it needs no Python library of its own. A change to the
+/// signature is a new version of the symbol, and the plugin names the version it calls.
 
 #include <memory>
 
@@ -25,8 +25,9 @@ extern "C" {
 typedef void (*GearPythonMakeStrategyV1)(const gear::Config* options,
                                          const gear::OptionSchema* bridge_schema,
                                          std::shared_ptr<gear::GrowthStrategy>* out);
-/// Creates the Python pruner `options` names (pruner = "python:module.Class") into `*out`, with
-/// the same contract as GearPythonMakeStrategyV1.
+/// Creates the Python pruner `options` names (pruner = "python:module.Class", the stage's other
+/// keys its constructor's arguments) into `*out`, with the same ownership and errors as
+/// GearPythonMakeStrategyV1.
 typedef void (*GearPythonMakePrunerV1)(const gear::Config* options,
                                        const gear::OptionSchema* bridge_schema,
                                        std::shared_ptr<gear::Pruner>* out);

@@ -45,10 +45,12 @@ class Registry : public Registrar {
   size_t mark() const { return order_.size(); }
   void rollback(size_t mark);
 
-  /// The component called `name`, or nullptr. A name "family:detail" with no component of its
-  /// own resolves to the family component registered as "family:" (the Python bridge is
-  /// "python:", serving "python:module.Class"); the component reads the detail from its options.
-  const ComponentEntry* find(const std::string& name) const;
+  /// The component called `name` (of the kind named `kind`, when not empty), or nullptr. A name
+  /// "family:detail" with no component of its own resolves to the family component registered
+  /// as "family:" (the Python bridge is "python:", serving "python:module.Class"); the component
+  /// reads the detail from its options. A family may serve several kinds, one component each;
+  /// without a kind, find() returns one of them (they come from one library).
+  const ComponentEntry* find(const std::string& name, const std::string& kind = "") const;
   /// The component called `name` of the kind named `kind`; throws ConfigError at `where` for
   /// `key`, listing the names of that kind with a did-you-mean, when there is none.
   const ComponentEntry& require(const std::string& kind, const std::string& name,
@@ -91,6 +93,10 @@ class Registry : public Registrar {
  private:
   std::shared_ptr<void> create_any(const std::string& kind, const std::string& name,
                                    const Config& options) const;
+
+  static bool is_family(const std::string& name);
+  /// entries_'s key: the name, and for a family the name and the kind.
+  static std::string entry_key(const std::string& name, const std::string& kind);
 
   std::map<std::string, ComponentEntry> entries_;
   std::vector<std::string> order_;

@@ -5,7 +5,7 @@
 #include "python_paths.h"
 #include "python_runtime.h"
 
-namespace gear::plugins::growth {
+namespace gear::plugins::python {
 
 OptionSchema PythonBridge::schema() {
   return OptionSchema()
@@ -28,4 +28,4 @@ GrowthResult PythonBridge::grow(GrowableNet& net, GrowthContext& context) {
   return strategy_->grow(net, context);
 }
 
-}  // namespace gear::plugins::growth
+}  // namespace gear::plugins::python

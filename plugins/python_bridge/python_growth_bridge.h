@@ -5,7 +5,7 @@
 
 #include <memory>
 
-namespace gear::plugins::growth {
+namespace gear::plugins::python {
 
 /// The `python:` growth strategy: `strategy = "python:module.Class"` runs a subclass of
 /// gear.GrowthStrategy, with the stage table's other keys as its constructor's arguments. The
@@ -21,4 +21,4 @@ class PythonBridge : public GrowthStrategy {
   std::shared_ptr<GrowthStrategy> strategy_;
 };
 
-}  // namespace gear::plugins::growth
+}  // namespace gear::plugins::python

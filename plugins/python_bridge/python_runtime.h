@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace gear::plugins::growth {
+namespace gear::plugins::python {
 
 /// Makes sure a Python interpreter with the gear package imported runs in this process, and
 /// returns the address of `symbol` from the gear extension module. Inside Python (gear.run) the
@@ -14,4 +14,4 @@ namespace gear::plugins::growth {
 /// std::runtime_error saying what is missing.
 void* gear_python_symbol(const char* symbol, const std::vector<std::string>& package_folders);
 
-}  // namespace gear::plugins::growth
+}  // namespace gear::plugins::python

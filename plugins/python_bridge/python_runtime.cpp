@@ -12,7 +12,7 @@
 
 #include "python_paths.h"
 
-namespace gear::plugins::growth {
+namespace gear::plugins::python {
 
 namespace {
 
@@ -75,4 +75,4 @@ void* gear_python_symbol(const char* symbol, const std::vector<std::string>& pac
                            " (an older build?)");
 }
 
-}  // namespace gear::plugins::growth
+}  // namespace gear::plugins::python
