@@ -87,42 +87,19 @@ GrowthResult result_from(const py::handle& result, const std::vector<std::string
 class PythonStrategy final : public GrowthStrategy {
  public:
   PythonStrategy(py::object instance, std::string target)
-      : instance_(std::move(instance)), target_(std::move(target)) {}
-  ~PythonStrategy() override {
-    py::gil_scoped_acquire gil;
-    instance_ = py::object();
-  }
+      : instance_(std::move(instance), std::move(target)) {}
 
   GrowthResult grow(GrowableNet& net, GrowthContext& context) override {
     py::gil_scoped_acquire gil;
     const std::vector<std::string> names = net.group_names();
     const std::vector<int64_t> before = net.widths();
-    // Borrowed for the call: the handles are emptied afterwards, so a strategy that keeps them
-    // gets an error instead of a dangling net.
-    py::object net_object = py::cast(NetHandle{
-        std::shared_ptr<GrowableNet>(&net, [](GrowableNet*) {}), context.sample_shape(), ""});
-    py::object context_object = py::cast(ContextHandle{&context});
-    auto release = [&] {
-      net_object.cast<NetHandle&>().net.reset();
-      context_object.cast<ContextHandle&>().context = nullptr;
-    };
-    try {
-      py::object result = instance_.attr("grow")(net_object, context_object);
-      release();
-      return result_from(result, names, before, net.widths());
-    } catch (py::error_already_set& e) {
-      release();
-      throw std::runtime_error("Python growth strategy " + target_ + " raised:\n" +
-                               traceback_text(e));
-    } catch (...) {
-      release();
-      throw;
-    }
+    py::object result = instance_.call("grow", net, context.sample_shape(), ContextHandle{&context},
+                                       "Python growth strategy");
+    return result_from(result, names, before, net.widths());
   }
 
  private:
-  py::object instance_;
-  std::string target_;
+  PythonInstance instance_;
 };
 
 std::shared_ptr<GrowthStrategy> make_strategy(const Config& options, const OptionSchema& bridge) {

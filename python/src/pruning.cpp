@@ -6,7 +6,6 @@
 #include "bindings.h"
 #include "gear/pruner.h"
 #include "gear/python_bridge.h"
-#include "net_handle.h"
 #include "python_component.h"
 
 namespace gear::python {
@@ -49,39 +48,18 @@ PruneResult result_from(const py::handle& result, const std::vector<int64_t>& be
 class PythonPruner final : public Pruner {
  public:
   PythonPruner(py::object instance, std::string target)
-      : instance_(std::move(instance)), target_(std::move(target)) {}
-  ~PythonPruner() override {
-    py::gil_scoped_acquire gil;
-    instance_ = py::object();
-  }
+      : instance_(std::move(instance), std::move(target)) {}
 
   PruneResult prune(GrowableNet& net, PruningContext& context) override {
     py::gil_scoped_acquire gil;
     const std::vector<int64_t> before = net.widths();
-    // Borrowed for the call, as for growth strategies.
-    py::object net_object = py::cast(NetHandle{
-        std::shared_ptr<GrowableNet>(&net, [](GrowableNet*) {}), context.sample_shape(), ""});
-    py::object context_object = py::cast(PruningContextHandle{&context});
-    auto release = [&] {
-      net_object.cast<NetHandle&>().net.reset();
-      context_object.cast<PruningContextHandle&>().context = nullptr;
-    };
-    try {
-      py::object result = instance_.attr("prune")(net_object, context_object);
-      release();
-      return result_from(result, before, net.widths());
-    } catch (py::error_already_set& e) {
-      release();
-      throw std::runtime_error("Python pruner " + target_ + " raised:\n" + traceback_text(e));
-    } catch (...) {
-      release();
-      throw;
-    }
+    py::object result = instance_.call("prune", net, context.sample_shape(),
+                                       PruningContextHandle{&context}, "Python pruner");
+    return result_from(result, before, net.widths());
   }
 
  private:
-  py::object instance_;
-  std::string target_;
+  PythonInstance instance_;
 };
 
 std::shared_ptr<Pruner> make_pruner(const Config& options, const OptionSchema& bridge) {

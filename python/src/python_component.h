@@ -7,6 +7,8 @@
 
 #include "bindings.h"
 #include "gear/config.h"
+#include "gear/growable_net.h"
+#include "net_handle.h"
 
 namespace gear::python {
 
@@ -32,5 +34,50 @@ py::object result_field(const py::handle& result, const char* name);
 
 /// Python's own rendering of the pending exception, traceback included.
 std::string traceback_text(py::error_already_set& error);
+
+/// A Python instance a C++ component holds: dropped under the GIL, whatever thread destroys it.
+class PythonInstance {
+ public:
+  PythonInstance(py::object instance, std::string target)
+      : instance_(std::move(instance)), target_(std::move(target)) {}
+  ~PythonInstance() {
+    py::gil_scoped_acquire gil;
+    instance_ = py::object();
+  }
+  PythonInstance(const PythonInstance&) = delete;
+  PythonInstance& operator=(const PythonInstance&) = delete;
+
+  /// Calls instance.<method>(net, context) with `net` (borrowed, for inputs of `sample_shape`)
+  /// and `context` (a handle whose `context` member points at the host's) lent for the call:
+  /// both handles are emptied afterwards, so an instance that keeps them gets an error instead
+  /// of a dangling object. A Python exception becomes std::runtime_error("<what> <target>
+  /// raised:" and the traceback). The caller holds the GIL.
+  template <typename ContextHandle>
+  py::object call(const char* method, GrowableNet& net, const std::vector<int64_t>& sample_shape,
+                  ContextHandle context, const std::string& what) {
+    py::object net_object = py::cast(
+        NetHandle{std::shared_ptr<GrowableNet>(&net, [](GrowableNet*) {}), sample_shape, ""});
+    py::object context_object = py::cast(context);
+    auto release = [&] {
+      net_object.cast<NetHandle&>().net.reset();
+      context_object.cast<ContextHandle&>().context = nullptr;
+    };
+    try {
+      py::object result = instance_.attr(method)(net_object, context_object);
+      release();
+      return result;
+    } catch (py::error_already_set& e) {
+      release();
+      throw std::runtime_error(what + " " + target_ + " raised:\n" + traceback_text(e));
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
+ private:
+  py::object instance_;
+  std::string target_;
+};
 
 }  // namespace gear::python
