@@ -10,7 +10,7 @@ epoch counts scaled by one key (run.epoch_scale; ADaPT's 5 + 25 and 30 epochs at
 Usage: /usr/bin/python3 bench/pruning_data_aware.py [--archs vgg11,resnet18,mobilenet_v2]
        [--levels 0.3,0.5,0.7,0.9] [--seeds 1,2,3] [--epoch-scale 0.2] [--base-epochs 4]
        [--limit-train 0] [--subsets footwear,upper]
-Full scale (a GPU): --epoch-scale 1 --base-epochs 30 --limit-train 0.
+Full scale (a GPU): --epoch-scale 1 --base-epochs 30 --limit-train 0 --device cuda.
 Writes bench/results/pruning_data_aware.json; run folders go to bench/runs/adapt-<timestamp>/.
 """
 import argparse
@@ -37,7 +37,7 @@ def toml_list(names):
 
 def gearhost(args, pipeline, out, overrides):
     cmd = [args.gearhost, "run", os.path.join(PIPELINES, pipeline), "--out", out,
-           f"run.threads={args.threads}", "run.device=\"cpu\"", *overrides]
+           f"run.threads={args.threads}", f"run.device=\"{args.device}\"", *overrides]
     print(" ".join(cmd), flush=True)
     start = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -65,6 +65,10 @@ def main():
     parser.add_argument("--base-epochs", type=int, default=4)
     parser.add_argument("--limit-train", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="run.device: cpu, cuda, auto")
+    parser.add_argument("--width", type=float, default=0.0,
+                        help="width multiplier of every architecture (0: vgg11 and resnet18 "
+                             "0.25, mobilenet_v2 0.5)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/pruning_data_aware.json"))
     args = parser.parse_args()
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -91,11 +95,12 @@ def main():
         model = [f"model.architecture=\"{arch}\""]
         base_dir = os.path.join(runs, arch, "base")
         base = gearhost(args, "base.toml", base_dir,
-                        model + data + [f"model.width={WIDTH.get(arch, 0.25)}",
+                        model + data + [f"model.width={args.width or WIDTH.get(arch, 0.25)}",
                                         f"stage.0.epochs={args.base_epochs}"])
         checkpoint = os.path.join(base_dir, "checkpoints", "last.pt")
         start = [f"model.checkpoint=\"{checkpoint}\""]
-        entry = {"base": {"clean_accuracy_all_classes": base["final"]["clean_accuracy"],
+        entry = {"width": args.width or WIDTH.get(arch, 0.25),
+                 "base": {"clean_accuracy_all_classes": base["final"]["clean_accuracy"],
                           "params": base["final"]["params"], "macs": base["final"]["macs"],
                           "seconds": round(base["_seconds"], 1)},
                  "subsets": {}}

@@ -15,7 +15,8 @@ LevelSearchResult search_level(const LevelGrid& grid, double target, bool stop_a
   LevelSearchResult result;
   std::map<long long, bool> met;
   while (p != previous && !met.count(p)) {
-    const double level = static_cast<double>(p) * grid.step;
+    // Rounded to 1e-9 so 17 steps of 0.05 read back as 0.85 in the records.
+    const double level = std::round(static_cast<double>(p) * grid.step * 1e9) / 1e9;
     const double accuracy = probe(level);
     const bool ok = accuracy >= target;
     met[p] = ok;

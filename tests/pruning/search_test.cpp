@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gear/host/level_search.h"
+#include "gear/host/run_context.h"
 #include "test_support.h"
 
 namespace gear::host {
@@ -41,6 +42,7 @@ TEST(LevelSearch, ProbesFollowAdaptsHalvingOnTheGrid) {
   const LevelSearchResult result = search_level({}, 0.85, false, knee_at(0.65));
   EXPECT_EQ(levels_of(result), (std::vector<double>{0.5, 0.75, 0.65, 0.7}));
   EXPECT_EQ(result.probes[1].met, false);
+  EXPECT_EQ(result.probes[2].level, 0.65);  // exactly the grid's value, for the records
   EXPECT_EQ(result.probes[2].met, true);
   EXPECT_DOUBLE_EQ(result.probes[2].accuracy, 0.9);
 }
@@ -80,6 +82,14 @@ TEST(LevelSearch, ACustomGridIsHonoured) {
     EXPECT_GE(p.level, 0.1 - 1e-9);
     EXPECT_LE(p.level, 0.9 + 1e-9);
   }
+}
+
+TEST(SealedTest, EvaluatingTheTestSplitWhileSealedIsRefused) {
+  Pipeline pipeline;
+  Registry registry;
+  RunContext run(pipeline, registry, {});
+  run.test_sealed = true;
+  EXPECT_THROW(run.evaluate_net(run.test, "search"), std::logic_error);
 }
 
 std::string search_pipeline(const fs::path& data, const std::string& extra = "") {
