@@ -69,6 +69,9 @@ def main():
     parser.add_argument("--width", type=float, default=0.0,
                         help="width multiplier of every architecture (0: vgg11 and resnet18 "
                              "0.25, mobilenet_v2 0.5)")
+    parser.add_argument("--reuse", default="",
+                        help="comma-separated bench/runs/adapt-* folders of an earlier run with "
+                             "the same settings: their base and data-agnostic nets are reused")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/pruning_data_aware.json"))
     args = parser.parse_args()
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -93,10 +96,16 @@ def main():
     }
     for arch in args.archs.split(","):
         model = [f"model.architecture=\"{arch}\""]
-        base_dir = os.path.join(runs, arch, "base")
-        base = gearhost(args, "base.toml", base_dir,
-                        model + data + [f"model.width={args.width or WIDTH.get(arch, 0.25)}",
-                                        f"stage.0.epochs={args.base_epochs}"])
+        reused = [os.path.join(d, arch) for d in args.reuse.split(",") if d]
+        base_dir = os.path.join(reused[0] if reused else runs, arch if not reused else "", "base")
+        if reused:
+            with open(os.path.join(base_dir, "summary.json")) as f:
+                base = json.load(f)
+            base["_seconds"] = base["wall_seconds"]
+        else:
+            base = gearhost(args, "base.toml", base_dir,
+                            model + data + [f"model.width={args.width or WIDTH.get(arch, 0.25)}",
+                                            f"stage.0.epochs={args.base_epochs}"])
         checkpoint = os.path.join(base_dir, "checkpoints", "last.pt")
         start = [f"model.checkpoint=\"{checkpoint}\""]
         entry = {"width": args.width or WIDTH.get(arch, 0.25),
@@ -108,6 +117,12 @@ def main():
         agnostic = {}
         for level in levels:
             for seed in seeds:
+                found = [os.path.join(d, f"agnostic-{level}-{seed}") for d in reused
+                         if os.path.exists(os.path.join(d, f"agnostic-{level}-{seed}",
+                                                        "checkpoints", "last.pt"))]
+                if found:
+                    agnostic[(level, seed)] = os.path.join(found[0], "checkpoints", "last.pt")
+                    continue
                 out = os.path.join(runs, arch, f"agnostic-{level}-{seed}")
                 gearhost(args, "data_agnostic.toml", out,
                          model + data + scale + start +
