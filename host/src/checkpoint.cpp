@@ -10,6 +10,18 @@ namespace gear::host {
 namespace fs = std::filesystem;
 
 namespace {
+// LibTorch's messages carry a C++ stack trace; the reader needs only what went wrong.
+void load_archive(torch::serialize::InputArchive& archive, const fs::path& path) {
+  try {
+    archive.load_from(path.string());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("cannot read checkpoint " + path.string() + ": " +
+                             e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot read checkpoint " + path.string() + ": " + e.what());
+  }
+}
+
 c10::List<std::string> string_list(const std::vector<std::string>& items) {
   c10::List<std::string> list;
   for (const auto& s : items) list.push_back(s);
@@ -37,11 +49,7 @@ void save_checkpoint(GrowableNet& net, const CheckpointMeta& meta, const fs::pat
 
 CheckpointMeta read_checkpoint_meta(const fs::path& path) {
   torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path.string());
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot read checkpoint " + path.string() + ": " + e.what());
-  }
+  load_archive(archive, path);
   CheckpointMeta meta;
   c10::IValue value;
   auto read = [&](const char* key) {
@@ -63,7 +71,7 @@ CheckpointMeta read_checkpoint_meta(const fs::path& path) {
 
 void load_checkpoint_tensors(GrowableNet& net, const fs::path& path) {
   torch::serialize::InputArchive archive;
-  archive.load_from(path.string());
+  load_archive(archive, path);
   torch::NoGradGuard no_grad;
   auto load = [&](const std::string& name, torch::Tensor& target, bool buffer) {
     torch::Tensor value;

@@ -59,9 +59,6 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
 
 namespace {
 
-// LibTorch's messages go on with a C++ stack trace.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 // A run that starts from a checkpoint is checked before anything runs: the file exists, is a
 // whole GEAR checkpoint, and holds the pipeline's architecture (the widths come from it).
 void check_start_checkpoint(const Pipeline& pipeline) {
@@ -82,7 +79,7 @@ void check_start_checkpoint(const Pipeline& pipeline) {
     model.fail("checkpoint", "'" + file +
                                  "' is not a readable GEAR checkpoint (truncated or "
                                  "not one): " +
-                                 first_line(e.what()));
+                                 e.what());
   }
   if (meta.architecture != pipeline.architecture.name)
     model.fail("checkpoint", "'" + file + "' holds a " + meta.architecture +

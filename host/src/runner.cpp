@@ -241,9 +241,7 @@ void Run::build_model() {
     try {
       load_checkpoint_tensors(net, settings.checkpoint);
     } catch (const std::exception& e) {
-      model.fail("checkpoint",
-                 "cannot load '" + settings.checkpoint +
-                     "': " + std::string(e.what()).substr(0, std::string(e.what()).find('\n')));
+      model.fail("checkpoint", e.what());
     }
     spdlog::info("model starts from {} (stage {}, epoch {}, validation accuracy {:.4f})",
                  settings.checkpoint, start->stage, start->epoch, start->val_accuracy);

@@ -182,6 +182,7 @@ json SearchStage::run(const PlannedStage& planned, RunContext& run) const {
   double search_seconds = 0.0, chosen_seconds = 0.0;
   int64_t retrain_epochs = 0, training_macs = 0;
   json chosen_prune;
+  std::vector<int64_t> chosen_widths;
   const auto start = std::chrono::steady_clock::now();
   auto probe = [&](double level) {
     const auto probe_start = std::chrono::steady_clock::now();
@@ -225,6 +226,7 @@ json SearchStage::run(const PlannedStage& planned, RunContext& run) const {
       fs::rename(probe_file, chosen);
       chosen_seconds = seconds;
       chosen_prune = pruned;
+      chosen_widths = run.net->widths();
     }
     return outcome.best_val;
   };
@@ -235,7 +237,7 @@ json SearchStage::run(const PlannedStage& planned, RunContext& run) const {
 
   std::error_code ec;
   if (result.best) {
-    run.net = run.rebuild_net(read_checkpoint_meta(chosen).widths, chosen, where);
+    run.net = run.rebuild_net(chosen_widths, chosen, where);
     spdlog::info("search ({}): level {:.0f}% meets the target; {} probes, {:.1f} s",
                  stage.component.name, 100.0 * *result.best, probes.size(), search_seconds);
   } else {
