@@ -17,6 +17,7 @@ Batch share_of(const Batch& batch, int64_t begin, int64_t end) {
   for (const auto& view : batch.views) share.views.push_back(view.slice(0, begin, end));
   share.images = share.views.front();
   share.consistency_weight = batch.consistency_weight;
+  share.device_views = batch.device_views;
   return share;
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gear/host/device.h"
+#include "gear/host/device_bank.h"
 
 namespace gear::host {
 
@@ -37,6 +38,13 @@ BatchStream::BatchStream(const DeviceData& data, int64_t batch_size, Augmentatio
       normalizer_(std::move(normalizer)),
       prefetch_(prefetch),
       shuffle_(shuffle) {}
+
+void BatchStream::add_device_views(const DeviceBank* bank, std::vector<int64_t> choices,
+                                   int64_t count) {
+  devices_ = bank;
+  device_choices_ = std::move(choices);
+  device_views_ = count;
+}
 
 BatchStream::~BatchStream() {
   if (pending_.valid()) pending_.wait();
@@ -70,14 +78,24 @@ Batch BatchStream::make_batch(int64_t index) {
   torch::Tensor images = data_.images.index_select(0, rows);
   Batch batch;
   batch.labels = data_.labels.index_select(0, rows);
+  torch::Tensor first = images;  // views[0] before normalisation, for the device views
   if (augmentation_) {
     AugmentedBatch augmented = augmentation_->augment(images, *generator_);
     if (augmented.views.empty())
       throw std::runtime_error("augmentation returned no view of the batch");
     for (const auto& view : augmented.views) batch.views.push_back(normalizer_(view));
     batch.consistency_weight = augmented.consistency_weight;
+    first = augmented.views.front();
   } else {
     batch.views.push_back(normalizer_(images));
+  }
+  if (device_views_ > 0) {
+    if (first.scalar_type() != torch::kUInt8)
+      first = first.mul(255.0).round_().clamp_(0, 255).to(torch::kUInt8);
+    for (int64_t v = 0; v < device_views_; ++v)
+      batch.views.push_back(
+          normalizer_(device_view(*devices_, device_choices_, first, *generator_)));
+    batch.device_views = device_views_;
   }
   batch.images = batch.views.front();
   return batch;

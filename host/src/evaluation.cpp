@@ -8,6 +8,7 @@
 
 #include "gear/host/device.h"
 #include "gear/host/plugin_error.h"
+#include "gear/host/precision.h"
 #include "gear/host/stopwatch.h"
 
 namespace gear::host {
@@ -26,23 +27,38 @@ class HostEvaluationContext final : public EvaluationContext {
   const torch::Tensor& labels() const override { return inputs_.data->labels; }
   int64_t batch_size() const override { return inputs_.batch_size; }
   std::string dataset() const override { return inputs_.dataset; }
+  std::vector<std::string> class_names() const override { return inputs_.class_names; }
 
   torch::Tensor predict(const torch::Tensor& images) override {
-    GrowableNet& net = *inputs_.net;
-    const bool was_training = net.is_training();
-    net.eval();
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> predictions;
-    for (int64_t begin = 0; begin < images.size(0); begin += inputs_.batch_size) {
-      const int64_t end = std::min(begin + inputs_.batch_size, images.size(0));
-      torch::Tensor batch = images.slice(0, begin, end).to(device());
-      call_plugin(inputs_.architecture, inputs_.architecture_library, "forward pass for " + suite_,
-                  [&] { predictions.push_back(net.forward(inputs_.normalizer(batch)).argmax(1)); });
-    }
-    net.train(was_training);
-    if (predictions.empty())
-      return torch::empty({0}, torch::TensorOptions().dtype(torch::kLong).device(device()));
-    return torch::cat(predictions);
+    return forward_batches(*inputs_.net, images, Precision::kFp32, true);
+  }
+
+  torch::Tensor logits(const torch::Tensor& images, Precision precision) override {
+    return forward_batches(*inputs_.net, images, precision, false);
+  }
+
+  const DeviceBank& devices() const override {
+    if (!inputs_.devices)
+      throw std::invalid_argument(
+          "the pipeline has no device profiles: write [[device]] tables, or load the devices "
+          "plugin (gear-devices) for the built-in bank");
+    return *inputs_.devices;
+  }
+
+  std::vector<std::string> variants() const override {
+    std::vector<std::string> names;
+    for (const auto& [name, net] : inputs_.variants) names.push_back(name);
+    return names;
+  }
+
+  torch::Tensor variant_logits(const std::string& variant, const torch::Tensor& images) override {
+    for (const auto& [name, net] : inputs_.variants)
+      if (name == variant) return forward_batches(*net, images, Precision::kFp32, false);
+    throw std::invalid_argument("no variant net named '" + variant + "' in the stage's variants");
+  }
+
+  std::string output_path(const std::string& name) const override {
+    return inputs_.output_prefix + "." + suite_ + "." + name;
   }
 
   torch::Generator make_generator(uint64_t stream) const override {
@@ -62,6 +78,32 @@ class HostEvaluationContext final : public EvaluationContext {
   }
 
  private:
+  // The net's outputs for `images` in evaluation batches, in eval mode without gradients, at
+  // `precision`: argmax labels (`labels`) or float logits.
+  torch::Tensor forward_batches(GrowableNet& net, const torch::Tensor& images, Precision precision,
+                                bool labels) {
+    const bool was_training = net.is_training();
+    net.eval();
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> outputs;
+    for (int64_t begin = 0; begin < images.size(0); begin += inputs_.batch_size) {
+      const int64_t end = std::min(begin + inputs_.batch_size, images.size(0));
+      torch::Tensor batch = images.slice(0, begin, end).to(device());
+      call_plugin(inputs_.architecture, inputs_.architecture_library, "forward pass for " + suite_,
+                  [&] {
+                    with_precision(net, precision, device(), [&] {
+                      torch::Tensor out = net.forward(inputs_.normalizer(batch));
+                      outputs.push_back(labels ? out.argmax(1) : out.to(torch::kFloat));
+                    });
+                  });
+    }
+    net.train(was_training);
+    if (outputs.empty())
+      return labels ? torch::empty({0}, torch::TensorOptions().dtype(torch::kLong).device(device()))
+                    : torch::empty({0, 0}, torch::TensorOptions().device(device()));
+    return torch::cat(outputs);
+  }
+
   const EvaluationInputs& inputs_;
   std::string suite_;
 };

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "gear/host/checkpoint.h"
+#include "gear/host/device_bank.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/stage_plan.h"
@@ -14,7 +15,7 @@
 namespace gear::host {
 namespace {
 
-const std::vector<std::string> kTopLevel = {"run", "data", "model", "stage"};
+const std::vector<std::string> kTopLevel = {"run", "data", "model", "stage", "device"};
 
 const toml::table& table_at(const toml::table& root, const std::string& key,
                             const std::string& file) {
@@ -126,6 +127,7 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
   pipeline.data_settings = data_binder().read(pipeline.data);
   pipeline.model_settings = model_binder().read(pipeline.model);
   check_start_checkpoint(pipeline);
+  pipeline.devices = read_device_profiles(root.get("device"), name, registry);
 
   const toml::node* stages = root.get("stage");
   if (!stages)
@@ -158,6 +160,7 @@ std::string Pipeline::resolved_toml() const {
     out << "\n[[stage]]\n";
     stage_kind(stage.kind).write_resolved(stage, out);
   }
+  write_device_profiles(out, devices);
   return out.str();
 }
 

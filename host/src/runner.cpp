@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "gear/host/batch_split_step.h"
@@ -166,6 +167,23 @@ void Run::load_data() {
   run_.train = take(train, kept);
   run_.test = DeviceData{test.images.to(run_.device), test.labels.to(run_.device)};
   run_.normalizer = Normalizer(info.mean, info.std, run_.device, run_.channels_last);
+  if (!pipeline.devices.profiles.empty()) {
+    run_.devices = std::make_shared<HostDeviceBank>(pipeline.devices, run_.registry);
+    run_.devices->check_channels(info.image_shape.at(0));
+    run_.devices->check_precisions(run_.device);
+  }
+  // A train stage's `devices` names profiles of the bank: check them now, not after the stages
+  // before it have trained.
+  std::function<void(const StageSpec&)> check_devices = [&](const StageSpec& stage) {
+    if (stage.options.has("devices") && stage.options.given("devices")) {
+      if (!run_.devices)
+        stage.options.fail("devices", "the pipeline has no device profiles to choose from");
+      run_.devices->select(stage.options.get<std::vector<std::string>>("devices"), stage.options,
+                           "devices");
+    }
+    for (const StageSpec& inner : stage.inner) check_devices(inner);
+  };
+  for (const StageSpec& stage : pipeline.stages) check_devices(stage);
   spdlog::info("data {}: {} train, {} validation, {} test images of {} ({} classes), {:.1f} s",
                pipeline.dataset.name, run_.train.size(), run_.val.size(), run_.test.size(),
                c10::str(torch::IntArrayRef(info.image_shape)), info.num_classes,
@@ -387,6 +405,11 @@ json Run::execute() {
       stages_.push_back(record);
       write_reports("running");
     }
+    // The weights the final block describes, whatever stage last changed them: what another
+    // run names to compare with (an evaluate stage's variants) or to start from.
+    save_checkpoint(
+        *run_.net, run_.checkpoint_meta(static_cast<int64_t>(run_.pipeline.stages.size()), 0, -1.0),
+        run_.folder->checkpoints() / "final.pt");
     final_ = final_block();
     write_reports("completed");
     spdlog::info("done: test accuracy {:.4f}, {} params ({:.2f}% of full size), {:.1f} s",

@@ -25,6 +25,7 @@ class AutoObjective final : public Objective {
   bool supports_batch_split() const override {
     return plain_->supports_batch_split() && consistency_->supports_batch_split();
   }
+  int64_t device_views() const override { return 0; }
 
  private:
   std::shared_ptr<Objective> plain_, consistency_;
@@ -46,6 +47,16 @@ class GuardedObjective final : public Objective {
     bool supported = false;
     inner_.call([&](Objective& o) { supported = o.supports_batch_split(); });
     return supported;
+  }
+  int64_t device_views() const override {
+    int64_t views = 0;
+    inner_.call([&](Objective& o) { views = o.device_views(); });
+    if (views < 0 || views > 8)
+      inner_.call([&](Objective&) {
+        throw std::runtime_error("asked for " + std::to_string(views) +
+                                 " device views per batch (0 to 8)");
+      });
+    return views;
   }
 
  private:

@@ -31,6 +31,17 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
   LrSchedule schedule(o, epochs);
   BatchStream stream(run.train, run.pipeline.data_settings.batch_size, augmentation.get(),
                      run.normalizer, run.prefetch);
+  const int64_t device_views = objective->device_views();
+  std::vector<std::string> device_names;
+  if (device_views > 0) {
+    if (!run.devices)
+      o.fail("objective", "objective '" + stage.objective.name + "' trains on device views, but " +
+                              "the pipeline has no device profiles: write [[device]] tables, or " +
+                              "load the devices plugin (gear-devices) for the built-in bank");
+    const std::vector<int64_t> chosen = run.devices->select(options.devices, o, "devices");
+    for (int64_t k : chosen) device_names.push_back(run.devices->name(k));
+    stream.add_device_views(run.devices.get(), chosen, device_views);
+  }
   Progress progress(run.options.tty);
   const std::string where = "stage " + std::to_string(stage.index) + " (" + stage.kind + ")";
   const bool validate = run.val.size() > 0;
@@ -105,6 +116,8 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
             {"images_per_second", image_seconds > 0 ? images / image_seconds : 0.0},
             {"epochs", epochs}};
   if (!train_stats.figures.empty()) record["objective_figures"] = train_stats.figures;
+  if (device_views > 0)
+    record["device_views"] = {{"views", device_views}, {"devices", device_names}};
   if (validate && epochs > 0) {
     record["val_accuracy"] = val_stats.accuracy;
     record["best_val_accuracy"] = outcome.best_val;

@@ -27,6 +27,9 @@ const OptionBinder<TrainOptions>& train_options_binder() {
     b.bind("lr_decay", &O::lr_decay, "step schedule: factor per decay").range(0.0, 1.0);
     b.bind("min_lr", &O::min_lr, "cosine schedule: final learning rate").at_least(0.0);
     b.bind("checkpoint", &O::checkpoint, "write checkpoints/last.pt and best.pt each epoch");
+    b.bind("devices", &O::devices,
+           "the device profiles an objective's device views are drawn from (objective "
+           "stability, device_augment); empty: all of the pipeline's");
     return b;
   }();
   return binder;

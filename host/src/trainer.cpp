@@ -18,7 +18,7 @@ torch::Tensor correct_count(const torch::Tensor& logits, const torch::Tensor& la
 }
 
 ObjectiveBatch objective_batch(const Batch& batch) {
-  return {batch.views, batch.labels, batch.consistency_weight};
+  return {batch.views, batch.labels, batch.consistency_weight, batch.device_views};
 }
 
 void check_objective_value(const ObjectiveValue& value, const ObjectiveBatch& batch) {

@@ -153,6 +153,117 @@ TEST(StageObjective, AnErrorInsideTheLossNamesTheObjectiveAndTheStage) {
   }
 }
 
+// KL(P || Q) of the softmaxes, from the definition: mean_i sum_k p log(p / q).
+double kl_definition(const torch::Tensor& p_logits, const torch::Tensor& q_logits) {
+  torch::Tensor p = p_logits.softmax(1), q = q_logits.softmax(1);
+  return (p * (p / q).log()).sum(1).mean().item<double>();
+}
+
+// views: clean, one augmentation view, then `device` device views.
+ObjectiveBatch device_batch(int device, uint64_t seed) {
+  torch::manual_seed(seed);
+  ObjectiveBatch batch;
+  for (int v = 0; v < 2 + device; ++v) batch.views.push_back(torch::randn({5, 4}));
+  batch.labels = torch::randint(0, 4, {5});
+  batch.device_views = device;
+  return batch;
+}
+
+TEST(StabilityObjective, IsCleanCrossEntropyPlusAlphaTimesKlToTheDeviceView) {
+  ObjectiveBatch batch = device_batch(1, 3);
+  Passthrough net;
+  auto objective = make("stability", {{"alpha", Value(0.7)}});
+  EXPECT_EQ(objective->device_views(), 1);
+  ObjectiveValue value = objective->compute(net, batch);
+  // The device view is the last one, not the augmentation's second view.
+  const double expected = smoothed_ce(batch.views[0], batch.labels, 0.0) +
+                          0.7 * kl_definition(batch.views[0], batch.views[2]);
+  EXPECT_NEAR(value.loss.item<double>(), expected, 1e-5);
+  EXPECT_EQ(net.calls, 1);  // one pass over the clean and the device view
+  EXPECT_EQ(net.last_rows, 10);
+  EXPECT_TRUE(torch::allclose(value.logits, batch.views[0]));
+  EXPECT_NEAR(value.figures.at("stability").item<double>(),
+              kl_definition(batch.views[0], batch.views[2]), 1e-5);
+}
+
+TEST(StabilityObjective, PairwiseComparesTwoDeviceViewsAndJsIsSymmetric) {
+  ObjectiveBatch batch = device_batch(2, 4);
+  Passthrough net;
+  auto pairwise = make("stability", {{"pairs", Value(std::string("pairwise"))}});
+  EXPECT_EQ(pairwise->device_views(), 2);
+  EXPECT_NEAR(pairwise->compute(net, batch).loss.item<double>(),
+              smoothed_ce(batch.views[0], batch.labels, 0.0) +
+                  kl_definition(batch.views[2], batch.views[3]),
+              1e-5);
+  auto js = make("stability", {{"pairs", Value(std::string("pairwise"))},
+                               {"divergence", Value(std::string("js"))},
+                               {"alpha", Value(2.0)}});
+  EXPECT_NEAR(js->compute(net, batch).loss.item<double>(),
+              smoothed_ce(batch.views[0], batch.labels, 0.0) +
+                  2.0 * js_definition({batch.views[2], batch.views[3]}),
+              1e-5);
+}
+
+TEST(StabilityObjective, RefusesABatchWithoutItsDeviceViews) {
+  Passthrough net;
+  EXPECT_THROW(make("stability")->compute(net, device_batch(0, 5)), std::invalid_argument);
+  EXPECT_THROW(make("stability", {{"pairs", Value(std::string("pairwise"))}})
+                   ->compute(net, device_batch(1, 5)),
+               std::invalid_argument);
+}
+
+// A tiny linear net in double precision, so a finite difference resolves the gradient.
+class TinyLinear final : public GrowableNet {
+ public:
+  TinyLinear() {
+    torch::manual_seed(9);
+    weight = register_parameter("weight", torch::randn({3, 4}, torch::kDouble) * 0.5);
+  }
+  torch::Tensor forward(torch::Tensor input) override { return input.matmul(weight.t()); }
+  torch::Tensor weight;
+};
+
+TEST(StabilityObjective, ItsGradientMatchesAFiniteDifference) {
+  for (const char* divergence : {"kl", "js"}) {
+    TinyLinear net;
+    torch::manual_seed(2);
+    ObjectiveBatch batch;
+    batch.views = {torch::randn({6, 4}, torch::kDouble), torch::randn({6, 4}, torch::kDouble)};
+    batch.labels = torch::randint(0, 3, {6});
+    batch.device_views = 1;
+    auto objective =
+        make("stability", {{"alpha", Value(1.5)}, {"divergence", Value(std::string(divergence))}});
+    torch::Tensor loss = objective->compute(net, batch).loss;
+    loss.backward();
+    torch::Tensor analytic = net.weight.grad().clone();
+    const double h = 1e-6;
+    for (int64_t i = 0; i < 3; ++i) {
+      for (int64_t j = 0; j < 4; ++j) {
+        torch::NoGradGuard no_grad;
+        const double original = net.weight[i][j].item<double>();
+        net.weight[i][j] = original + h;
+        const double up = objective->compute(net, batch).loss.item<double>();
+        net.weight[i][j] = original - h;
+        const double down = objective->compute(net, batch).loss.item<double>();
+        net.weight[i][j] = original;
+        EXPECT_NEAR(analytic[i][j].item<double>(), (up - down) / (2 * h), 1e-6)
+            << divergence << " weight " << i << "," << j;
+      }
+    }
+  }
+}
+
+TEST(DeviceAugmentObjective, IsCrossEntropyOnTheDeviceViewAlone) {
+  ObjectiveBatch batch = device_batch(1, 6);
+  Passthrough net;
+  auto objective = make("device_augment");
+  EXPECT_EQ(objective->device_views(), 1);
+  ObjectiveValue value = objective->compute(net, batch);
+  EXPECT_NEAR(value.loss.item<double>(), smoothed_ce(batch.views[2], batch.labels, 0.0), 1e-6);
+  EXPECT_EQ(net.last_rows, 5);
+  EXPECT_THROW(objective->compute(net, device_batch(0, 6)), std::invalid_argument);
+}
+
 TEST(ComputeObjective, RefusesALossThatIsNotAScalar) {
   class Broken final : public Objective {
    public:

@@ -2,6 +2,7 @@
 // (robustness suites, ...), each under its own name in the records.
 #include <spdlog/spdlog.h>
 
+#include "gear/host/checkpoint.h"
 #include "gear/host/evaluation.h"
 #include "gear/host/run_context.h"
 #include "gear/host/stage_kind.h"
@@ -13,6 +14,49 @@ namespace gear::host {
 namespace {
 
 using nlohmann::json;
+
+struct Variant {
+  std::string name;
+  std::filesystem::path file;
+};
+
+// `variants` entries: "name=path" or "path" (named after the run folder or the file's stem).
+std::vector<Variant> read_variants(const Config& options) {
+  std::vector<Variant> out;
+  for (const auto& entry : options.get<std::vector<std::string>>("variants")) {
+    const auto eq = entry.find('=');
+    Variant variant;
+    std::string path = eq == std::string::npos ? entry : entry.substr(eq + 1);
+    std::error_code ec;
+    variant.file = path;
+    if (std::filesystem::is_directory(variant.file, ec))
+      variant.file = variant.file / "checkpoints" / "final.pt";
+    variant.name = eq != std::string::npos ? entry.substr(0, eq)
+                   : std::filesystem::is_directory(path, ec)
+                       ? std::filesystem::path(path).lexically_normal().filename().string()
+                       : variant.file.stem().string();
+    if (variant.name.empty() || path.empty())
+      options.fail("variants", "'" + entry + "': expected \"name=path\" or \"path\"");
+    for (const auto& other : out)
+      if (other.name == variant.name)
+        options.fail("variants", "two variants named '" + variant.name + "'");
+    out.push_back(variant);
+  }
+  return out;
+}
+
+CheckpointMeta read_variant_meta(const Variant& variant, const Config& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(variant.file, ec))
+    options.fail("variants", "variant '" + variant.name + "': no checkpoint file '" +
+                                 variant.file.string() + "'");
+  try {
+    return read_checkpoint_meta(variant.file);
+  } catch (const std::exception& e) {
+    options.fail("variants", "variant '" + variant.name + "': '" + variant.file.string() +
+                                 "' is not a readable GEAR checkpoint: " + e.what());
+  }
+}
 
 class EvaluateStage final : public StageKind {
  public:
@@ -31,7 +75,11 @@ class EvaluateStage final : public StageKind {
         .one_of({"test", "val"})
         .add_string("reference", "",
                     "an earlier run (its folder or its summary.json) whose final results each "
-                    "suite may compare against (the corruptions suite's mCE)");
+                    "suite may compare against (the corruptions suite's mCE)")
+        .add_string_list("variants", {},
+                         "other nets of the pipeline's architecture that suites compare this one "
+                         "with (the instability suite): \"name=path\" or \"path\", the path a "
+                         "GEAR checkpoint or a run folder (its checkpoints/final.pt)");
   }
 
   std::string describe_note() const override {
@@ -46,6 +94,8 @@ class EvaluateStage final : public StageKind {
     stage.options = config_from_table(table, context.path, schema(), context.file, suite_tables);
     const std::string reference = stage.options.get<std::string>("reference");
     if (!reference.empty()) read_reference_run(reference, stage.options, "reference");
+    for (const auto& variant : read_variants(stage.options))
+      read_variant_meta(variant, stage.options);
   }
 
   void write_resolved(const StageSpec& stage, std::ostream& out) const override {
@@ -92,7 +142,22 @@ json EvaluateStage::run(const PlannedStage& planned, RunContext& run) const {
                           run.pipeline.dataset.name,
                           &reference,
                           run.pipeline.architecture.name,
-                          run.architecture_library()};
+                          run.architecture_library(),
+                          run.devices.get(),
+                          {},
+                          (run.folder->root() / ("stage" + std::to_string(stage.index))).string(),
+                          run.info.class_names};
+  for (const Variant& variant : read_variants(stage.options)) {
+    const CheckpointMeta meta = read_variant_meta(variant, stage.options);
+    if (meta.architecture != run.pipeline.architecture.name ||
+        meta.num_classes != run.info.num_classes)
+      stage.options.fail("variants", "variant '" + variant.name + "' is a " + meta.architecture +
+                                         " net with " + std::to_string(meta.num_classes) +
+                                         " classes; this run's is a " +
+                                         run.pipeline.architecture.name + " net with " +
+                                         std::to_string(run.info.num_classes));
+    inputs.variants.emplace_back(variant.name, run.rebuild_net(meta.widths, variant.file, where));
+  }
   for (const ComponentRef& evaluator : stage.evaluators) {
     json outcome = run_evaluator(evaluator, stage, run.registry, inputs);
     record[evaluator.name] = outcome;

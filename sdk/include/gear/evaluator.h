@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "gear/component_kind.h"
+#include "gear/device_profile.h"
 
 namespace gear {
 
@@ -46,6 +48,9 @@ class EvaluationContext {
   /// The dataset plugin's name ("fashion-mnist", "cifar10", ...), for suites with
   /// dataset-specific assets such as the released CIFAR-10-C files.
   virtual std::string dataset() const = 0;
+  /// The names of the net's classes, by label (the dataset's, or those data.classes kept).
+  /// Since SDK 0.8.
+  virtual std::vector<std::string> class_names() const = 0;
   /// Reports progress (one short line; the host logs it).
   virtual void log(const std::string& message) = 0;
   /// What the evaluate stage's reference run (its `reference` key) measured with the suite
@@ -53,6 +58,23 @@ class EvaluationContext {
   /// that run did not evaluate the suite. The suite "clean" has the metric "accuracy". The
   /// result is owned by the host and lives until evaluate() returns.
   virtual const EvaluationResult* reference(const std::string& suite) const = 0;
+
+  /// Logits (float [N, classes] on device()) for `images` [N, C, H, W] (uint8 or float in
+  /// [0, 1], borrowed), computed as predict() does but at `precision`. Throws
+  /// std::invalid_argument for a precision this device cannot run (fp16 on a CPU). Since SDK 0.8.
+  virtual torch::Tensor logits(const torch::Tensor& images, Precision precision) = 0;
+  /// The pipeline's device profiles (its [[device]] tables, or the built-in phone-like bank),
+  /// owned by the host and alive for the run. Since SDK 0.8.
+  virtual const DeviceBank& devices() const = 0;
+  /// Names of the other nets the evaluate stage compares this one with (its `variants` table:
+  /// a grown, a pruned net), in the order written; empty when it names none. Since SDK 0.8.
+  virtual std::vector<std::string> variants() const = 0;
+  /// Logits (float [N, classes] on device()) of the variant net named `variant` for `images`
+  /// (borrowed), in fp32. Throws std::invalid_argument for a name variants() does not list.
+  virtual torch::Tensor variant_logits(const std::string& variant, const torch::Tensor& images) = 0;
+  /// Path of a file named `name` ("instability.csv") that the suite may write into the run's
+  /// folder, prefixed with the stage's label so that stages do not collide. Since SDK 0.8.
+  virtual std::string output_path(const std::string& name) const = 0;
 };
 
 /// An evaluation suite. Created once per evaluate stage from its options.

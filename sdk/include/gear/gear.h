@@ -9,6 +9,7 @@
 #include "gear/component_kind.h"
 #include "gear/config.h"
 #include "gear/dataset.h"
+#include "gear/device_profile.h"
 #include "gear/errors.h"
 #include "gear/evaluator.h"
 #include "gear/group_snapshot.h"

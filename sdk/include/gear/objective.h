@@ -27,6 +27,10 @@ struct ObjectiveBatch {
   torch::Tensor labels;
   /// The consistency weight the stage's augmentation asked for (AugMix's lambda; 0: none).
   double consistency_weight = 0.0;
+  /// How many of the views, at the end of `views`, are device views: the clean view's images
+  /// each passed through a profile drawn from the pipeline's device bank (what device_views()
+  /// asked for). The views before them are the augmentation's. Since SDK 0.8.
+  int64_t device_views = 0;
 };
 
 /// What an objective computed for one batch.
@@ -56,6 +60,10 @@ class Objective {
   /// objective that couples samples otherwise (a contrastive loss over the batch) returns false,
   /// and its stages train whole batches on one thread.
   virtual bool supports_batch_split() const { return true; }
+  /// How many device views the objective needs in each batch: the host appends that many views
+  /// to ObjectiveBatch::views, each the clean view with every image passed through a profile
+  /// drawn (seeded, per image) from the stage's device profiles. Default 0: none. Since SDK 0.8.
+  virtual int64_t device_views() const { return 0; }
 };
 
 }  // namespace gear

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gear/augmentation.h"
+#include "gear/device_profile.h"
 
 namespace gear::host {
 
@@ -39,6 +40,8 @@ struct Batch {
   std::vector<torch::Tensor> views;  ///< all normalised views (views[0] == images)
   torch::Tensor labels;
   double consistency_weight = 0.0;
+  /// How many views, at the end of `views`, are device views (ObjectiveBatch::device_views).
+  int64_t device_views = 0;
 };
 
 /// Runs `step` on the batches of one epoch of `data` (borrowed), shuffled and augmented from
@@ -66,6 +69,10 @@ class BatchStream {
               Normalizer normalizer, bool prefetch, bool shuffle = true);
   ~BatchStream();
 
+  /// Appends `count` device views to every batch: views[0]'s images each passed through one of
+  /// `bank`'s profiles `choices`, drawn per image. `bank` is borrowed and must outlive the
+  /// stream.
+  void add_device_views(const DeviceBank* bank, std::vector<int64_t> choices, int64_t count);
   /// Starts an epoch: a permutation and augmentation stream derived from `seed`. With
   /// `max_batches` > 0 the epoch ends after that many batches, and none past them is prepared.
   void start_epoch(uint64_t seed, int64_t max_batches = 0);
@@ -80,6 +87,9 @@ class BatchStream {
   const DeviceData& data_;
   int64_t batch_size_;
   Augmentation* augmentation_;
+  const DeviceBank* devices_ = nullptr;
+  std::vector<int64_t> device_choices_;
+  int64_t device_views_ = 0;
   Normalizer normalizer_;
   bool prefetch_;
   bool shuffle_;

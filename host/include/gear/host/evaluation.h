@@ -1,8 +1,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gear/evaluator.h"
 #include "gear/growable_net.h"
@@ -36,6 +39,13 @@ struct EvaluationInputs {
   /// The architecture plugin and its library: predict() runs its forward pass, and errors there
   /// are attributed to it.
   std::string architecture, architecture_library;
+  /// The run's device profiles (borrowed; null: none available).
+  const DeviceBank* devices = nullptr;
+  /// The nets the stage compares this one with (its `variants`), by name, in order.
+  std::vector<std::pair<std::string, std::shared_ptr<GrowableNet>>> variants;
+  /// Files a suite writes go to `<output_prefix>.<suite>.<name>` ("runs/x/stage2").
+  std::string output_prefix;
+  std::vector<std::string> class_names;  ///< by label
 };
 
 /// Runs one evaluator plugin, with any exception attributed to it and to the stage's position.

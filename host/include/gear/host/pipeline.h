@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gear/config.h"
+#include "gear/device_profile.h"
 #include "gear/host/budget.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/registry.h"
@@ -15,6 +16,23 @@ namespace gear::host {
 struct ComponentRef {
   std::string name;  ///< empty when the pipeline names none (e.g. no augmentation)
   Config options;
+};
+
+/// One `[[device]]` table, validated: its steps in order and its precision.
+struct DeviceProfileSpec {
+  std::string name;
+  Precision precision = Precision::kFp32;
+  std::string doc;                  ///< its `doc` key: what device it stands for
+  bool canonical = false;           ///< a canonicaliser, not a device (DeviceBank::canonical)
+  std::vector<ComponentRef> steps;  ///< each a device_step plugin with its options
+  SourcePosition where;             ///< the [[device]] table
+};
+
+/// A pipeline's profiles. `built_in` marks the default bank, used when the pipeline writes no
+/// [[device]] table.
+struct DeviceProfiles {
+  std::vector<DeviceProfileSpec> profiles;
+  bool built_in = false;
 };
 
 /// One [[stage]] table, validated.
@@ -50,6 +68,8 @@ struct Pipeline {
   /// [model] budget: caps on the grown network (empty when the pipeline sets none).
   BudgetSpec budget;
   std::vector<StageSpec> stages;
+  /// The [[device]] profiles (or the built-in bank; empty when neither is available).
+  DeviceProfiles devices;
 
   /// The whole pipeline as TOML, after overrides, with every default written out.
   std::string resolved_toml() const;

@@ -14,6 +14,7 @@
 #include "gear/growable_net.h"
 #include "gear/host/checkpoint.h"
 #include "gear/host/data_stream.h"
+#include "gear/host/device_bank.h"
 #include "gear/host/pipeline.h"
 #include "gear/host/registry.h"
 #include "gear/host/run_folder.h"
@@ -56,6 +57,9 @@ struct RunContext {
   /// While true, evaluate_net refuses the test split: a stage that makes decisions (a search)
   /// seals it so they rest on the validation split alone.
   bool test_sealed = false;
+  /// The pipeline's device profiles, checked against the data and the device; null when the
+  /// pipeline has none (no [[device]] table and no devices plugin for the built-in bank).
+  std::shared_ptr<HostDeviceBank> devices;
 
   /// Forgets the results on the current weights (they changed).
   void weights_changed();

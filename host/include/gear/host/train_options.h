@@ -32,6 +32,7 @@ struct TrainOptions {
   double lr_decay = 0.1;
   double min_lr = 0.0;
   bool checkpoint = true;
+  std::vector<std::string> devices;
 };
 
 /// The one declaration of TrainOptions' names, docs, defaults and ranges.
