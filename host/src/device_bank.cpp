@@ -121,8 +121,9 @@ DeviceProfiles read_device_profiles(const toml::node* node, const std::string& f
 }
 
 void write_device_profiles(std::ostream& out, const DeviceProfiles& profiles) {
-  if (profiles.built_in)
-    out << "\n# The built-in device bank (no [[device]] table in the pipeline)\n";
+  // The built-in bank is written out like any other, so the resolved file pins it and reads
+  // back to the same pipeline.
+  if (!profiles.profiles.empty()) out << "\n# Device profiles\n";
   for (const auto& profile : profiles.profiles) {
     out << "\n[[device]]\nname = " << toml::value<std::string>(profile.name) << "\n";
     if (!profile.doc.empty()) out << "doc = " << toml::value<std::string>(profile.doc) << "\n";
