@@ -24,7 +24,7 @@ from PIL import Image, ImageFilter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BANK = os.path.join(ROOT, "host/data/default_devices.toml")
-FASHION = "/usr/share/dataset-fashion-mnist/t10k-images-idx3-ubyte.gz"
+FASHION = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 LUMA = np.array([0.299, 0.587, 0.114])
 RESAMPLE = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC,
             "area": Image.BOX}

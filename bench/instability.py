@@ -9,7 +9,8 @@ Every run is an example pipeline of examples/pipelines/instability/ through gear
 epoch counts scaled by run.epoch_scale (the pipelines' 4 epochs at 1.0).
 
 Usage: /usr/bin/python3 bench/instability.py [--seeds 1,2,3] [--epoch-scale 0.5]
-       [--methods clean,augmix,era,device_augment,stability] [--alphas 1]
+       [--methods clean,augmix,era,device_augment,stability,stability_pairwise]
+       [--alphas 0.3,1,3] [--pairwise-alphas 1]
 Full scale (a GPU): --epoch-scale 5 --device cuda (20 epochs per net).
 Writes bench/results/instability.json; run folders go to bench/runs/instability-<timestamp>/.
 """
@@ -36,7 +37,7 @@ def spread(values):
 
 def run(args, method, alpha, seed, runs):
     pipeline = "stability.toml" if method.startswith("stability") else f"{method}.toml"
-    name = method if not method.startswith("stability") else f"stability_a{alpha:g}"
+    name = method if not method.startswith("stability") else f"{method}_a{alpha:g}"
     out = os.path.join(runs, f"{name}-s{seed}")
     cmd = [args.gearhost, "run", os.path.join(PIPELINES, pipeline), "--out", out,
            f"run.seed={seed}", f"run.epoch_scale={args.epoch_scale}",
@@ -60,8 +61,10 @@ def run(args, method, alpha, seed, runs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
-    parser.add_argument("--methods", default="clean,augmix,era,device_augment,stability")
-    parser.add_argument("--alphas", default="1")
+    parser.add_argument("--methods",
+                        default="clean,augmix,era,device_augment,stability,stability_pairwise")
+    parser.add_argument("--alphas", default="0.3,1,3", help="the alpha sweep of stability")
+    parser.add_argument("--pairwise-alphas", default="1")
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--epoch-scale", type=float, default=0.5)
     parser.add_argument("--threads", type=int, default=0)
@@ -72,7 +75,11 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     results = {}
     for method in args.methods.split(","):
-        alphas = [float(a) for a in args.alphas.split(",")] if method.startswith("stability") else [0]
+        alphas = [0]
+        if method == "stability":
+            alphas = [float(a) for a in args.alphas.split(",")]
+        elif method == "stability_pairwise":
+            alphas = [float(a) for a in args.pairwise_alphas.split(",")]
         for alpha in alphas:
             for seed in seeds:
                 name, row = run(args, method, alpha, seed, runs)
@@ -100,7 +107,8 @@ def main():
                 "are per seed against the clean net of the same seed",
         "command": "/usr/bin/python3 bench/instability.py " + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in
-            {"methods": args.methods, "alphas": args.alphas, "seeds": args.seeds,
+            {"methods": args.methods, "alphas": args.alphas,
+             "pairwise_alphas": args.pairwise_alphas, "seeds": args.seeds,
              "epoch_scale": args.epoch_scale, "device": args.device}.items()),
         "full_scale": "/usr/bin/python3 bench/instability.py --epoch-scale 5 --device cuda",
         "epochs_per_net": 4 * args.epoch_scale,

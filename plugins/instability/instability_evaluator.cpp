@@ -1,5 +1,6 @@
 #include "instability_evaluator.h"
 
+#include <gear/text_match.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -137,9 +138,13 @@ EvaluationResult InstabilityEvaluator::evaluate(EvaluationContext& context) {
     for (int64_t k = 0; k < bank.size(); ++k)
       if (!bank.canonical(k)) chosen.push_back(k);
   } else {
+    std::vector<std::string> all;
+    for (int64_t k = 0; k < bank.size(); ++k) all.push_back(bank.name(k));
     for (const auto& name : options_.profiles) {
       const int64_t k = bank.find(name);
-      if (k < 0) config_.fail("profiles", "unknown device profile '" + name + "'");
+      if (k < 0)
+        config_.fail("profiles",
+                     "unknown device profile '" + name + "'" + suggestion_text(name, all));
       chosen.push_back(k);
     }
   }
@@ -159,8 +164,12 @@ EvaluationResult InstabilityEvaluator::evaluate(EvaluationContext& context) {
       if (bank.lossless(chosen[i])) reference = static_cast<int64_t>(i);
   }
   int64_t canonical = options_.canonical.empty() ? -1 : bank.find(options_.canonical);
-  if (canonical < 0 && config_.given("canonical") && !options_.canonical.empty())
-    config_.fail("canonical", "unknown device profile '" + options_.canonical + "'");
+  if (canonical < 0 && config_.given("canonical") && !options_.canonical.empty()) {
+    std::vector<std::string> all;
+    for (int64_t k = 0; k < bank.size(); ++k) all.push_back(bank.name(k));
+    config_.fail("canonical", "unknown device profile '" + options_.canonical + "'" +
+                                  suggestion_text(options_.canonical, all));
+  }
   const Missing missing = options_.missing == "unstable" ? Missing::kUnstable : Missing::kExclude;
   const torch::Tensor labels = context.labels().to(torch::kCPU);
   const std::vector<std::string> class_names = context.class_names();
@@ -266,6 +275,23 @@ EvaluationResult InstabilityEvaluator::evaluate(EvaluationContext& context) {
         make_table(variant_names, variant_runs, labels, classes), 0, missing, classes);
     add_figures(result, "variants_", f);
     add_tables(result, "variants_", variant_names, f);
+  }
+
+  // Before and after: against the stage's reference run (a clean-trained net, say), the
+  // reduction 1 - I / I_reference of each headline figure and the accuracy change.
+  if (const EvaluationResult* before = context.reference("instability")) {
+    for (const char* key : {"set_instability", "pairwise_mean", "correctness_instability",
+                            "mean_kl", "canonical_set_instability"}) {
+      auto then = before->metrics.find(key);
+      auto now = result.metrics.find(key);
+      if (then == before->metrics.end() || now == result.metrics.end()) continue;
+      result.metrics[std::string("reference_run_") + key] = then->second;
+      if (then->second > 0)
+        result.metrics[std::string(key) + "_reduction"] = 1.0 - now->second / then->second;
+    }
+    auto then = before->metrics.find("accuracy_mean");
+    if (then != before->metrics.end())
+      result.metrics["accuracy_mean_change"] = result.metrics["accuracy_mean"] - then->second;
   }
 
   // What measuring K profiles costs against K clean passes (the target is at most 1.5).

@@ -32,8 +32,10 @@ class InstabilityRun : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(test::temp_dir("instability-run"));
     test::write_tiny_fashion(*dir_ / "data", 320, 80);
-    test::write_text(*dir_ / "base.toml", test::tiny_run_and_data(*dir_ / "data", 3) +
-                                              test::tiny_vgg_training("0.125", 1, "lr = 0.02\n"));
+    test::write_text(*dir_ / "base.toml",
+                     test::tiny_run_and_data(*dir_ / "data", 3) +
+                         test::tiny_vgg_training("0.125", 1, "lr = 0.02\n") +
+                         "\n[[stage]]\nkind = \"evaluate\"\nsuites = [\"instability\"]\n");
     Ran base =
         gearhost("run " + (*dir_ / "base.toml").string() + " --out " + (*dir_ / "base").string());
     ASSERT_EQ(base.code, 0) << base.output;
@@ -52,6 +54,8 @@ kind = "evaluate"
 suites = ["clean", "instability"]
 variants = ["base=)" + (*dir_ / "base").string() +
                                R"("]
+reference = ")" + (*dir_ / "base").string() +
+                               R"("
 instability = { captures = 2, variant_precisions = ["int8", "bf16"] }
 )";
     test::write_text(*dir_ / "st.toml", test::tiny_run_and_data(*dir_ / "data", 3) +
@@ -84,6 +88,20 @@ TEST_F(InstabilityRun, SummaryRecordsEveryFigureWithinItsBounds) {
   EXPECT_TRUE(s["details"].contains("variants_pairwise.int8"));
   EXPECT_TRUE(s["details"].contains("pairwise.reference"));
   EXPECT_TRUE(s["details"].contains("class.T-shirt/top"));
+}
+
+TEST_F(InstabilityRun, AReferenceRunGivesTheReductionOfEachFigure) {
+  const json before = summary_of(*dir_ / "base")["final"]["instability"];
+  const json after = summary_of(*dir_ / "st")["final"]["instability"];
+  for (const char* key : {"set_instability", "pairwise_mean", "mean_kl"}) {
+    const double then = before[key], now = after[key];
+    ASSERT_GT(then, 0.0) << key;
+    EXPECT_DOUBLE_EQ(after["reference_run_" + std::string(key)].get<double>(), then) << key;
+    EXPECT_NEAR(after[std::string(key) + "_reduction"].get<double>(), 1.0 - now / then, 1e-12)
+        << key;
+  }
+  EXPECT_NEAR(after["accuracy_mean_change"].get<double>(),
+              after["accuracy_mean"].get<double>() - before["accuracy_mean"].get<double>(), 1e-12);
 }
 
 TEST_F(InstabilityRun, TheCsvHasOneRowPerImageAndItsUnstableShareIsTheSetInstability) {
@@ -144,6 +162,10 @@ TEST_F(InstabilityRun, BadDeviceInputStopsTheRunBeforeTrainingWithExitTwo) {
       {test::tiny_vgg_training("0.125", 1) +
            "\n[[stage]]\nkind = \"evaluate\"\nvariants = [\"x=/nonexistent/final.pt\"]\n",
        "no checkpoint file"},
+      {test::tiny_vgg_training("0.125", 0) +
+           "\n[[stage]]\nkind = \"evaluate\"\nsuites = [\"instability\"]\ninstability = "
+           "{profiles = [\"refrence\", \"old_phone\"]}\n",
+       "did you mean 'reference'"},
   };
   int index = 0;
   for (const Case& c : cases) {

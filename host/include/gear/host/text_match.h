@@ -1,18 +1,15 @@
 #pragma once
 
-#include <string>
-#include <vector>
+/// @file
+/// The host's name matching is the SDK's (gear/text_match.h), so that plugins suggest names the
+/// same way.
+
+#include "gear/text_match.h"
 
 namespace gear::host {
 
-/// Edit distance (insertions, deletions, substitutions).
-size_t edit_distance(const std::string& a, const std::string& b);
-
-/// The candidate closest to `word` if it is close enough to be a likely typo, else "".
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
-
-/// "unknown X 'word' (did you mean 'y'?); available: a, b, c"-style suffix: " (did you mean
-/// 'y'?); available: a, b, c", or "; available: none" when empty.
-std::string suggestion_text(const std::string& word, const std::vector<std::string>& candidates);
+using gear::did_you_mean;
+using gear::edit_distance;
+using gear::suggestion_text;
 
 }  // namespace gear::host

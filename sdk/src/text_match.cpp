@@ -1,8 +1,8 @@
-#include "gear/host/text_match.h"
+#include "gear/text_match.h"
 
 #include <algorithm>
 
-namespace gear::host {
+namespace gear {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
@@ -42,4 +42,4 @@ std::string suggestion_text(const std::string& word, const std::vector<std::stri
   return text;
 }
 
-}  // namespace gear::host
+}  // namespace gear
