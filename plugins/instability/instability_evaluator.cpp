@@ -133,18 +133,19 @@ InstabilityEvaluator::InstabilityEvaluator(const Config& options)
 
 EvaluationResult InstabilityEvaluator::evaluate(EvaluationContext& context) {
   const DeviceBank& bank = context.devices();
+  auto unknown_profile = [&](const std::string& key, const std::string& name) {
+    std::vector<std::string> all;
+    for (int64_t k = 0; k < bank.size(); ++k) all.push_back(bank.name(k));
+    config_.fail(key, "unknown device profile '" + name + "'" + suggestion_text(name, all));
+  };
   std::vector<int64_t> chosen;
   if (options_.profiles.empty()) {
     for (int64_t k = 0; k < bank.size(); ++k)
       if (!bank.canonical(k)) chosen.push_back(k);
   } else {
-    std::vector<std::string> all;
-    for (int64_t k = 0; k < bank.size(); ++k) all.push_back(bank.name(k));
     for (const auto& name : options_.profiles) {
       const int64_t k = bank.find(name);
-      if (k < 0)
-        config_.fail("profiles",
-                     "unknown device profile '" + name + "'" + suggestion_text(name, all));
+      if (k < 0) unknown_profile("profiles", name);
       chosen.push_back(k);
     }
   }
@@ -164,17 +165,11 @@ EvaluationResult InstabilityEvaluator::evaluate(EvaluationContext& context) {
       if (bank.lossless(chosen[i])) reference = static_cast<int64_t>(i);
   }
   int64_t canonical = options_.canonical.empty() ? -1 : bank.find(options_.canonical);
-  if (canonical < 0 && config_.given("canonical") && !options_.canonical.empty()) {
-    std::vector<std::string> all;
-    for (int64_t k = 0; k < bank.size(); ++k) all.push_back(bank.name(k));
-    config_.fail("canonical", "unknown device profile '" + options_.canonical + "'" +
-                                  suggestion_text(options_.canonical, all));
-  }
+  if (canonical < 0 && config_.given("canonical") && !options_.canonical.empty())
+    unknown_profile("canonical", options_.canonical);
   const Missing missing = options_.missing == "unstable" ? Missing::kUnstable : Missing::kExclude;
   const torch::Tensor labels = context.labels().to(torch::kCPU);
   const std::vector<std::string> class_names = context.class_names();
-  int64_t classes = static_cast<int64_t>(class_names.size());
-  if (labels.numel() > 0) classes = std::max(classes, labels.max().item<int64_t>() + 1);
 
   EvaluationResult result;
   Timing timing;
@@ -205,7 +200,7 @@ EvaluationResult InstabilityEvaluator::evaluate(EvaluationContext& context) {
   chosen = kept;
   reference = kept_reference;
   runs = kept_runs;
-  classes = runs.front().logits.size(1);  // the net's head decides
+  const int64_t classes = runs.front().logits.size(1);  // the net's head decides
   const PredictionTable table = make_table(names, runs, labels, classes);
   const InstabilityFigures figures = measure_instability(table, reference, missing, classes);
   add_figures(result, "", figures);
