@@ -41,19 +41,22 @@ INSTANTIATE_TEST_SUITE_P(EveryPolicy, FrameFraction,
                                       static_cast<int>(std::lround(std::get<1>(info.param) * 100)));
                          });
 
-// Bytes sent up to each frame against the allowance: the total and the largest run-ahead.
+// Bytes sent against the allowance: the totals, and the most by which the bytes sent over any
+// run of frames exceed that run's allowance (what a token bucket bounds by its depth).
 struct Spend {
   double total = 0.0;
   double allowance = 0.0;
-  double most_ahead = -1e300;  // max over frames of sent - allowance so far
+  double most_ahead = -1e300;
 };
 
 Spend spend(const StreamRun& run, double bytes_per_second, double fps, size_t from = 0) {
   Spend s;
+  double lowest = 0.0;  // min over earlier frames of sent - allowance
   for (size_t i = from; i < run.frames.size(); ++i) {
     s.allowance += std::min(bytes_per_second, run.frames[i].link_bits_per_second / 8.0) / fps;
     if (run.offloaded[i]) s.total += static_cast<double>(run.frames[i].bytes);
-    s.most_ahead = std::max(s.most_ahead, s.total - s.allowance);
+    s.most_ahead = std::max(s.most_ahead, s.total - s.allowance - lowest);
+    lowest = std::min(lowest, s.total - s.allowance);
   }
   return s;
 }
@@ -121,6 +124,21 @@ TEST(Bucket, StartsFullAndHoldsWindowFramesOfAllowance) {
     EXPECT_LE(total, most + 1e-6) << window;
     EXPECT_GT(total, most - 10000.0) << window;
   }
+}
+
+TEST(Bucket, CapsTheCreditSavedDuringALull) {
+  // 500 frames of falling scores send nothing; the 500 rising ones after may then spend one
+  // bucket (60 kB) beyond their allowance, not the 1 MB the lull would have saved uncapped.
+  ConfidencePolicy policy(make_config(ConfidencePolicy::schema(), {{"step", Value(1e-6)}}));
+  std::vector<OffloadFrame> frames = rising_frames(1000, 10000, 8e6);
+  for (size_t i = 0; i < 500; ++i) frames[i].max_probability = 0.05 + 0.9 * i / 500.0;
+  StreamRun run;
+  run.frames = frames;
+  run.offloaded = run_frames(policy, frames, byte_budget(60000.0));
+  EXPECT_EQ(std::count(run.offloaded.begin(), run.offloaded.begin() + 500, true), 1);  // frame 0
+  const Spend s = spend(run, 60000.0, 30.0);
+  EXPECT_LE(s.most_ahead, 60000.0 + 1e-6);
+  EXPECT_GT(s.most_ahead, 60000.0 - 10000.0);
 }
 
 TEST(FrameFractionTarget, HoldsEvenWhenEveryScoreRanksFirst) {
