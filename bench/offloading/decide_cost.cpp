@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
       {"margin", std::make_shared<MarginPolicy>(defaults(MarginPolicy::schema()))},
       {"entropy", std::make_shared<EntropyPolicy>(defaults(EntropyPolicy::schema()))},
       {"scene_change", std::make_shared<SceneChangePolicy>(defaults(SceneChangePolicy::schema()))},
-      {"random", std::make_shared<RandomPolicy>(defaults(RandomPolicy::schema()))},
+      {"random_offload", std::make_shared<RandomPolicy>(defaults(RandomPolicy::schema()))},
       {"learned", std::make_shared<LearnedPolicy>(defaults(LearnedPolicy::schema()))}};
   policies.back().policy->fit(examples(frames));
   gear::OffloadBudget by_frames, by_bytes;

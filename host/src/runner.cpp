@@ -359,6 +359,8 @@ json Run::execute() {
       stage_kind(stage.kind).check(stage, run_.registry);
     load_data();
     build_model();
+    for (const StageSpec& stage : run_.pipeline.stages)
+      stage_kind(stage.kind).check_run(stage, run_);
     // The weights the run starts from: for reproducing it, and for comparing against them.
     save_checkpoint(*run_.net, run_.checkpoint_meta(0, 0, -1.0),
                     run_.folder->checkpoints() / "initial.pt");

@@ -70,37 +70,47 @@ ComponentRef read_component_choice(
   return ref;
 }
 
-std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::string& path,
-                                          const Registry& registry, const std::string& file) {
-  std::vector<ComponentRef> evaluators;
-  const toml::node* suites = table.get("suites");
-  if (!suites || !suites->is_array()) return evaluators;  // the schema reports a wrong type
+std::vector<ComponentRef> read_component_list(const toml::table& table, const std::string& path,
+                                              const ComponentList& list, const Registry& registry,
+                                              const std::string& file) {
+  std::vector<ComponentRef> components;
+  const toml::node* names = table.get(list.key);
+  if (!names || !names->is_array()) return components;  // the schema reports a wrong type
   std::vector<std::string> seen;
-  for (const auto& item : *suites->as_array()) {
+  for (const auto& item : *names->as_array()) {
     if (!item.is_string()) continue;
     const std::string name = *item.value<std::string>();
     const SourcePosition where = position_of(item, file);
     if (std::find(seen.begin(), seen.end(), name) != seen.end())
-      throw ConfigError(where, path + ".suites", "suite '" + name + "' is listed twice");
+      throw ConfigError(where, path + "." + list.key,
+                        list.noun + " '" + name + "' is listed twice");
     seen.push_back(name);
-    if (name == "clean") continue;
-    const std::string kind = ComponentKindOf<Evaluator>::kName;
+    if (std::find(list.builtins.begin(), list.builtins.end(), name) != list.builtins.end())
+      continue;
     const ComponentEntry* entry = registry.find(name);
-    if (!entry || entry->info.kind != kind) {
-      std::vector<std::string> known = registry.names(kind);
-      known.insert(known.begin(), "clean");
-      throw ConfigError(where, path + ".suites",
-                        "unknown suite '" + name + "'" + suggestion_text(name, known));
+    if (!entry || entry->info.kind != list.kind) {
+      std::vector<std::string> known = registry.names(list.kind);
+      known.insert(known.begin(), list.builtins.begin(), list.builtins.end());
+      throw ConfigError(where, path + "." + list.key,
+                        "unknown " + list.noun + " '" + name + "'" + suggestion_text(name, known));
     }
-    const std::string suite_path = path + "." + name;
+    const std::string component_path = path + "." + name;
     const toml::node* options = table.get(name);
     if (options && !options->is_table())
-      throw ConfigError(position_of(*options, file), suite_path,
-                        "options of suite '" + name + "' are a table: " + name + " = { ... }");
-    evaluators.push_back({name, config_from_table(options ? *options->as_table() : toml::table{},
-                                                  suite_path, entry->info.schema, file)});
+      throw ConfigError(
+          position_of(*options, file), component_path,
+          "options of " + list.noun + " '" + name + "' are a table: " + name + " = { ... }");
+    components.push_back({name, config_from_table(options ? *options->as_table() : toml::table{},
+                                                  component_path, entry->info.schema, file)});
   }
-  return evaluators;
+  return components;
+}
+
+std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::string& path,
+                                          const Registry& registry, const std::string& file) {
+  return read_component_list(table, path,
+                             {"suites", ComponentKindOf<Evaluator>::kName, "suite", {"clean"}},
+                             registry, file);
 }
 
 void write_config(std::ostream& out, const Config& config, const std::vector<std::string>& skip) {

@@ -17,7 +17,7 @@ GEAR_PLUGIN("gear-offloading", "0.1.0",
       "scene_change",
       "offloads the frames furthest from the last one sent, i.e. at scene cuts (score change)");
   r.add<gear::OffloadPolicy, RandomPolicy>(
-      "random", "baseline: offloads each frame with the budget's probability (seeded)");
+      "random_offload", "baseline: offloads each frame with the budget's probability (seeded)");
   r.add<gear::OffloadPolicy, LearnedPolicy>(
       "learned",
       "logistic regression on the frame's features, trained on where the cloud net is right and "

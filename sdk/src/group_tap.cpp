@@ -20,6 +20,7 @@ struct GroupObservers {
     std::string group;
     ActivationObserver on_forward;
     GradientObserver on_backward;
+    ActivationTransform transform;
   };
   std::mutex mutex;
   std::vector<Entry> entries;
@@ -57,7 +58,14 @@ torch::Tensor GroupTap::operator()(const torch::Tensor& x) const {
     if (e.on_forward) e.on_forward(activation);
     backward = backward || static_cast<bool>(e.on_backward);
   }
-  if (!backward || !x.requires_grad()) return x;
+  torch::Tensor out = x;
+  for (const auto& e : entries)
+    if (e.transform) out = e.transform(out);
+  if (!backward || !x.requires_grad()) return out;
+  if (!out.is_same(x))
+    throw std::logic_error("group '" + group_ +
+                           "': a gradient observer and an activation transform cannot be "
+                           "attached to one group at once");
   torch::Tensor hooked = x;
   std::vector<GradientObserver> observers;
   for (const auto& e : entries)
@@ -112,8 +120,8 @@ bool GrowableNet::group_tapped(const std::string& name) const {
   return observers_->tapped.count(name) != 0;
 }
 
-GroupObservation GrowableNet::observe(const std::string& name, ActivationObserver on_forward,
-                                      GradientObserver on_backward) {
+GroupObservation GrowableNet::attach(const std::string& name, ActivationObserver on_forward,
+                                     GradientObserver on_backward, ActivationTransform transform) {
   group(name);  // throws for an unknown group, listing the names
   if (!group_tapped(name))
     throw std::invalid_argument("group '" + name +
@@ -124,9 +132,18 @@ GroupObservation GrowableNet::observe(const std::string& name, ActivationObserve
   observation.id_ = observers_->next_id++;
   observation.observers_ = observers_;
   observers_->entries.push_back(
-      {observation.id_, name, std::move(on_forward), std::move(on_backward)});
+      {observation.id_, name, std::move(on_forward), std::move(on_backward), std::move(transform)});
   observers_->active.store(observers_->entries.size(), std::memory_order_release);
   return observation;
+}
+
+GroupObservation GrowableNet::observe(const std::string& name, ActivationObserver on_forward,
+                                      GradientObserver on_backward) {
+  return attach(name, std::move(on_forward), std::move(on_backward), {});
+}
+
+GroupObservation GrowableNet::transform(const std::string& name, ActivationTransform transform) {
+  return attach(name, {}, {}, std::move(transform));
 }
 
 }  // namespace gear

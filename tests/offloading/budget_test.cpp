@@ -95,7 +95,8 @@ TEST_P(ByteRate, FollowsALinkCapacityDrop) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ScorePolicies, ByteRate,
-                         ::testing::Values("confidence", "scene_change", "random", "learned"));
+                         ::testing::Values("confidence", "scene_change", "random_offload",
+                                           "learned"));
 
 // Scores that rise every frame rank first in their history, so every frame the bucket can
 // pay for is sent: the spend is then exactly one full bucket plus the allowance.

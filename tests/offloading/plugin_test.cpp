@@ -73,7 +73,7 @@ TEST(Plugin, DeclaresEachPolicysOptions) {
   const std::map<std::string, OptionSchema> schemas = {
       {"confidence", ConfidencePolicy::schema()}, {"margin", MarginPolicy::schema()},
       {"entropy", EntropyPolicy::schema()},       {"scene_change", SceneChangePolicy::schema()},
-      {"random", RandomPolicy::schema()},         {"learned", LearnedPolicy::schema()}};
+      {"random_offload", RandomPolicy::schema()}, {"learned", LearnedPolicy::schema()}};
   for (const auto& [name, schema] : schemas)
     EXPECT_EQ(option_names(plugin_components().at(name).info.schema), option_names(schema)) << name;
   EXPECT_EQ(option_names(LearnedPolicy::schema()),
@@ -82,7 +82,8 @@ TEST(Plugin, DeclaresEachPolicysOptions) {
 
 TEST(Plugin, CreatesPoliciesThatDecideAsTheLibrarysClasses) {
   const auto trace = synthetic_trace(2000, 51);
-  for (const std::string name : {"confidence", "margin", "entropy", "scene_change", "random"}) {
+  for (const std::string name :
+       {"confidence", "margin", "entropy", "scene_change", "random_offload"}) {
     auto from_plugin = create(name);
     EXPECT_FALSE(from_plugin->learns()) << name;
     EXPECT_EQ(run_stream(*from_plugin, trace, fraction_budget(0.2)).offloaded,

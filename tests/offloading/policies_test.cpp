@@ -97,7 +97,7 @@ TEST(SceneChange, OffloadsAtTheCuts) {
 }
 
 TEST(Random, IgnoresTheFrames) {
-  auto policy = make_policy("random");
+  auto policy = make_policy("random_offload");
   const StreamRun run =
       run_stream(*policy, synthetic_trace(kTraceFrames, 24), fraction_budget(0.2));
   const Scores s = scores_of(run);
@@ -109,7 +109,7 @@ TEST(Random, IgnoresTheFrames) {
 TEST(Random, IsSeeded) {
   const auto trace = synthetic_trace(2000, 25);
   auto decisions = [&](int64_t seed) {
-    auto policy = make_policy("random", {{"seed", Value(seed)}});
+    auto policy = make_policy("random_offload", {{"seed", Value(seed)}});
     return run_stream(*policy, trace, fraction_budget(0.3)).offloaded;
   };
   EXPECT_EQ(decisions(3), decisions(3));

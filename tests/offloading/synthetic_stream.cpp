@@ -114,7 +114,7 @@ std::shared_ptr<OffloadPolicy> make_policy(const std::string& name, const Overri
     return std::make_shared<EntropyPolicy>(make_config(EntropyPolicy::schema(), values));
   if (name == "scene_change")
     return std::make_shared<SceneChangePolicy>(make_config(SceneChangePolicy::schema(), values));
-  if (name == "random")
+  if (name == "random_offload")
     return std::make_shared<RandomPolicy>(make_config(RandomPolicy::schema(), values));
   if (name == "learned") {
     auto p = std::make_shared<LearnedPolicy>(make_config(LearnedPolicy::schema(), values));
@@ -125,8 +125,8 @@ std::shared_ptr<OffloadPolicy> make_policy(const std::string& name, const Overri
 }
 
 const std::vector<std::string>& policy_names() {
-  static const std::vector<std::string> names = {"confidence",   "margin", "entropy",
-                                                 "scene_change", "random", "learned"};
+  static const std::vector<std::string> names = {"confidence",   "margin",         "entropy",
+                                                 "scene_change", "random_offload", "learned"};
   return names;
 }
 

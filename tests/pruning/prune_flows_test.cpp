@@ -15,18 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Ran {
-  int code = 0;
-  std::string output;
-};
-
-Ran gearhost(const std::string& args) {
-  Ran r;
-  r.code = test::run_command(std::string(GEARHOST_EXE) + " " + args, &r.output);
-  return r;
-}
-
-json summary_of(const fs::path& run) { return json::parse(std::ifstream(run / "summary.json")); }
+using test::gearhost;
+using test::Ran;
+using test::summary_of;
 
 class PruneFlows : public ::testing::Test {
  protected:

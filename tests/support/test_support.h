@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -69,5 +71,25 @@ std::string tiny_vgg_training(const std::string& width, int epochs,
 /// Runs `command` through the shell; returns its exit code (-1 if it did not exit normally) and
 /// its stdout and stderr in `output`.
 int run_command(const std::string& command, std::string* output);
+
+/// What a command printed (stdout and stderr) and its exit code.
+struct Ran {
+  int code = 0;
+  std::string output;
+};
+
+#ifdef GEARHOST_EXE
+/// Runs the gearhost of this build with `args` (tests declared GEARHOST have it).
+inline Ran gearhost(const std::string& args) {
+  Ran r;
+  r.code = run_command(std::string(GEARHOST_EXE) + " " + args, &r.output);
+  return r;
+}
+#endif
+
+/// The summary.json of the run folder `run`.
+inline nlohmann::json summary_of(const std::filesystem::path& run) {
+  return nlohmann::json::parse(std::ifstream(run / "summary.json"));
+}
 
 }  // namespace gear::test

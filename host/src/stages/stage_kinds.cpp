@@ -14,11 +14,13 @@ const StageKind& grow_stage_kind();
 const StageKind& evaluate_stage_kind();
 const StageKind& prune_stage_kind();
 const StageKind& search_stage_kind();
+const StageKind& offload_stage_kind();
+const StageKind& split_stage_kind();
 
 const std::vector<const StageKind*>& stage_kinds() {
   static const std::vector<const StageKind*> kinds = {
-      &train_stage_kind(), &grow_stage_kind(),   &evaluate_stage_kind(),
-      &prune_stage_kind(), &search_stage_kind(),
+      &train_stage_kind(),  &grow_stage_kind(),    &evaluate_stage_kind(), &prune_stage_kind(),
+      &search_stage_kind(), &offload_stage_kind(), &split_stage_kind(),
   };
   return kinds;
 }
@@ -58,5 +60,7 @@ size_t StageKind::plan(const Pipeline& pipeline, size_t index,
 }
 
 void StageKind::check(const StageSpec&, const Registry&) const {}
+
+void StageKind::check_run(const StageSpec&, const RunContext&) const {}
 
 }  // namespace gear::host

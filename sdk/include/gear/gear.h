@@ -18,6 +18,7 @@
 #include "gear/image_transforms.h"
 #include "gear/log.h"
 #include "gear/objective.h"
+#include "gear/offload_policy.h"
 #include "gear/options.h"
 #include "gear/plugin.h"
 #include "gear/pruner.h"

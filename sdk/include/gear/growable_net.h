@@ -98,6 +98,12 @@ using ActivationObserver = std::function<void(const torch::Tensor& activation)>;
 using GradientObserver =
     std::function<void(const torch::Tensor& activation, const torch::Tensor& gradient)>;
 
+/// Replaces a channel group's activation in the forward pass: called with the activation at the
+/// group's tap (not detached, so gradients flow through what it returns), it returns the tensor
+/// the pass goes on with, of the same shape. What a split model's bottleneck (encode, quantize,
+/// decode) or a received tensor installs at its cut. Since SDK 0.9.
+using ActivationTransform = std::function<torch::Tensor(const torch::Tensor& activation)>;
+
 /// A place in an architecture's forward() where a channel group's activation passes: the output
 /// of the group's norm (or of its producer when it has none), before the nonlinearity. A group
 /// that appears in several places (a residual stream after each block) has a tap in each.
@@ -182,6 +188,12 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
   /// for it (group_tapped()).
   [[nodiscard]] GroupObservation observe(const std::string& name, ActivationObserver on_forward,
                                          GradientObserver on_backward = {});
+  /// Replaces the activation of group `name` at its tap with `transform(activation)` in every
+  /// forward pass until the returned handle is destroyed; observers of the group see the
+  /// activation before the transform. Several transforms on one group apply in the order they
+  /// were attached. A group with several taps (a residual stream) is transformed at each.
+  /// Throws std::invalid_argument like observe(). Since SDK 0.9.
+  [[nodiscard]] GroupObservation transform(const std::string& name, ActivationTransform transform);
   /// Whether the architecture taps group `name`, so observe() works on it.
   bool group_tapped(const std::string& name) const;
 
@@ -201,6 +213,8 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
 
  private:
   ChannelGroup& mutable_group(const std::string& name);
+  GroupObservation attach(const std::string& name, ActivationObserver on_forward,
+                          GradientObserver on_backward, ActivationTransform transform);
   void resize(ChannelGroup& group, int64_t new_width,
               const std::function<torch::Tensor(const TiedTensor&)>& reshape_one);
 

@@ -61,6 +61,10 @@ class StageKind {
   /// Called for every stage of the kind before the run loads data: creates the stage's
   /// components once, so one that cannot be created stops the run before hours of training.
   virtual void check(const StageSpec& stage, const Registry& registry) const;
+  /// Called for every stage once the run has loaded its data and built its net, before the first
+  /// stage runs: for checks that need the data, the class names or the device bank (a cloud net
+  /// of another class set), so they fail before hours of training. Nothing by default.
+  virtual void check_run(const StageSpec& stage, const RunContext& run) const;
   /// Whether the stage removes channels: the run measures the net's cost before the first such
   /// stage and after the last stage (summary.json's `cost`). False by default.
   virtual bool prunes() const { return false; }

@@ -50,6 +50,23 @@ ComponentRef read_component_choice(
     const std::function<OptionSchema(const std::string& name, const SourcePosition& where,
                                      const std::string& key)>& schema_of = {});
 
+/// A key listing components of one kind by name (an evaluate stage's `suites`, an offload
+/// stage's `policies`), each with its options in the stage's table of the same name.
+struct ComponentList {
+  std::string key;   ///< "suites"
+  std::string kind;  ///< "evaluator"
+  std::string noun;  ///< "suite", for messages
+  /// Names the stage kind implements itself ("clean"): allowed, and not looked up.
+  std::vector<std::string> builtins;
+};
+
+/// The components `table[list.key]` names, in order, with their validated option tables; the
+/// builtins are skipped. Throws ConfigError at the name for an unknown or repeated one (with
+/// did-you-mean) and at the options for a table of the wrong type.
+std::vector<ComponentRef> read_component_list(const toml::table& table, const std::string& path,
+                                              const ComponentList& list, const Registry& registry,
+                                              const std::string& file);
+
 /// An evaluate stage's `suites`: "clean" is the host's own; every other name is an evaluator
 /// whose options are the stage's table of the same name.
 std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::string& path,
