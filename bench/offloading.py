@@ -101,7 +101,7 @@ def main():
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--epoch-scale", type=float, default=1.0)
     parser.add_argument("--frames", type=int, default=10000)
-    parser.add_argument("--cloud-width", type=float, default=0.5)
+    parser.add_argument("--cloud-width", type=float, default=0.25)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))

@@ -33,6 +33,24 @@ std::string offload_stage(const fs::path& cloud, const std::string& extra = "") 
          extra;
 }
 
+// A learned bottleneck at conv4, and the plain cut at conv3 (the activation itself is sent).
+const char* const kSplitStages = R"(
+[[stage]]
+kind = "split"
+layer = "conv4"
+channels = 2
+bits = 2
+epochs = 1
+jpeg_qualities = [10, 50, 90]
+
+[[stage]]
+kind = "split"
+layer = "conv3"
+channels = 0
+epochs = 0
+jpeg_qualities = [90]
+)";
+
 class OffloadRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -44,7 +62,7 @@ class OffloadRun : public ::testing::Test {
     ASSERT_EQ(cloud.code, 0) << cloud.output;
     test::write_text(*dir_ / "edge.toml", test::tiny_run_and_data(*dir_ / "data", 3) +
                                               test::tiny_vgg_training("0.125", 1, "lr = 0.02\n") +
-                                              offload_stage(*dir_ / "cloud"));
+                                              offload_stage(*dir_ / "cloud") + kSplitStages);
     Ran edge =
         gearhost("run " + (*dir_ / "edge.toml").string() + " --out " + (*dir_ / "edge").string());
     ASSERT_EQ(edge.code, 0) << edge.output;
@@ -155,6 +173,38 @@ TEST_F(OffloadRun, TheResolvedPipelineRunsAgainToTheSameResult) {
   }
 }
 
+TEST_F(OffloadRun, ABottleneckSendsItsPackedSymbolsAndTheRunsNetIsLeftAsItWas) {
+  const json& split = summary_->at("stages").at(2);
+  const std::vector<int64_t> shape = split["activation_shape"];  // conv4: [C, 3, 3] here
+  ASSERT_EQ(shape.size(), 3u);
+  // 2 channels of 2-bit symbols per position, packed; what is sent is never more than packed.
+  const double raw = static_cast<double>((2 * shape[1] * shape[2] * 2 + 7) / 8);
+  EXPECT_DOUBLE_EQ(split["raw_bytes_per_frame"].get<double>(), raw);
+  EXPECT_LE(split["bytes_per_frame"].get<double>(), raw + 4);
+  EXPECT_GT(split["bytes_per_frame"].get<double>(), 4.0);
+  const double accuracy = split["split_accuracy"];
+  EXPECT_GE(accuracy, 0.0);
+  EXPECT_LE(accuracy, 1.0);
+  // The run's net is evaluated untouched: the last stage's whole-net accuracy is the run's.
+  EXPECT_DOUBLE_EQ(split["net_accuracy"].get<double>(),
+                   summary_->at("stages").at(3)["net_accuracy"].get<double>());
+  const json& jpeg = split["jpeg"];
+  ASSERT_EQ(jpeg.size(), 3u);
+  EXPECT_LT(jpeg[0]["bytes_per_frame"].get<double>(), jpeg[1]["bytes_per_frame"].get<double>());
+  EXPECT_LT(jpeg[1]["bytes_per_frame"].get<double>(), jpeg[2]["bytes_per_frame"].get<double>());
+  EXPECT_TRUE(fs::exists(*dir_ / "edge" / split["bottleneck"].get<std::string>()));
+  EXPECT_TRUE(fs::exists(*dir_ / "edge" / split["checkpoint"].get<std::string>()));
+}
+
+TEST_F(OffloadRun, WithoutABottleneckTheSplitIsTheWholeNet) {
+  const json& plain = summary_->at("stages").at(3);
+  EXPECT_DOUBLE_EQ(plain["split_accuracy"].get<double>(), plain["net_accuracy"].get<double>());
+  const std::vector<int64_t> shape = plain["activation_shape"];
+  EXPECT_DOUBLE_EQ(plain["bytes_per_frame"].get<double>(),
+                   static_cast<double>(shape[0] * shape[1] * shape[2] * 4 + 4));
+  EXPECT_FALSE(plain.contains("bottleneck"));
+}
+
 // Runs the edge pipeline with `stage` as its offload stage; expects exit 2 and `words`.
 void expect_refused(const fs::path& dir, const std::string& stage, const std::string& words) {
   test::write_text(dir / "bad.toml", test::tiny_run_and_data(dir / "data", 3) +
@@ -181,6 +231,8 @@ TEST_F(OffloadRun, BadInputIsRefusedWhereItIsWritten) {
   expect_refused(*dir_, stage, "(0, 1]");
   expect_refused(*dir_, offload_stage(*dir_ / "cloud", "learned = { l2 = \"x\" }\n"),
                  "stage.1.learned.l2");
+  expect_refused(*dir_, "\n[[stage]]\nkind = \"split\"\nlayer = \"conv44\"\n",
+                 "did you mean 'conv4'");
 }
 
 TEST_F(OffloadRun, ACloudNetOfOtherClassesIsRefused) {

@@ -118,6 +118,7 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
   save_checkpoint(*run.net, run.checkpoint_meta(stage.index, 0, -1.0), copy_file);
   std::shared_ptr<GrowableNet> net =
       run.rebuild_net(run.net->widths(), copy_file, "stage " + std::to_string(stage.index));
+  net->eval();
   const torch::Tensor probe =
       split_head(*net, layer, run.normalizer(run.test.images.slice(0, 0, 1).to(run.device)));
   const int64_t width = probe.size(1);
