@@ -5,15 +5,18 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 
 #include "gear/errors.h"
 #include "gear/host/offload/frame_bytes.h"
+#include "gear/host/offload/frame_files.h"
 #include "gear/host/offload/frame_stream.h"
 #include "gear/host/offload/link_model.h"
 #include "gear/host/offload/offload_oracle.h"
 #include "gear/host/offload/offload_report.h"
 #include "gear/host/offload/offload_simulation.h"
+#include "image_writers.h"
 #include "jpeg_decode.h"
 #include "test_support.h"
 
@@ -256,6 +259,24 @@ TEST(SimulateOffloading, BillsBytesAccuracyAndLatencyOfTheDecisions) {
   EXPECT_DOUBLE_EQ(policy.seen[2].time_seconds, 0.2);
 }
 
+TEST(TrainingExamples, DependentFeaturesFollowTheLeastConfidentFifth) {
+  const StreamOutcomes s = four_frames();  // confidences 0.5, 0.6, 0.7, 0.8: frame 0 is the fifth
+  const std::vector<OffloadExample> e = training_examples(s, BandwidthTrace::constant(8000), 0.05);
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_DOUBLE_EQ(e[0].frame.change, 1.0);
+  EXPECT_EQ(e[0].frame.frames_since_offload, 1);
+  EXPECT_DOUBLE_EQ(e[1].frame.change, 1.0);  // 255 against frame 0's 0
+  EXPECT_EQ(e[1].frame.frames_since_offload, 1);
+  EXPECT_DOUBLE_EQ(e[2].frame.change, 0.2);  // 51 against frame 0, not frame 1
+  EXPECT_EQ(e[3].frame.frames_since_offload, 3);
+  EXPECT_EQ(e[1].frame.queued_bytes, 10);  // frame 0's 100 bytes, sent from 0.01 s at 1000 B/s
+  EXPECT_EQ(e[2].frame.queued_bytes, 0);
+  EXPECT_TRUE(e[2].edge_correct);
+  EXPECT_FALSE(e[2].cloud_correct);
+  EXPECT_DOUBLE_EQ(e[3].frame.margin, 0.6);
+  EXPECT_EQ(e[3].frame.probabilities.numel(), 2);
+}
+
 TEST(OffloadReport, GapIsTheShortfallFromTheOptimumInPercentOfItsGain) {
   const StreamOutcomes s = four_frames();
   const BandwidthTrace link = BandwidthTrace::constant(1e6);
@@ -330,6 +351,61 @@ TEST(SceneStream, ASequenceKeepsTheSplitsOrderAndCutsAtLabelChanges) {
   EXPECT_TRUE(torch::equal(s.frames, split.images));
   EXPECT_TRUE(torch::equal(s.scenes, torch::tensor({0, 0, 1, 1, 1, 2})));
   EXPECT_EQ(sequence_stream(split, 4, 25).size(), 4);
+}
+
+const std::vector<std::string> kClasses = {"cat", "dog", "bird"};
+
+TEST(FrameFolder, PlaysTheFramesInTheOrderLabelsCsvListsThem) {
+  const fs::path dir = test::temp_dir("frame-folder");
+  const torch::Tensor a = test::pattern_image(1, 8, 8, 1), b = test::pattern_image(3, 8, 8, 2);
+  test::write_png(dir / "a.png", a);
+  test::write_png(dir / "b.png", b);
+  test::write_png(dir / "big.png", test::pattern_image(1, 16, 16, 3));
+  const std::vector<uint8_t> jpeg = encode_jpeg(a, 95);
+  std::ofstream(dir / "c.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  test::write_text(dir / "labels.csv",
+                   "file,class\nb.png,dog\n# a comment\na.png, 2\n"
+                   "a.png,bird\nc.jpg,cat\nbig.png,cat\n");
+  const FrameStream s = read_frame_folder(dir, kClasses, 1, 8, 8, 15);
+  ASSERT_EQ(s.size(), 5);
+  EXPECT_TRUE(torch::equal(s.labels, torch::tensor({1, 2, 2, 0, 0})));
+  EXPECT_TRUE(torch::equal(s.scenes, torch::tensor({0, 1, 1, 2, 2})));
+  EXPECT_TRUE(torch::equal(s.frames[1], a));  // PNG: exact
+  // Colour becomes ITU-R 601 luma.
+  const torch::Tensor f = b.to(torch::kFloat);
+  const torch::Tensor luma = (0.299 * f[0] + 0.587 * f[1] + 0.114 * f[2]).round().to(torch::kUInt8);
+  EXPECT_TRUE(torch::equal(s.frames[0][0], luma));
+  EXPECT_TRUE(torch::equal(s.frames[3], decode_jpeg(jpeg)));        // JPEG: as libjpeg decodes it
+  EXPECT_EQ(s.frames[4].sizes(), (std::vector<int64_t>{1, 8, 8}));  // resized
+  EXPECT_DOUBLE_EQ(s.frames_per_second, 15);
+  // Grey frames for a colour net are replicated.
+  const FrameStream rgb = read_frame_folder(dir, kClasses, 3, 8, 8, 15);
+  EXPECT_TRUE(torch::equal(rgb.frames[1], a.expand({3, 8, 8})));
+}
+
+void expect_folder_error(const std::string& csv, int64_t line, const std::string& words) {
+  const fs::path dir = test::temp_dir("bad-frame-folder");
+  test::write_png(dir / "a.png", test::pattern_image(1, 4, 4, 1));
+  test::write_text(dir / "junk.png", "not an image");
+  test::write_text(dir / "labels.csv", csv);
+  try {
+    read_frame_folder(dir, kClasses, 1, 4, 4, 30);
+    ADD_FAILURE() << "no error for:\n" << csv;
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where().file, (dir / "labels.csv").string());
+    EXPECT_EQ(e.where().line, line) << e.what();
+    EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+  }
+}
+
+TEST(FrameFolder, BadRowsAreRefusedAtTheirLine) {
+  expect_folder_error("a.png,cat\na.png,dgo\n", 2, "did you mean 'dog'");
+  expect_folder_error("a.png,cat\nmissing.png,cat\n", 2, "no frame file");
+  expect_folder_error("a.png cat\n", 1, "expected \"file,class\"");
+  expect_folder_error("junk.png,cat\n", 1, "does not decode");
+  expect_folder_error("a.png,7\n", 1, "unknown class '7'");
+  expect_folder_error("file,class\n", 1, "lists no frames");
 }
 
 }  // namespace

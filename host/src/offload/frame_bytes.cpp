@@ -105,6 +105,29 @@ torch::Tensor jpeg_round_trip(const torch::Tensor& frames, int quality,
   return out.permute({0, 3, 1, 2}).contiguous();
 }
 
+torch::Tensor decode_jpeg(const std::vector<uint8_t>& file) {
+  jpeg_decompress_struct info{};
+  jpeg_error_mgr error{};
+  info.err = jpeg_std_error(&error);
+  error.error_exit = throw_on_error;
+  jpeg_create_decompress(&info);
+  int64_t channels = 1, height = 0, width = 0;
+  try {
+    jpeg_mem_src(&info, file.data(), static_cast<unsigned long>(file.size()));
+    jpeg_read_header(&info, TRUE);
+    channels = info.num_components == 1 ? 1 : 3;
+    height = info.image_height;
+    width = info.image_width;
+  } catch (...) {
+    jpeg_destroy_decompress(&info);
+    throw;
+  }
+  jpeg_destroy_decompress(&info);
+  torch::Tensor hwc = torch::empty({height, width, channels}, torch::kUInt8);
+  decode_hwc(file, hwc.data_ptr<uint8_t>(), static_cast<int>(channels));
+  return hwc.permute({2, 0, 1}).contiguous();
+}
+
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& image, int quality) {
   check_frames(image, 3, "encode_jpeg");
   const torch::Tensor hwc = image.cpu().permute({1, 2, 0}).contiguous();

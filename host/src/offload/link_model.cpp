@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "gear/errors.h"
+#include "gear/host/offload/csv_lines.h"
 
 namespace gear::host {
 namespace {
@@ -28,12 +29,6 @@ bool parse_double(const std::string& text, double& value) {
   if (in.fail()) return false;
   in >> std::ws;
   return in.eof() && std::isfinite(value);
-}
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return {};
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
 }
 
 }  // namespace
@@ -58,38 +53,30 @@ BandwidthTrace BandwidthTrace::read_csv(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw ConfigError({file.string(), 0, 0}, "", "cannot read the bandwidth trace");
   BandwidthTrace trace;
-  std::string line;
-  int64_t number = 0;
   bool header_allowed = true;
-  while (std::getline(in, line)) {
-    ++number;
-    const std::string text = trim(line);
-    if (text.empty() || text[0] == '#') continue;
+  const int64_t last = for_each_csv_line(in, [&](int64_t number, const std::string& text) {
     const auto comma = text.find(',');
     if (comma == std::string::npos)
       fail_at(file, number, "expected \"time_seconds,bits_per_second\", got '" + text + "'");
+    const std::string time_text = trim_blanks(text.substr(0, comma));
+    const std::string rate_text = trim_blanks(text.substr(comma + 1));
     double t = 0.0, bps = 0.0;
-    const bool t_ok = parse_double(trim(text.substr(0, comma)), t);
-    const bool bps_ok = parse_double(trim(text.substr(comma + 1)), bps);
-    if (!t_ok && !bps_ok && header_allowed) {  // a header row
-      header_allowed = false;
-      continue;
-    }
+    const bool t_ok = parse_double(time_text, t), bps_ok = parse_double(rate_text, bps);
+    const bool header = !t_ok && !bps_ok && header_allowed;
     header_allowed = false;
+    if (header) return;
     if (!t_ok || !bps_ok)
       fail_at(file, number,
               "expected two numbers \"time_seconds,bits_per_second\", got '" + text + "'");
     if (bps <= 0.0)
-      fail_at(file, number,
-              "bandwidth must be positive bits per second, got " + trim(text.substr(comma + 1)));
+      fail_at(file, number, "bandwidth must be positive bits per second, got " + rate_text);
     if (!trace.times.empty() && t <= trace.times.back())
       fail_at(file, number,
-              "times must increase (" + trim(text.substr(0, comma)) +
-                  " does not come after the row before)");
+              "times must increase (" + time_text + " does not come after the row before)");
     trace.times.push_back(t);
     trace.bits_per_second.push_back(bps);
-  }
-  if (trace.times.empty()) fail_at(file, number, "no \"time_seconds,bits_per_second\" rows");
+  });
+  if (trace.times.empty()) fail_at(file, last, "no \"time_seconds,bits_per_second\" rows");
   const double origin = trace.times.front();
   for (double& t : trace.times) t -= origin;
   return trace;

@@ -116,50 +116,66 @@ void set_predictions(StreamOutcomes& outcomes, const torch::Tensor& edge_logits,
   }
 }
 
-OffloadOutcome simulate_offloading(OffloadPolicy& policy, const OffloadBudget& budget,
-                                   const StreamOutcomes& stream, const BandwidthTrace& trace,
-                                   double rtt_seconds) {
+namespace {
+
+// Walks the stream in order: builds each frame's features (change and frames since the last
+// offloaded frame, the link's queue), asks `decide`, and bills the decision.
+template <typename Decide>
+OffloadOutcome walk(const StreamOutcomes& stream, const BandwidthTrace& trace, double rtt_seconds,
+                    Decide&& decide) {
   const torch::Tensor frames = stream.frames.contiguous();
   const int64_t pixels = frames.numel() / std::max<int64_t>(1, frames.size(0));
   const uint8_t* data = frames.data_ptr<uint8_t>();
-  policy.start(budget);
   Ledger ledger(stream, trace, rtt_seconds);
   int64_t last = -1;
-  double decide_seconds = 0.0;
   for (int64_t i = 0; i < stream.size(); ++i) {
     OffloadFrame f = frame_features(stream, i, trace);
     f.change = last < 0 ? 1.0 : frame_change(data + i * pixels, data + last * pixels, pixels);
     f.frames_since_offload = i - last;
     f.queued_bytes = ledger.queue().queued_bytes(ledger.time_of(i));
-    const auto t0 = std::chrono::steady_clock::now();
-    const bool offload = policy.decide(f);
-    decide_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const bool offload = decide(f);
     if (offload) last = i;
     ledger.add(i, offload);
   }
-  OffloadOutcome outcome = ledger.finish();
+  return ledger.finish();
+}
+
+}  // namespace
+
+OffloadOutcome simulate_offloading(OffloadPolicy& policy, const OffloadBudget& budget,
+                                   const StreamOutcomes& stream, const BandwidthTrace& trace,
+                                   double rtt_seconds) {
+  policy.start(budget);
+  double decide_seconds = 0.0;
+  OffloadOutcome outcome = walk(stream, trace, rtt_seconds, [&](const OffloadFrame& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool offload = policy.decide(f);
+    decide_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return offload;
+  });
   outcome.decide_seconds = decide_seconds;
   return outcome;
 }
 
 std::vector<OffloadExample> training_examples(const StreamOutcomes& stream,
-                                              const BandwidthTrace& trace) {
-  const torch::Tensor frames = stream.frames.contiguous();
-  const int64_t pixels = frames.numel() / std::max<int64_t>(1, frames.size(0));
-  const uint8_t* data = frames.data_ptr<uint8_t>();
+                                              const BandwidthTrace& trace, double rtt_seconds) {
+  // The reference schedule: the least confident fifth of the frames.
+  std::vector<double> confidence = stream.max_probability;
+  const size_t fifth = confidence.size() / 5;
+  std::nth_element(confidence.begin(), confidence.begin() + static_cast<std::ptrdiff_t>(fifth),
+                   confidence.end());
+  const double threshold = confidence.empty() ? 0.0 : confidence[fifth];
   std::vector<OffloadExample> examples;
   examples.reserve(static_cast<size_t>(stream.size()));
-  for (int64_t i = 0; i < stream.size(); ++i) {
+  walk(stream, trace, rtt_seconds, [&](const OffloadFrame& f) {
     OffloadExample e;
-    e.frame = frame_features(stream, i, trace);
-    e.frame.probabilities = e.frame.probabilities.clone();
-    e.frame.change =
-        i == 0 ? 1.0 : frame_change(data + i * pixels, data + (i - 1) * pixels, pixels);
-    e.frame.frames_since_offload = 1;
-    e.edge_correct = stream.edge_correct[static_cast<size_t>(i)];
-    e.cloud_correct = stream.cloud_correct[static_cast<size_t>(i)];
+    e.frame = f;
+    e.frame.probabilities = f.probabilities.clone();
+    e.edge_correct = stream.edge_correct[static_cast<size_t>(f.index)];
+    e.cloud_correct = stream.cloud_correct[static_cast<size_t>(f.index)];
     examples.push_back(std::move(e));
-  }
+    return f.max_probability <= threshold;
+  });
   return examples;
 }
 

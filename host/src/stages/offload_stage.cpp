@@ -13,6 +13,7 @@
 #include "gear/host/checkpoint.h"
 #include "gear/host/memory_format.h"
 #include "gear/host/offload/frame_bytes.h"
+#include "gear/host/offload/frame_files.h"
 #include "gear/host/offload/frame_stream.h"
 #include "gear/host/offload/link_model.h"
 #include "gear/host/offload/offload_oracle.h"
@@ -169,14 +170,33 @@ BandwidthTrace link_trace(const Config& o, double seconds) {
   return BandwidthTrace::read_csv(link);
 }
 
+// The frames of a stream: the folder's recorded sequence (the evaluation stream of
+// stream = "folder"), the split in order, or scenes drawn from it.
+FrameStream frames_of(const DeviceData& split, int64_t frames, uint64_t seed, const Config& o,
+                      const RunContext& run, bool evaluation) {
+  const std::string kind = o.get<std::string>("stream");
+  if (kind == "folder" && evaluation) {
+    const std::string folder = o.get<std::string>("folder");
+    if (folder.empty()) o.fail("folder", "stream = \"folder\" needs the folder of the frames");
+    const auto& shape = run.info.image_shape;
+    FrameStream stream = read_frame_folder(folder, run.kept_classes, shape.at(0), shape.at(1),
+                                           shape.at(2), o.get<double>("fps"));
+    if (frames < stream.size()) {
+      stream.frames = stream.frames.slice(0, 0, frames);
+      stream.labels = stream.labels.slice(0, 0, frames);
+      stream.scenes = stream.scenes.slice(0, 0, frames);
+    }
+    return stream;
+  }
+  if (kind == "sequence") return sequence_stream(split, frames, o.get<double>("fps"));
+  return make_scene_stream(split, scene_options(o, frames, run), seed, run.devices.get());
+}
+
 // One stream with everything the policies need, from `split`.
 StreamOutcomes stream_outcomes(const DeviceData& split, int64_t frames, uint64_t seed,
                                const Config& o, RunContext& run, CloudNet& cloud,
-                               const std::string& where) {
-  const FrameStream stream =
-      o.get<std::string>("stream") == "sequence"
-          ? sequence_stream(split, frames, o.get<double>("fps"))
-          : make_scene_stream(split, scene_options(o, frames, run), seed, run.devices.get());
+                               const std::string& where, bool evaluation) {
+  const FrameStream stream = frames_of(split, frames, seed, o, run, evaluation);
   StreamOutcomes out;
   out.frames = stream.frames;
   out.frames_per_second = stream.frames_per_second;
@@ -232,8 +252,11 @@ class OffloadStage final : public StageKind {
         .one_of({"test", "val"})
         .add_string("stream", "scenes",
                     "\"scenes\" (each image held for a random number of frames under small "
-                    "changes) or \"sequence\" (the split's images in their stored order)")
-        .one_of({"scenes", "sequence"})
+                    "changes), \"sequence\" (the split's images in their stored order) or "
+                    "\"folder\" (recorded frames: folder/labels.csv lists file,class in play "
+                    "order; learned policies still train on scenes of the validation split)")
+        .one_of({"scenes", "sequence", "folder"})
+        .add_string("folder", "", "stream = \"folder\": the folder of the frames and labels.csv")
         .add_int("frames", 10000, "frames in the evaluation stream")
         .range(1, 10000000)
         .add_int("training_frames", 5000,
@@ -315,7 +338,8 @@ class OffloadStage final : public StageKind {
   void check_run(const StageSpec& stage, const RunContext& run) const override {
     const Config& o = stage.options;
     load_cloud(o, run, "stage " + std::to_string(stage.index) + " (offload)");
-    if (o.get<std::string>("stream") == "scenes") scene_options(o, 1, run);
+    if (o.get<std::string>("stream") != "sequence") scene_options(o, 1, run);
+    if (o.get<std::string>("stream") == "folder") frames_of(run.test, 1, 0, o, run, true);
     link_trace(o, 1.0);
   }
 
@@ -333,7 +357,7 @@ json OffloadStage::run(const PlannedStage& planned, RunContext& run) const {
   if (split.size() == 0)
     o.fail("split", "the run has no " + o.get<std::string>("split") + " split");
   const StreamOutcomes stream =
-      stream_outcomes(split, o.get<int64_t>("frames"), seed, o, run, cloud, where);
+      stream_outcomes(split, o.get<int64_t>("frames"), seed, o, run, cloud, where, true);
   const double seconds = static_cast<double>(stream.size()) / stream.frames_per_second;
   const BandwidthTrace trace = link_trace(o, seconds);
   const double rtt = o.get<double>("rtt_ms") / 1000.0;
@@ -358,9 +382,10 @@ json OffloadStage::run(const PlannedStage& planned, RunContext& run) const {
           "training split, whose edge outputs are more confident than on new data",
           where);
     record["training_split"] = has_val ? "val" : "train";
-    const StreamOutcomes train_stream = stream_outcomes(training, o.get<int64_t>("training_frames"),
-                                                        seed ^ 0xabcdefULL, o, run, cloud, where);
-    const std::vector<OffloadExample> examples = training_examples(train_stream, trace);
+    const StreamOutcomes train_stream =
+        stream_outcomes(training, o.get<int64_t>("training_frames"), seed ^ 0xabcdefULL, o, run,
+                        cloud, where, false);
+    const std::vector<OffloadExample> examples = training_examples(train_stream, trace, rtt);
     for (auto& policy : policies)
       policy.call([&](OffloadPolicy& p) {
         if (p.learns()) p.fit(examples);

@@ -49,9 +49,11 @@ struct OffloadFrame {
 /// The bandwidth target a policy runs at. Exactly one of frame_fraction and bytes_per_second is
 /// positive.
 struct OffloadBudget {
-  /// Offload this fraction of the frames, in (0, 1].
+  /// Offload this fraction of the frames, in (0, 1]: a long-run target, met on average over the
+  /// stream (a burst of uncertain frames may be offloaded above it for a while).
   double frame_fraction = 0.0;
-  /// Send at most this many bytes per second on average (never more than the link carries).
+  /// Send at most this many bytes per second, and never more than the link carries at the time:
+  /// a cap that the bytes sent over any stretch of frames may exceed by a bounded burst only.
   double bytes_per_second = 0.0;
   /// The stream's frame rate, to turn bytes per second into bytes per frame.
   double frames_per_second = 30.0;
@@ -60,8 +62,10 @@ struct OffloadBudget {
 /// One frame of a training stream, for policies that learn: its features and whether the edge
 /// and the cloud net classify it correctly.
 struct OffloadExample {
-  /// The features as decide() would see them; `probabilities` is owned by the example. `change`
-  /// and `frames_since_offload` are measured from the previous frame.
+  /// The features as decide() would see them; `probabilities` is owned by the example. `change`,
+  /// `frames_since_offload` and `queued_bytes` depend on what was offloaded before, so the host
+  /// measures them under a reference schedule that offloads the least confident fifth of the
+  /// frames (a policy's own schedule is not known before it is fitted).
   OffloadFrame frame;
   bool edge_correct = false;
   bool cloud_correct = false;
@@ -79,7 +83,8 @@ class OffloadPolicy {
   /// std::invalid_argument when they cannot be learned from (a single class of outcome).
   virtual void fit(const std::vector<OffloadExample>& examples) { (void)examples; }
   /// Starts a stream under `budget` (copied): forgets what earlier streams taught the
-  /// threshold, keeps what fit() learned.
+  /// threshold, keeps what fit() learned. Throws std::invalid_argument for a budget that is not
+  /// exactly one positive target, or a frame rate that is not positive.
   virtual void start(const OffloadBudget& budget) = 0;
   /// Whether to offload `frame` (borrowed for the call).
   virtual bool decide(const OffloadFrame& frame) = 0;

@@ -14,6 +14,10 @@ namespace gear::host {
 /// `quality` (1..100; 4:2:0 for colour), encoded with libjpeg.
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& image, int quality);
 
+/// Decodes a JPEG file to uint8 [C, H, W] at its own channel count (1 for greyscale, else 3).
+/// Throws std::runtime_error for data libjpeg cannot decode.
+torch::Tensor decode_jpeg(const std::vector<uint8_t>& file);
+
 /// Bytes of each frame of uint8 `frames` [F, C, H, W] (C 1 or 3; borrowed, any device) encoded
 /// by encode_jpeg at `quality`: the file a device would upload, headers included.
 std::vector<int64_t> jpeg_sizes(const torch::Tensor& frames, int quality);

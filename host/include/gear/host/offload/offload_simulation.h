@@ -52,11 +52,12 @@ OffloadOutcome simulate_offloading(OffloadPolicy& policy, const OffloadBudget& b
                                    const StreamOutcomes& stream, const BandwidthTrace& trace,
                                    double rtt_seconds);
 
-/// The training examples a learning policy's fit() takes: every frame's features (change and
-/// frames_since_offload measured from the frame before) with the edge's and the cloud's
-/// correctness.
+/// The training examples a learning policy's fit() takes: every frame's features with the edge's
+/// and the cloud's correctness. The features that depend on earlier decisions (change, frames
+/// since the last offload, the link's queue) are those of a reference schedule that offloads the
+/// frames whose confidence is at or below the stream's 20th percentile.
 std::vector<OffloadExample> training_examples(const StreamOutcomes& stream,
-                                              const BandwidthTrace& trace);
+                                              const BandwidthTrace& trace, double rtt_seconds);
 
 /// Latency summary of a policy that offloads exactly `offloaded` (per frame).
 OffloadOutcome account(const std::vector<bool>& offloaded, const StreamOutcomes& stream,
