@@ -18,6 +18,7 @@ Writes bench/results/offloading.json; run folders go to bench/runs/offloading-<t
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -53,13 +54,24 @@ def gearhost(args, pipeline, out, overrides):
 
 def one_seed(args, seed, runs):
     cloud_dir = os.path.join(runs, f"cloud-s{seed}")
-    cloud, cloud_seconds = gearhost(args, "cloud.toml", cloud_dir,
-                                    [f"run.seed={seed}", f"model.width={args.cloud_width}"])
+    summary_file = os.path.join(cloud_dir, "summary.json")
+    done = None
+    if args.runs and os.path.exists(summary_file):
+        with open(summary_file) as f:  # trained by an earlier call
+            done = json.load(f)
+    if done and done.get("status") == "completed":
+        cloud_seconds = done["wall_seconds"]
+    else:
+        shutil.rmtree(cloud_dir, ignore_errors=True)
+        cloud, cloud_seconds = gearhost(args, "cloud.toml", cloud_dir,
+                                        [f"run.seed={seed}", f"model.width={args.cloud_width}"])
     edge_overrides = [f"run.seed={seed}"]
     for stage in (3, 4):
         edge_overrides += [f"stage.{stage}.cloud=\"{cloud_dir}\"",
                            f"stage.{stage}.frames={args.frames}"]
-    edge, edge_seconds = gearhost(args, "edge.toml", os.path.join(runs, f"edge-s{seed}"),
+    edge_dir = os.path.join(runs, f"edge-s{seed}")
+    shutil.rmtree(edge_dir, ignore_errors=True)
+    edge, edge_seconds = gearhost(args, "edge.toml", edge_dir,
                                   edge_overrides)
     stages = {s["name"]: s for s in edge["stages"]}
     return {"cloud_seconds": cloud_seconds, "edge_seconds": edge_seconds,
@@ -105,9 +117,11 @@ def main():
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
+    parser.add_argument("--runs", default="",
+                        help="run folder to use; cloud runs already finished there are reused")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/offloading.json"))
     args = parser.parse_args()
-    runs = os.path.join(ROOT, "bench/runs", time.strftime("offloading-%Y%m%d-%H%M%S"))
+    runs = args.runs or os.path.join(ROOT, "bench/runs", time.strftime("offloading-%Y%m%d-%H%M%S"))
     seeds = [int(s) for s in args.seeds.split(",")]
     per_seed = [one_seed(args, seed, runs) for seed in seeds]
     result = {

@@ -100,9 +100,9 @@ bool BudgetThreshold::admit(double score, const OffloadFrame& frame) {
     rank = (static_cast<double>(count_below(bin)) + 0.5 * counts_[static_cast<size_t>(bin)]) /
            static_cast<double>(ring_size_);
   // A level at or below 0 sends nothing, not even a frame ranking first; at 1, every frame.
-  bool offload = level_ > 0.0 && rank >= 1.0 - level_;
+  const bool wanted = level_ > 0.0 && rank >= 1.0 - level_;
   // A frame fraction is a long-run target only; a byte rate is also a hard cap.
-  if (!by_frames) offload = offload && credit_ + kCreditSlack * depth >= cost;
+  const bool offload = wanted && (by_frames || credit_ + kCreditSlack * depth >= cost);
   if (offload && !by_frames) credit_ = std::max(credit_ - cost, 0.0);
 
   // Remember the score, dropping the oldest once the history is full.
@@ -118,13 +118,17 @@ bool BudgetThreshold::admit(double score, const OffloadFrame& frame) {
   add_count(bin, 1);
   ring_next_ = (ring_next_ + 1) % ring_bins_.size();
 
-  // Unclamped in between, the level is the integral of the rate error, which keeps the long-run
-  // spend on target even for scores that rank first every frame; the bounds only stop windup
-  // while the bucket, not the level, holds frames back.
-  const double mean_cost = std::max(ring_cost_sum_ / static_cast<double>(ring_size_), 1e-12);
-  const double spent = offload ? cost : 0.0;
-  level_ = std::clamp(level_ + options_.step * (allowance - spent) / mean_cost, kLowestLevel,
-                      kHighestLevel);
+  // The level integrates the rate error, except on a frame the ranking asked for and the bucket
+  // held back: were it to count those, a burst of uncertain frames (one hard scene) would wind
+  // it up until it admitted every frame in the calm that follows, and the frames sent would be
+  // those that happen to find credit, not the most uncertain ones. The bounds keep it finite for
+  // scores that rank first every frame.
+  if (wanted == offload) {
+    const double mean_cost = std::max(ring_cost_sum_ / static_cast<double>(ring_size_), 1e-12);
+    const double spent = offload ? cost : 0.0;
+    level_ = std::clamp(level_ + options_.step * (allowance - spent) / mean_cost, kLowestLevel,
+                        kHighestLevel);
+  }
   return offload;
 }
 

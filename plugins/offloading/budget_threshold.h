@@ -18,7 +18,7 @@ namespace gear::plugins::offloading {
 struct ThresholdOptions {
   /// Depth of a byte budget's token bucket, in frames of allowance: how much unspent budget may
   /// be saved up for a burst (and by how much the spend may run ahead of the allowance).
-  int64_t window = 30;
+  int64_t window = 300;
   /// Frames whose scores a frame's score is ranked among: how fast the threshold follows a
   /// change of the score distribution.
   int64_t history = 300;
@@ -34,14 +34,15 @@ const OptionBinder<ThresholdOptions>& threshold_binder();
 ///
 /// A frame is offloaded iff the level is positive and its score's mid-rank among the last
 /// `history` scores is at least 1 - level, i.e. score >= tau with tau the history's (1 -
-/// level)-quantile. After every frame the level moves by step * (a - spent) / mean cost, a the
-/// allowance (the frame fraction f, or min(B, link / 8) / fps bytes) and spent the frame's cost (1,
-/// or its bytes) when offloaded: a stochastic approximation in quantile units, so it is insensitive
-/// to how the scores are spread, starts at the target rate and keeps the long-run spend within
-/// about 1 / (step * frames) of the allowance whatever the scores. A byte rate is also a hard cap:
-/// a token bucket refilled by a each frame, `window` * a deep (at least the frame's bytes, so a
-/// large frame is never starved) and full at the start, must hold the frame's bytes, so the
-/// bytes sent never exceed the allowance by more than one bucket. Ranks come from a Fenwick
+/// level)-quantile. After every frame (but one the ranking admitted and the bucket held back,
+/// so that a held-back burst does not wind the level up) the level moves by step * (a - spent) /
+/// mean cost, a the allowance (the frame fraction f, or min(B, link / 8) / fps bytes) and spent the
+/// frame's cost (1, or its bytes) when offloaded: a stochastic approximation in quantile units, so
+/// it is insensitive to how the scores are spread, starts at the target rate and keeps the long-run
+/// spend within about 1 / (step * frames) of the allowance whatever the scores. A byte rate is also
+/// a hard cap: a token bucket refilled by a each frame, `window` * a deep (at least the frame's
+/// bytes, so a large frame is never starved) and full at the start, must hold the frame's bytes, so
+/// the bytes sent never exceed the allowance by more than one bucket. Ranks come from a Fenwick
 /// tree over kBins bins of sqrt(score) (fine near 0, where confidences crowd): a decision costs
 /// O(log kBins).
 class BudgetThreshold {

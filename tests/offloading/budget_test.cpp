@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -71,7 +72,8 @@ TEST_P(ByteRate, SpendsTheRateAndRunsAheadByAtMostOneBucket) {
   const StreamRun run = run_stream(*policy, synthetic_trace(kTraceFrames, 6), byte_budget(rate));
   const Spend s = spend(run, rate, 30.0);
   EXPECT_NEAR(s.total / s.allowance, 1.0, 0.01);
-  EXPECT_LE(s.most_ahead, 30 * 2000.0 + 1e-6);  // the default window is 30 frames
+  const double window = static_cast<double>(ThresholdOptions{}.window);
+  EXPECT_LE(s.most_ahead, window * 2000.0 + 1e-6);  // the default window
 }
 
 TEST_P(ByteRate, FollowsALinkCapacityDrop) {
@@ -90,8 +92,10 @@ TEST_P(ByteRate, FollowsALinkCapacityDrop) {
   EXPECT_NEAR(before.total / before.allowance, 1.0, 0.05);
   EXPECT_NEAR(after.allowance, 1000.0 * kTraceFrames / 2, 1e-6);
   EXPECT_NEAR(after.total / after.allowance, 1.0, 0.05);
-  // What is left of the first half's bucket (60 kB at most) plus one bucket of the second's.
-  EXPECT_LE(after.most_ahead, 60000.0 + 30 * 1000.0 + 20000.0);
+  // What is left of the first half's bucket (window * 2 kB at most) plus one bucket of the
+  // second's (window * 1 kB), plus a frame.
+  const double window = static_cast<double>(ThresholdOptions{}.window);
+  EXPECT_LE(after.most_ahead, window * 2000.0 + window * 1000.0 + 20000.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(ScorePolicies, ByteRate,
@@ -130,7 +134,8 @@ TEST(Bucket, StartsFullAndHoldsWindowFramesOfAllowance) {
 TEST(Bucket, CapsTheCreditSavedDuringALull) {
   // 500 frames of falling scores send nothing; the 500 rising ones after may then spend one
   // bucket (60 kB) beyond their allowance, not the 1 MB the lull would have saved uncapped.
-  ConfidencePolicy policy(make_config(ConfidencePolicy::schema(), {{"step", Value(1e-6)}}));
+  ConfidencePolicy policy(make_config(ConfidencePolicy::schema(),
+                                      {{"step", Value(1e-6)}, {"window", Value(int64_t{30})}}));
   std::vector<OffloadFrame> frames = rising_frames(1000, 10000, 8e6);
   for (size_t i = 0; i < 500; ++i) frames[i].max_probability = 0.05 + 0.9 * i / 500.0;
   StreamRun run;
@@ -153,10 +158,35 @@ TEST(FrameFractionTarget, HoldsEvenWhenEveryScoreRanksFirst) {
 
 TEST(Bucket, LetsAFrameLargerThanTheBucketThroughOnceItIsPaidFor) {
   // 300 B/s at 30 fps is 10 B a frame, a 300 B bucket; a 1000 B frame waits for 1000 B of credit.
-  ConfidencePolicy policy(make_config(ConfidencePolicy::schema()));
+  ConfidencePolicy policy(
+      make_config(ConfidencePolicy::schema(), {{"window", Value(int64_t{30})}}));
   const auto frames = rising_frames(1000, 1000, 8e6);
   const std::vector<bool> sent = run_frames(policy, frames, byte_budget(300.0));
   EXPECT_EQ(std::count(sent.begin(), sent.end(), true), 10);
+}
+
+TEST(Bucket, AHeldBackBurstDoesNotWindTheLevelUp) {
+  // Scenes of 60 frames, hard (max_probability 0.3-0.5) and easy (0.9-1.0) in turn, 1 kB each,
+  // a budget of a tenth of the frames' bytes and a 30-frame bucket: a hard scene wants more than
+  // the bucket holds. Were the level to chase the spend the bucket held back, it would admit
+  // easy frames in the easy scene after; it follows what the ranking asks for instead.
+  ConfidencePolicy policy(
+      make_config(ConfidencePolicy::schema(), {{"window", Value(int64_t{30})}}));
+  std::vector<OffloadFrame> frames = rising_frames(6000, 1000, 8e6);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (size_t i = 0; i < frames.size(); ++i)
+    frames[i].max_probability = (i / 60) % 2 == 0 ? 0.3 + 0.2 * u(rng) : 0.9 + 0.1 * u(rng);
+  const std::vector<bool> sent = run_frames(policy, frames, byte_budget(3000.0));
+  int64_t hard = 0, total = 0;
+  for (size_t i = 0; i < sent.size(); ++i)
+    if (sent[i]) {
+      ++total;
+      hard += (i / 60) % 2 == 0;
+    }
+  EXPECT_GT(total, 300);
+  EXPECT_GT(static_cast<double>(hard), 0.95 * static_cast<double>(total))
+      << hard << " of " << total;
 }
 
 class Restart : public ::testing::TestWithParam<std::string> {};
@@ -229,7 +259,7 @@ TEST(Threshold, StartsAtTheTargetRateAndFallsWhenAFrameIsSent) {
 
 TEST(Threshold, MeasuresAByteBudgetInBytesAndStartsWithAFullBucket) {
   // 60 kB/s at 30 fps: 2 kB a frame, a 60 kB bucket; frames of 10 kB start the level at 0.2.
-  BudgetThreshold threshold{ThresholdOptions{}};
+  BudgetThreshold threshold{ThresholdOptions{30, 300, 0.02}};
   threshold.start(byte_budget(60000.0));
   OffloadFrame f;
   f.bytes = 10000;
@@ -284,7 +314,7 @@ TEST(Options, DeclareTheControllerOnceWithItsDefaultsAndBounds) {
     EXPECT_EQ(*spec->min, min) << name;
     EXPECT_EQ(*spec->max, max) << name;
   };
-  expect("window", Value(int64_t{30}), 1, 100000);
+  expect("window", Value(int64_t{300}), 1, 100000);
   expect("history", Value(int64_t{300}), 1, 100000);
   expect("step", Value(0.02), 1e-6, 1.0);
   EXPECT_EQ(schema.options().size(), 3u);

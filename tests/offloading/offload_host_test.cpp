@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "gear/errors.h"
@@ -115,17 +116,23 @@ TEST(BandwidthTrace, ReadsACsvWithHeaderAndCommentsAndShiftsTimeToZero) {
   EXPECT_EQ(trace.bits_per_second, (std::vector<double>{8000, 16000}));
 }
 
-void expect_trace_error(const std::string& text, int64_t line, const std::string& words) {
-  const fs::path file = test::temp_dir("bad-trace") / "trace.csv";
-  test::write_text(file, text);
+// Expects `read` to throw a ConfigError at `file`:`line` whose message has `words`.
+void expect_error_at(const std::function<void()>& read, const fs::path& file, int64_t line,
+                     const std::string& words, const std::string& input) {
   try {
-    BandwidthTrace::read_csv(file);
-    ADD_FAILURE() << "no error for:\n" << text;
+    read();
+    ADD_FAILURE() << "no error for:\n" << input;
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.where().file, file.string());
     EXPECT_EQ(e.where().line, line) << e.what();
     EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
   }
+}
+
+void expect_trace_error(const std::string& text, int64_t line, const std::string& words) {
+  const fs::path file = test::temp_dir("bad-trace") / "trace.csv";
+  test::write_text(file, text);
+  expect_error_at([&] { BandwidthTrace::read_csv(file); }, file, line, words, text);
 }
 
 TEST(BandwidthTrace, MalformedRowsAreRefusedAtTheirLine) {
@@ -389,14 +396,8 @@ void expect_folder_error(const std::string& csv, int64_t line, const std::string
   test::write_png(dir / "a.png", test::pattern_image(1, 4, 4, 1));
   test::write_text(dir / "junk.png", "not an image");
   test::write_text(dir / "labels.csv", csv);
-  try {
-    read_frame_folder(dir, kClasses, 1, 4, 4, 30);
-    ADD_FAILURE() << "no error for:\n" << csv;
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(e.where().file, (dir / "labels.csv").string());
-    EXPECT_EQ(e.where().line, line) << e.what();
-    EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
-  }
+  expect_error_at([&] { read_frame_folder(dir, kClasses, 1, 4, 4, 30); }, dir / "labels.csv", line,
+                  words, csv);
 }
 
 TEST(FrameFolder, BadRowsAreRefusedAtTheirLine) {
