@@ -26,9 +26,10 @@ def test_list_plugins_names_every_kind_with_its_library():
 
 def test_kinds_come_from_the_registry_and_the_stage_table():
     kinds = gear.component_kinds()
-    for kind in ("architecture", "dataset", "augmentation", "growth", "evaluator", "objective"):
+    for kind in ("architecture", "dataset", "augmentation", "growth", "evaluator", "objective",
+                 "offload_policy"):
         assert kind in kinds and kinds[kind], kind
-    assert gear.stage_kinds() == ["train", "grow", "evaluate", "prune", "search"]
+    assert gear.stage_kinds() == ["train", "grow", "evaluate", "prune", "search", "offload", "split"]
     for kind in gear.stage_kinds():
         assert gear.describe(kind)["kind"] == "host table"
 
