@@ -39,6 +39,24 @@ TEST(SplitModel, HeadThenTailIsTheWholeNetAtEveryVggLayer) {
       torch::allclose(split_tail(*net, "conv3", other, {3, 1, 28, 28}), whole.flip(0), 1e-5, 1e-6));
 }
 
+TEST(SplitModel, MobileNetV1CutsAtEveryLayer) {
+  // No residual connections: every group is a cut, and head then tail is the whole net.
+  auto net = test::build_net("mobilenet_v1", {3, 32, 32}, 0.25);
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::randn({2, 3, 32, 32});
+  test::settle(*net, x);
+  const torch::Tensor whole = net->forward(x).detach();
+  int64_t cuts = 0;
+  for (const std::string& layer : net->group_names()) {
+    if (!net->group_tapped(layer)) continue;
+    ++cuts;
+    EXPECT_EQ(cut_error(*net, layer, {3, 32, 32}), "") << layer;
+    const torch::Tensor tail = split_tail(*net, layer, split_head(*net, layer, x), {2, 3, 32, 32});
+    EXPECT_TRUE(torch::allclose(tail, whole, 1e-4, 1e-5)) << layer;
+  }
+  EXPECT_GE(cuts, 10);
+}
+
 TEST(SplitModel, LayersThatInformationBypassesAreNotCuts) {
   auto net = test::build_net("resnet18", {1, 28, 28}, 0.125);
   net->eval();
