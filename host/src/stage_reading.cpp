@@ -74,13 +74,17 @@ std::vector<ComponentRef> read_component_list(const toml::table& table, const st
                                               const ComponentList& list, const Registry& registry,
                                               const std::string& file) {
   std::vector<ComponentRef> components;
-  const toml::node* names = table.get(list.key);
-  if (!names || !names->is_array()) return components;  // the schema reports a wrong type
+  std::vector<std::pair<std::string, SourcePosition>> named;
+  if (const toml::node* names = table.get(list.key)) {
+    if (!names->is_array()) return components;  // the schema reports a wrong type
+    for (const auto& item : *names->as_array())
+      if (item.is_string()) named.emplace_back(*item.value<std::string>(), position_of(item, file));
+  } else {
+    for (const std::string& name : list.defaults)
+      named.emplace_back(name, position_of(table, file));
+  }
   std::vector<std::string> seen;
-  for (const auto& item : *names->as_array()) {
-    if (!item.is_string()) continue;
-    const std::string name = *item.value<std::string>();
-    const SourcePosition where = position_of(item, file);
+  for (const auto& [name, where] : named) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end())
       throw ConfigError(where, path + "." + list.key,
                         list.noun + " '" + name + "' is listed twice");
@@ -109,7 +113,7 @@ std::vector<ComponentRef> read_component_list(const toml::table& table, const st
 std::vector<ComponentRef> read_evaluators(const toml::table& table, const std::string& path,
                                           const Registry& registry, const std::string& file) {
   return read_component_list(table, path,
-                             {"suites", ComponentKindOf<Evaluator>::kName, "suite", {"clean"}},
+                             {"suites", ComponentKindOf<Evaluator>::kName, "suite", {"clean"}, {}},
                              registry, file);
 }
 

@@ -94,6 +94,8 @@ TEST(BandwidthTrace, TransfersAcrossASteppedLinkAddUpPerSegment) {
   // From 0.5 s: 500 bytes by 1 s at 1000 B/s, the other 1000 at 2000 B/s take 0.5 s.
   EXPECT_DOUBLE_EQ(trace.finish_time(0.5, 1500), 1.5);
   EXPECT_DOUBLE_EQ(trace.capacity_bytes(2.0), 3000.0);
+  EXPECT_DOUBLE_EQ(trace.bytes_between(0.5, 1.5), 500.0 + 1000.0);  // starts inside a segment
+  EXPECT_DOUBLE_EQ(trace.bytes_between(1.25, 1.75), 1000.0);
   EXPECT_DOUBLE_EQ(BandwidthTrace::constant(8000).finish_time(2.0, 1000), 3.0);
 }
 

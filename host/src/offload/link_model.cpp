@@ -84,11 +84,12 @@ BandwidthTrace BandwidthTrace::read_csv(const std::filesystem::path& file) {
 
 double BandwidthTrace::at(double t) const { return bits_per_second[segment_of(*this, t)]; }
 
-double BandwidthTrace::capacity_bytes(double t) const {
+double BandwidthTrace::bytes_between(double from, double to) const {
   double bytes = 0.0;
-  for (size_t i = 0; i < times.size() && times[i] < t; ++i) {
-    const double end = i + 1 < times.size() ? std::min(times[i + 1], t) : t;
-    bytes += (end - times[i]) * bits_per_second[i] / 8.0;
+  for (size_t i = segment_of(*this, from); i < times.size() && times[i] < to; ++i) {
+    const double begin = std::max(times[i], from);
+    const double end = i + 1 < times.size() ? std::min(times[i + 1], to) : to;
+    bytes += (end - begin) * bits_per_second[i] / 8.0;
   }
   return bytes;
 }
@@ -112,7 +113,7 @@ int64_t LinkQueue::queued_bytes(double t) const {
     if (f.start >= t) {
       queued += static_cast<double>(f.bytes);
     } else {
-      const double sent = trace_.capacity_bytes(t) - trace_.capacity_bytes(f.start);
+      const double sent = trace_.bytes_between(f.start, t);
       queued += std::max(0.0, static_cast<double>(f.bytes) - sent);
     }
   }

@@ -31,8 +31,9 @@ namespace {
 
 using nlohmann::json;
 
+// Its defaults are the schema's, filled in by read().
 const ComponentList kPolicies{
-    "policies", ComponentKindOf<OffloadPolicy>::kName, "offload policy", {}};
+    "policies", ComponentKindOf<OffloadPolicy>::kName, "offload policy", {}, {}};
 
 // The cloud's net, rebuilt from its run's resolved pipeline (its own architecture and options).
 struct CloudNet {
@@ -301,18 +302,11 @@ class OffloadStage final : public StageKind {
 
   void read(const toml::table& table, const StageReadContext& context,
             StageSpec& stage) const override {
-    // Without a `policies` key the default list applies: read it as if it were written.
-    toml::table with_default = table;
-    if (!table.contains("policies")) {
-      const OptionSchema own = schema();
-      toml::array names;
-      for (const auto& name :
-           std::get<std::vector<std::string>>(*own.find("policies")->default_value))
-        names.push_back(name);
-      with_default.insert("policies", names);
-    }
+    ComponentList policies = kPolicies;
+    policies.defaults =
+        std::get<std::vector<std::string>>(*schema().find("policies")->default_value);
     stage.evaluators =
-        read_component_list(with_default, context.path, kPolicies, context.registry, context.file);
+        read_component_list(table, context.path, policies, context.registry, context.file);
     std::vector<std::string> policy_tables;
     for (const auto& p : stage.evaluators) policy_tables.push_back(p.name);
     stage.options = config_from_table(table, context.path, schema(), context.file, policy_tables);
@@ -340,7 +334,6 @@ class OffloadStage final : public StageKind {
     load_cloud(o, run, "stage " + std::to_string(stage.index) + " (offload)");
     if (o.get<std::string>("stream") != "sequence") scene_options(o, 1, run);
     if (o.get<std::string>("stream") == "folder") frames_of(run.test, 1, 0, o, run, true);
-    link_trace(o, 1.0);
   }
 
   json run(const PlannedStage& planned, RunContext& run) const override;
@@ -410,13 +403,12 @@ json OffloadStage::run(const PlannedStage& planned, RunContext& run) const {
   record["cloud_ms_per_frame"] = stream.cloud_seconds * 1000.0;
   record["cloud"] = o.get<std::string>("cloud");
   for (const json& row : record["rows"])
-    if (row["policy"] != "edge_only" && row["policy"] != "cloud_only")
-      spdlog::info(
-          "stage {} offload: {:<14} target {:<9} accuracy {:.4f} offloaded {:.3f} "
-          "bytes/s {:.0f} gap {:.1f}%",
-          stage.index, row["policy"].get<std::string>(), row["target"].get<std::string>(),
-          row["accuracy"].get<double>(), row["offloaded_fraction"].get<double>(),
-          row["bytes_per_second"].get<double>(), row["gap_percent"].get<double>());
+    spdlog::info(
+        "stage {} offload: {:<14} target {:<9} accuracy {:.4f} offloaded {:.3f} "
+        "bytes/s {:.0f} gap {:.1f}%",
+        stage.index, row["policy"].get<std::string>(), row["target"].get<std::string>(),
+        row["accuracy"].get<double>(), row["offloaded_fraction"].get<double>(),
+        row["bytes_per_second"].get<double>(), row["gap_percent"].get<double>());
   record["offload_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return record;

@@ -17,28 +17,12 @@
 #include "gear/host/stage_plan.h"
 #include "gear/host/stage_reading.h"
 #include "gear/host/toml_config.h"
+#include "gear/host/trainer.h"
 
 namespace gear::host {
 namespace {
 
 using nlohmann::json;
-
-// Accuracy of `net` on uint8 `images` with its labels, in evaluation batches.
-double accuracy_of(GrowableNet& net, const torch::Tensor& images, const torch::Tensor& labels,
-                   const RunContext& run) {
-  net.eval();
-  torch::NoGradGuard no_grad;
-  int64_t correct = 0;
-  const int64_t batch = run.pipeline.data_settings.eval_batch_size;
-  for (int64_t begin = 0; begin < images.size(0); begin += batch) {
-    const int64_t end = std::min(begin + batch, images.size(0));
-    const torch::Tensor logits =
-        net.forward(run.normalizer(images.slice(0, begin, end).to(run.device)));
-    correct +=
-        logits.argmax(1).eq(labels.slice(0, begin, end).to(run.device)).sum().item<int64_t>();
-  }
-  return static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, images.size(0)));
-}
 
 // JPEG bytes at `accuracy` on the curve of (bytes, accuracy) points, interpolated linearly
 // between the cheapest point that reaches it and the point before; -1 when none reaches it.
@@ -113,11 +97,15 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
   const int64_t channels = o.get<int64_t>("channels"), bits = o.get<int64_t>("bits");
   const auto t0 = std::chrono::steady_clock::now();
   const std::string label = "stage" + std::to_string(stage.index) + ".split";
-  // The split model trains on a copy, so the run's net stays as the stages before left it.
+  const std::string where = "stage " + std::to_string(stage.index) + " (split)";
+  // A bottleneck trains on a copy, so the run's net stays as the stages before left it; without
+  // one nothing trains and the run's net is the split model.
   const auto copy_file = run.folder->checkpoints() / (label + ".net.pt");
-  save_checkpoint(*run.net, run.checkpoint_meta(stage.index, 0, -1.0), copy_file);
-  std::shared_ptr<GrowableNet> net =
-      run.rebuild_net(run.net->widths(), copy_file, "stage " + std::to_string(stage.index));
+  std::shared_ptr<GrowableNet> net = run.net;
+  if (channels > 0) {
+    save_checkpoint(*run.net, run.checkpoint_meta(stage.index, 0, -1.0), copy_file);
+    net = run.rebuild_net(run.net->widths(), copy_file, where);
+  }
   net->eval();
   const torch::Tensor probe =
       split_head(*net, layer, run.normalizer(run.test.images.slice(0, 0, 1).to(run.device)));
@@ -174,9 +162,11 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
     bottleneck->eval();
   }
 
-  // What the edge sends per test frame, and the split model's accuracy on the test split.
+  // What the edge sends per test frame, and the split model's accuracy on the test split, from
+  // one pass.
   net->eval();
   double sent = 0.0;
+  int64_t correct = 0;
   {
     torch::NoGradGuard no_grad;
     const int64_t batch = run.pipeline.data_settings.eval_batch_size;
@@ -187,7 +177,8 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
       {
         GroupObservation capture =
             net->observe(layer, [&](const torch::Tensor& a) { activation = a.clone(); });
-        net->forward(x);
+        const torch::Tensor labels = run.test.labels.slice(0, begin, end).to(run.device);
+        correct += correct_count(net->forward(x), labels).item<int64_t>();
       }
       if (channels == 0) {
         sent += static_cast<double>(activation.numel() / activation.size(0) * 4 + 4) *
@@ -200,9 +191,9 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
     }
   }
   const double frames = static_cast<double>(std::max<int64_t>(1, run.test.size()));
-  const double split_accuracy = accuracy_of(*net, run.test.images, run.test.labels, run);
+  const double split_accuracy = static_cast<double>(correct) / frames;
   installed.reset();
-  const double net_accuracy = accuracy_of(*run.net, run.test.images, run.test.labels, run);
+  const double net_accuracy = run.evaluate_net(run.test, where).accuracy;
   record["split_accuracy"] = split_accuracy;
   record["net_accuracy"] = net_accuracy;
   record["bytes_per_frame"] = sent / frames;
@@ -219,7 +210,8 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
     const torch::Tensor decoded = jpeg_round_trip(run.test.images, static_cast<int>(q), &sizes);
     double bytes = 0.0;
     for (int64_t s : sizes) bytes += static_cast<double>(s);
-    const double accuracy = accuracy_of(*run.net, decoded, run.test.labels, run);
+    const double accuracy =
+        run.evaluate_net(DeviceData{decoded.to(run.device), run.test.labels}, where).accuracy;
     curve.push_back({bytes / frames, accuracy});
     jpeg.push_back({{"quality", q}, {"bytes_per_frame", bytes / frames}, {"accuracy", accuracy}});
   }
@@ -235,8 +227,6 @@ json SplitStage::run(const PlannedStage& planned, RunContext& run) const {
     save_checkpoint(*net, run.checkpoint_meta(stage.index, 0, -1.0), copy_file);
     record["checkpoint"] = "checkpoints/" + label + ".net.pt";
     record["bottleneck"] = "checkpoints/" + label + ".bottleneck.pt";
-  } else {
-    std::filesystem::remove(copy_file);
   }
   spdlog::info(
       "stage {} split at {}: accuracy {:.4f} (whole net {:.4f}), {:.1f} bytes per frame; "

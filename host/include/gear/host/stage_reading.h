@@ -58,11 +58,13 @@ struct ComponentList {
   std::string noun;  ///< "suite", for messages
   /// Names the stage kind implements itself ("clean"): allowed, and not looked up.
   std::vector<std::string> builtins;
+  /// Names read as if written when the table has no `key` (the schema's default).
+  std::vector<std::string> defaults;
 };
 
-/// The components `table[list.key]` names, in order, with their validated option tables; the
-/// builtins are skipped. Throws ConfigError at the name for an unknown or repeated one (with
-/// did-you-mean) and at the options for a table of the wrong type.
+/// The components `table[list.key]` names (list.defaults when absent), in order, with their
+/// validated option tables; the builtins are skipped. Throws ConfigError at the name for an unknown
+/// or repeated one (with did-you-mean) and at the options for a table of the wrong type.
 std::vector<ComponentRef> read_component_list(const toml::table& table, const std::string& path,
                                               const ComponentList& list, const Registry& registry,
                                               const std::string& file);

@@ -35,7 +35,10 @@ struct BandwidthTrace {
   /// The time at which `bytes` sent from `start` are through, the capacity changing on the way.
   double finish_time(double start, int64_t bytes) const;
   /// Bytes the link can carry between 0 and `t`.
-  double capacity_bytes(double t) const;
+  double capacity_bytes(double t) const { return bytes_between(0.0, t); }
+  /// Bytes the link can carry between `from` and `to` (from <= to); costs the segments in
+  /// between, so the queue asks it on every frame.
+  double bytes_between(double from, double to) const;
 };
 
 /// A FIFO queue on the link: frames are sent one after the other, each as soon as the link is
