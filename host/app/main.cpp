@@ -18,6 +18,7 @@
 #include "gear/host/runner.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/text_match.h"
+#include "gear/report/report_command.h"
 
 namespace {
 
@@ -180,6 +181,22 @@ int main(int argc, char** argv) {
       ->required();
   describe_cmd->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
 
+  auto* report_cmd = app.add_subcommand(
+      "report", "one self-contained HTML page and a table of runs and seed groups");
+  report::ReportRequest report_request;
+  std::vector<std::string> report_inputs;
+  std::string report_html, report_markdown, report_csv;
+  bool report_quiet = false;
+  report_cmd->add_option("folders", report_inputs, "run folders and group folders")->required();
+  report_cmd->add_option("--html", report_html,
+                         "the page; default: report.html in the only folder, else ./report.html")
+      ->type_name("FILE");
+  report_cmd->add_option("--markdown", report_markdown, "the table as Markdown (- for stdout)")
+      ->type_name("FILE");
+  report_cmd->add_option("--csv", report_csv, "the table as CSV (- for stdout)")
+      ->type_name("FILE");
+  report_cmd->add_flag("--quiet", report_quiet, "do not print the table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -189,6 +206,14 @@ int main(int argc, char** argv) {
 
   try {
     setup_logging(log_level);
+    if (report_cmd->parsed()) {
+      for (const auto& input : report_inputs) report_request.inputs.emplace_back(input);
+      if (!report_html.empty()) report_request.html = report_html;
+      if (!report_markdown.empty()) report_request.markdown = report_markdown;
+      if (!report_csv.empty()) report_request.csv = report_csv;
+      report_request.print_table = !report_quiet;
+      return report::run_report(report_request);
+    }
     Registry registry;
     load_all(registry, plugin_paths);
     // A python: strategy's gear module uses these plugins; cleared however main leaves.
@@ -212,6 +237,9 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
   } catch (const DataError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadInput;
+  } catch (const report::ReportError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;
   } catch (const std::invalid_argument& e) {

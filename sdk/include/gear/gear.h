@@ -21,5 +21,6 @@
 #include "gear/offload_policy.h"
 #include "gear/options.h"
 #include "gear/plugin.h"
+#include "gear/power_meter.h"
 #include "gear/pruner.h"
 #include "gear/registrar.h"
