@@ -40,6 +40,7 @@ struct NvmlMeter::Api {
   ErrorStringFn error_string = nullptr;
 
   std::string error(NvmlReturn code) const {
+    if (code < 0) return "not in this driver";
     std::string out = "NVML error " + std::to_string(code);
     if (error_string != nullptr)
       if (const char* text = error_string(code)) out += std::string(" (") + text + ")";
@@ -109,8 +110,9 @@ MeterInfo NvmlMeter::open() {
   api_->get_count = reinterpret_cast<GetCountFn>(symbol("nvmlDeviceGetCount_v2", true));
   api_->get_handle = reinterpret_cast<GetHandleFn>(symbol("nvmlDeviceGetHandleByIndex_v2", true));
   api_->get_name = reinterpret_cast<GetNameFn>(symbol("nvmlDeviceGetName", true));
+  // Drivers older than the Volta generation lack the energy call: their GPUs sample power.
   api_->get_energy =
-      reinterpret_cast<GetEnergyFn>(symbol("nvmlDeviceGetTotalEnergyConsumption", true));
+      reinterpret_cast<GetEnergyFn>(symbol("nvmlDeviceGetTotalEnergyConsumption", false));
   api_->get_power = reinterpret_cast<GetPowerFn>(symbol("nvmlDeviceGetPowerUsage", true));
   api_->error_string = reinterpret_cast<ErrorStringFn>(symbol("nvmlErrorString", false));
 
@@ -143,7 +145,9 @@ MeterInfo NvmlMeter::open() {
     name[kNameBufferSize - 1] = '\0';
     unsigned long long energy_mj = 0;
     unsigned int power_mw = 0;
-    const NvmlReturn energy = api_->get_energy(gpu.device, &energy_mj);
+    // -1: no such function in this driver (NVML's own codes are non-negative).
+    const NvmlReturn energy =
+        api_->get_energy != nullptr ? api_->get_energy(gpu.device, &energy_mj) : -1;
     if (energy == kNvmlSuccess) {
       gpu.counter = true;
       gpu.base_mj = energy_mj;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 #include "auto_meter.h"
@@ -126,6 +127,28 @@ TEST(Auto, ThrowsWhenEvenTheEstimateCannotOpen) {
     FAIL() << "expected a throw";
   } catch (const std::runtime_error& e) {
     EXPECT_TRUE(contains(e.what(), "estimate skipped")) << e.what();
+  }
+}
+
+/// On the machine running the tests, whatever it has: some meter opens (the estimate at least,
+/// from the real /proc/stat) and its readings never decrease.
+TEST(Auto, OpensOnThisMachine) {
+  AutoMeter meter(AutoOptions{});
+  const MeterInfo info = meter.open();
+  std::cout << "auto chose " << meter.chosen() << ": " << info.method << " from " << info.source
+            << "\n";
+  for (const auto& w : info.warnings) std::cout << "  " << w << "\n";
+  ASSERT_FALSE(info.domains.empty());
+  EXPECT_TRUE(starts_with(info.method, meter.chosen() + ": ")) << info.method;
+  const std::vector<double> first = meter.sample(0.05);
+  volatile double sink = 0;
+  for (int i = 0; i < 20000000; ++i) sink = sink + i;
+  const std::vector<double> second = meter.sample(0.2);
+  ASSERT_EQ(first.size(), info.domains.size());
+  ASSERT_EQ(second.size(), info.domains.size());
+  for (size_t d = 0; d < first.size(); ++d) {
+    EXPECT_GE(first[d], 0.0) << info.domains[d].name;
+    EXPECT_GE(second[d], first[d]) << info.domains[d].name;
   }
 }
 

@@ -3,7 +3,8 @@
 // readings between samples. Lines:
 //   init <code>                          nvmlInit_v2's return code (default 0, success)
 //   gpu <name> <energy_mJ|-> <power_mW|-> one GPU, in index order; "-": NOT_SUPPORTED
-// A missing or unreadable file reads as no line at all.
+// A missing or unreadable file reads as no line at all. Built with GEAR_FAKE_NVML_NO_ENERGY it
+// lacks nvmlDeviceGetTotalEnergyConsumption, as drivers before Volta do.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -90,6 +91,8 @@ __attribute__((visibility("default"))) int nvmlDeviceGetName(void* device, char*
   return kSuccess;
 }
 
+// A driver from before Volta has no energy call at all (built so as the "old" variant).
+#ifndef GEAR_FAKE_NVML_NO_ENERGY
 __attribute__((visibility("default"))) int nvmlDeviceGetTotalEnergyConsumption(
     void* device, unsigned long long* millijoules) {
   const FakeState state = load();
@@ -99,6 +102,7 @@ __attribute__((visibility("default"))) int nvmlDeviceGetTotalEnergyConsumption(
   *millijoules = std::strtoull(gpu->energy.c_str(), nullptr, 10);
   return kSuccess;
 }
+#endif
 
 __attribute__((visibility("default"))) int nvmlDeviceGetPowerUsage(void* device,
                                                                    unsigned int* milliwatts) {

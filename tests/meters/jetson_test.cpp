@@ -141,8 +141,8 @@ TEST(Jetson, WithoutVddInEveryRailCountsAndNcOrDisabledChannelsAreLeftOut) {
   tree.write(at(second, "in3_enable"), "0\n");
   JetsonMeter meter(tree.root(), {});
   const MeterInfo info = meter.open();
-  EXPECT_EQ(domain_names(info), (std::vector<std::string>{"VDD_GPU_SOC", "VDD_CPU_CV", "VIN_SYS_5V0",
-                                                   "VDDQ_VDD2_1V8AO"}));
+  EXPECT_EQ(domain_names(info), (std::vector<std::string>{"VDD_GPU_SOC", "VDD_CPU_CV",
+                                                          "VIN_SYS_5V0", "VDDQ_VDD2_1V8AO"}));
   for (const auto& d : info.domains) EXPECT_TRUE(d.in_total) << d.name;
 }
 

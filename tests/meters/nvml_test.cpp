@@ -62,6 +62,15 @@ TEST(Nvml, IntegratesPowerByTheTrapezoidRuleWithoutACounter) {
   EXPECT_DOUBLE_EQ(meter.sample(3.0)[0], 150.0 + 300.0);  // (200 + 100) / 2 W x 2 s
 }
 
+TEST(Nvml, ADriverWithoutTheEnergyCallSamplesPower) {
+  FakeNvml fake;
+  fake.set("gpu P100 5000 100000\n");  // a counter the library cannot report
+  NvmlMeter meter("/", NvmlOptions{GEAR_FAKE_OLD_NVML_LIBRARY});
+  EXPECT_EQ(meter.open().method, "power sampling");
+  fake.set("gpu P100 9000 300000\n");
+  EXPECT_DOUBLE_EQ(meter.sample(0.5)[0], 100.0);  // (100 + 300) / 2 W x 0.5 s
+}
+
 TEST(Nvml, EachGpuTakesItsOwnPath) {
   FakeNvml fake;
   fake.set("gpu V100 5000 50000\ngpu K80 - 60000\n");
