@@ -49,11 +49,11 @@ std::string unreadable_warning(const std::string& zone, const std::filesystem::p
                                const std::string& error, bool permission_denied) {
   std::string out =
       "RAPL zone " + zone + " left out: cannot read " + file.string() + " (" + error + ")";
-  if (permission_denied)
-    out +=
-        "; since Linux 5.10 energy_uj is readable by root only: run as root or `sudo chmod "
-        "a+r " +
-        file.string() + "`";
+  if (permission_denied) {
+    // Linux 5.10 made energy_uj mode 0400 (a side channel on secrets otherwise).
+    out += "; since Linux 5.10 energy_uj is readable by root only: run as root or `sudo chmod ";
+    out += "a+r " + file.string() + "`";
+  }
   return out + ".";
 }
 
@@ -72,7 +72,6 @@ MeterInfo RaplMeter::open() {
   struct Candidate {
     std::vector<int64_t> index;
     std::filesystem::path path;
-    std::string name;
   };
   std::vector<Candidate> candidates;
   std::error_code ec;
@@ -81,7 +80,7 @@ MeterInfo RaplMeter::open() {
   for (const auto& entry : it) {
     const ZoneName zone = parse_zone_name(entry.path().filename().string());
     if (!zone.valid) continue;
-    candidates.push_back({zone.index, entry.path(), ""});
+    candidates.push_back({zone.index, entry.path()});
   }
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.index < b.index; });
