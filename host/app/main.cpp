@@ -16,6 +16,7 @@
 #include "gear/host/plugin_loader.h"
 #include "gear/host/progress.h"
 #include "gear/host/runner.h"
+#include "gear/host/seed_group.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/text_match.h"
 #include "gear/report/report_command.h"
@@ -164,6 +165,15 @@ int main(int argc, char** argv) {
   run->add_option("--out", out, "put the run folder exactly at DIR")->type_name("DIR");
   run->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
   run->add_option("--log-level", log_level, "log level");
+  int64_t seed_count = 0;
+  int jobs = 0;
+  run->add_option("--seeds", seed_count,
+                  "run once per seed 1..N into one group folder with the group's statistics "
+                  "(as run.seeds = [1, ..., N])")
+      ->type_name("N");
+  run->add_option("--jobs", jobs,
+                  "with seeds: runs at once, as separate processes sharing the cores")
+      ->type_name("N");
 
   auto* validate = app.add_subcommand("validate", "check a pipeline without running it");
   validate->add_option("file", pipeline_file, "pipeline TOML file")->required();
@@ -227,6 +237,30 @@ int main(int argc, char** argv) {
     if (validate->parsed()) {
       std::printf("%s: ok (%zu stages)\n", pipeline_file.c_str(), pipeline.stages.size());
       return kExitOk;
+    }
+    if (run->count("--seeds") && seed_count < 1)
+      throw ConfigError({}, "--seeds", "must be at least 1, got " + std::to_string(seed_count));
+    if (run->count("--seeds") && !pipeline.run_settings.seeds.empty())
+      pipeline.run.fail("seeds", "the pipeline lists seeds and the command line gives --seeds " +
+                                     std::to_string(seed_count) + "; keep one of them");
+    const std::vector<int64_t> seeds =
+        run->count("--seeds") ? seeds_up_to(seed_count) : pipeline.run_settings.seeds;
+    if (run->count("--jobs") && jobs < 1)
+      throw ConfigError({}, "--jobs", "must be at least 1, got " + std::to_string(jobs));
+    if (run->count("--jobs") && seeds.empty())
+      throw ConfigError({}, "--jobs",
+                        "runs the seeds of a group in parallel; give --seeds N or run.seeds");
+    if (!seeds.empty()) {
+      SeedGroupOptions group;
+      group.gearhost = std::filesystem::read_symlink("/proc/self/exe");
+      group.pipeline_file = pipeline_file;
+      group.overrides = overrides;
+      group.plugin_paths = plugin_paths;
+      group.log_level = log_level;
+      group.seeds = seeds;
+      group.jobs = std::max(1, jobs);
+      if (!out.empty()) group.out = out;
+      return run_seed_group(pipeline, group);
     }
     RunOptions options;
     if (!out.empty()) options.out = out;

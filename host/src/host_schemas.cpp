@@ -36,6 +36,19 @@ const OptionBinder<RunSettings>& run_binder() {
         .check([](double scale) {
           return scale > 0.0 ? std::string() : "must be > 0 (1.0 runs the epochs as written)";
         });
+    b.bind("seeds", &R::seeds,
+           "run the pipeline once per seed into one group folder with the group's mean, "
+           "standard deviation, min and max (as gearhost run --seeds N does with 1..N); "
+           "empty: one run at `seed`")
+        .check([](const std::vector<int64_t>& seeds) {
+          for (size_t i = 0; i < seeds.size(); ++i) {
+            if (seeds[i] < 0) return "seed " + std::to_string(seeds[i]) + " is negative";
+            for (size_t j = 0; j < i; ++j)
+              if (seeds[j] == seeds[i])
+                return "seed " + std::to_string(seeds[i]) + " is listed twice";
+          }
+          return std::string();
+        });
     return b;
   }();
   return binder;
@@ -92,8 +105,24 @@ const OptionBinder<ModelSettings>& model_binder() {
   return binder;
 }
 
+const OptionBinder<MeterSettings>& meter_binder() {
+  static const OptionBinder<MeterSettings> binder = [] {
+    using M = MeterSettings;
+    OptionBinder<M> b;
+    b.bind("plugin", &M::plugin,
+           "power meter: auto (the best sensor found: jetson, nvml, rapl, else an estimate "
+           "from CPU utilisation), rapl, nvml, jetson, estimate, or none");
+    b.bind("period_ms", &M::period_ms,
+           "how often a background thread samples the meter, in milliseconds")
+        .range(1.0, 60000.0);
+    return b;
+  }();
+  return binder;
+}
+
 OptionSchema run_schema() { return run_binder().schema(); }
 OptionSchema data_schema() { return data_binder().schema(); }
 OptionSchema model_schema() { return model_binder().schema(); }
+OptionSchema meter_schema() { return meter_binder().schema(); }
 
 }  // namespace gear::host

@@ -11,11 +11,12 @@
 #include "gear/host/stage_reading.h"
 #include "gear/host/text_match.h"
 #include "gear/host/toml_config.h"
+#include "gear/power_meter.h"
 
 namespace gear::host {
 namespace {
 
-const std::vector<std::string> kTopLevel = {"run", "data", "model", "stage", "device"};
+const std::vector<std::string> kTopLevel = {"run", "data", "model", "meter", "stage", "device"};
 
 const toml::table& table_at(const toml::table& root, const std::string& key,
                             const std::string& file) {
@@ -54,6 +55,27 @@ StageSpec read_stage(const toml::node& node, int index, const Registry& registry
         "unknown stage kind '" + stage.kind + "'" + suggestion_text(stage.kind, kinds));
   stage_kind(stage.kind).read(table, {registry, file, path}, stage);
   return stage;
+}
+
+// [meter] names a power_meter plugin (default auto) or "none". A pipeline that writes no
+// [meter] table runs unmetered where no meter plugin is installed (a host built without
+// plugins/meters), rather than failing on a table it never wrote.
+void read_meter(const toml::table& root, const Registry& registry, const std::string& file,
+                Pipeline& pipeline) {
+  const toml::table& table = table_at(root, "meter", file);
+  const std::string plugin = string_key(table, "plugin", "auto", "meter", file);
+  const bool installed = registry.find("auto", ComponentKindOf<PowerMeter>::kName) != nullptr;
+  if (plugin == "none" || (!root.contains("meter") && !installed)) {
+    pipeline.meter = config_from_table(table, "meter", meter_schema(), file);
+    pipeline.meter.set("plugin", Value(std::string("none")), pipeline.meter.where("plugin"),
+                       pipeline.meter.given("plugin"));
+    pipeline.power_meter = {"none", pipeline.meter};
+  } else {
+    pipeline.power_meter =
+        component_section(table, "meter", "plugin", "auto", ComponentKindOf<PowerMeter>::kName,
+                          meter_schema(), registry, file, &pipeline.meter);
+  }
+  pipeline.meter_settings = meter_binder().read(pipeline.meter);
 }
 
 }  // namespace
@@ -126,6 +148,7 @@ Pipeline read_pipeline(const std::filesystem::path& file, const std::vector<std:
   pipeline.run_settings = run_binder().read(pipeline.run);
   pipeline.data_settings = data_binder().read(pipeline.data);
   pipeline.model_settings = model_binder().read(pipeline.model);
+  read_meter(root, registry, name, pipeline);
   check_start_checkpoint(pipeline);
   pipeline.devices = read_device_profiles(root.get("device"), name, registry);
 
@@ -156,6 +179,8 @@ std::string Pipeline::resolved_toml() const {
   out << "\n[model]\n";
   write_config(out, model);
   if (!budget.empty()) out << "budget = " << budget.toml() << "\n";
+  out << "\n[meter]\n";
+  write_config(out, meter);
   for (const auto& stage : stages) {
     out << "\n[[stage]]\n";
     stage_kind(stage.kind).write_resolved(stage, out);

@@ -2,6 +2,7 @@
 
 #include "gear/host/memory_format.h"
 #include "gear/host/plugin_error.h"
+#include "gear/report/tensorboard_events.h"
 
 namespace gear::host {
 
@@ -60,6 +61,10 @@ PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& wh
     stats = evaluate(*net, data, pipeline.data_settings.eval_batch_size, normalizer);
   });
   return stats;
+}
+
+void RunContext::scalar(const std::string& tag, int64_t step, double value) {
+  if (events) events->scalar(tag, step, value);
 }
 
 }  // namespace gear::host

@@ -21,8 +21,10 @@
 #include "gear/host/plugin_error.h"
 #include "gear/host/run_context.h"
 #include "gear/host/stage_kind.h"
+#include "gear/host/stage_memory.h"
 #include "gear/host/stage_plan.h"
 #include "gear/host/stopwatch.h"
+#include "gear/report/tensorboard_events.h"
 
 namespace gear::host {
 namespace fs = std::filesystem;
@@ -62,6 +64,9 @@ class Run {
   void load_data();
   void build_model();
   json final_block();
+  json meter_record() const;
+  void measure_stage(json& record, const std::optional<EnergyReading>& energy_start,
+                     const PeakMemory& peak);
   CostSetup cost_setup() const;
   void write_reports(const std::string& status, const std::string& error = {});
 
@@ -73,6 +78,8 @@ class Run {
   double finetune_seconds_ = 0.0, retrain_seconds_ = 0.0;
   bool created_folder_ = false;
   bool stage_started_ = false;
+  std::optional<EnergyReading> run_start_energy_;
+  std::vector<int64_t> latency_widths_;  // the widths whose latency was last measured
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -104,7 +111,21 @@ void Run::prepare() {
                run_.channels_last ? "channels-last" : "contiguous");
   spdlog::info(allocator);
   run_.folder->write_text("pipeline.resolved.toml", run_.pipeline.resolved_toml());
-  run_.folder->write_json("env.json", environment(run_.registry, run_.device, run_.threads));
+  run_.energy = EnergyMonitor::open(run_.pipeline, run_.registry);
+  if (run_.energy) run_start_energy_ = run_.energy->read();
+  json env = environment(run_.registry, run_.device, run_.threads);
+  env["meter"] = meter_record();
+  run_.folder->write_json("env.json", env);
+  try {
+    run_.events = std::make_shared<report::EventWriter>(root / "tensorboard");
+  } catch (const std::exception& e) {
+    spdlog::warn("TensorBoard events are not written: {}", e.what());
+  }
+}
+
+json Run::meter_record() const {
+  if (run_.energy) return run_.energy->describe();
+  return {{"name", "none"}};
 }
 
 void Run::load_data() {
@@ -297,6 +318,7 @@ json Run::final_block() {
                 {"macs", net.macs(run_.info.image_shape)},
                 {"widths", net.widths()},
                 {"groups", net.group_names()}};
+  block.update(measure_latency(net, cost_setup()));
   if (!cost_before_.is_null()) {
     json after = measure_cost(net, cost_setup());
     block["cost"] = {{"unpruned", cost_before_},
@@ -309,6 +331,31 @@ json Run::final_block() {
   // overwrite one of the host's keys above.
   for (const auto& [suite, value] : run_.last_suites.items()) block[suite] = value;
   return block;
+}
+
+// A stage's energy, its own peak memory and, when it changed the widths, the latency of the
+// net it leaves (the final net's is in the final block).
+void Run::measure_stage(json& record, const std::optional<EnergyReading>& energy_start,
+                        const PeakMemory& peak) {
+  if (energy_start) {
+    const EnergySpan span = energy_between(*energy_start, run_.energy->read(), run_.energy->info());
+    record.update(run_.energy->fields(span, true));
+  }
+  record["peak_memory_bytes"] = peak.bytes;
+  record["peak_memory_per_stage"] = peak.per_stage;
+  const std::vector<int64_t> widths = run_.net->widths();
+  if (widths != latency_widths_) {
+    record.update(measure_latency(*run_.net, cost_setup()));
+    latency_widths_ = widths;
+  }
+  const int64_t step = static_cast<int64_t>(stages_.size()) + 1;
+  run_.scalar("stage/wall_seconds", step, record["wall_seconds"].get<double>());
+  run_.scalar("stage/params", step, static_cast<double>(run_.net->params()));
+  if (record.contains("energy_joules"))
+    run_.scalar("energy/stage_joules", step, record["energy_joules"].get<double>());
+  const std::vector<std::string> groups = run_.net->group_names();
+  for (size_t g = 0; g < groups.size() && g < widths.size(); ++g)
+    run_.scalar("widths/" + groups[g], step, static_cast<double>(widths[g]));
 }
 
 CostSetup Run::cost_setup() const {
@@ -341,7 +388,14 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"wall_seconds", seconds_since(start_)},
                   {"epoch_scale", pipeline.run_settings.epoch_scale},
                   {"budget", pipeline.budget.json()},
-                  {"stages", stages_}};
+                  {"stages", stages_},
+                  {"meter", meter_record()}};
+  if (run_start_energy_) {
+    const EnergySpan span =
+        energy_between(*run_start_energy_, run_.energy->read(), run_.energy->info());
+    summary["energy_joules"] = span.total_joules;
+    summary["energy_estimated"] = run_.energy->info().estimate;
+  }
   if (!final_.is_null()) summary["final"] = final_;
   if (!error.empty()) summary["error"] = error;
   run_.folder->write_json("summary.json", summary);
@@ -381,6 +435,9 @@ json Run::execute() {
                      1e3 * cost_before_["latency_batch_seconds"].get<double>(),
                      cost_before_["latency_batch"].get<int64_t>());
       }
+      const std::optional<EnergyReading> energy_start =
+          run_.energy ? std::optional<EnergyReading>(run_.energy->read()) : std::nullopt;
+      const bool peak_reset = reset_peak_memory(run_.device);
       json record = kind.run(planned, run_);
       record["index"] = stage.index;
       if (planned.steps > 1) {
@@ -404,6 +461,7 @@ json Run::execute() {
       record["macs"] = run_.net->macs(run_.info.image_shape);
       record["widths"] = run_.net->widths();
       record["peak_rss_bytes"] = peak_rss_bytes();
+      measure_stage(record, energy_start, peak_memory(run_.device, peak_reset));
       stages_.push_back(record);
       write_reports("running");
     }

@@ -11,6 +11,20 @@
 
 namespace gear::host {
 
+namespace {
+
+// The metrics.csv columns also written as TensorBoard scalars, step = epochs run so far.
+constexpr std::pair<const char*, const char*> kEpochScalars[] = {
+    {"train_loss", "train/loss"},
+    {"train_accuracy", "train/accuracy"},
+    {"val_loss", "val/loss"},
+    {"val_accuracy", "val/accuracy"},
+    {"lr", "train/learning_rate"},
+    {"images_per_second", "train/images_per_second"},
+    {"energy_joules", "energy/epoch_joules"}};
+
+}  // namespace
+
 using nlohmann::json;
 
 TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
@@ -52,6 +66,8 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     // Segments of one pipeline stage continue its epoch count, so none repeats a shuffle.
     const int64_t stage_epoch = request.first_epoch + epoch;
+    const std::optional<EnergyReading> epoch_start =
+        run.energy ? std::optional<EnergyReading>(run.energy->read()) : std::nullopt;
     stream.start_epoch(run.seed * 1000003ULL + static_cast<uint64_t>(stage.index) * 1009ULL +
                        static_cast<uint64_t>(stage_epoch));
     progress.begin("stage " + std::to_string(stage.index) + request.label + " epoch " +
@@ -89,7 +105,14 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     for (const auto& [name, value] : train_stats.figures)
       row[stage.objective.name + "." + name] = value;
     for (const auto& [name, value] : request.columns.items()) row[name] = value;
+    if (epoch_start)
+      row["energy_joules"] =
+          energy_between(*epoch_start, run.energy->read(), run.energy->info()).total_joules;
     run.folder->append_metrics(row);
+    ++run.epochs_run;
+    for (const auto& [column, tag] : kEpochScalars)
+      if (row.contains(column) && row[column].is_number())
+        run.scalar(tag, run.epochs_run, row[column].get<double>());
     const bool best = validate && val_stats.accuracy > outcome.best_val;
     if (best) {
       outcome.best_val = val_stats.accuracy;

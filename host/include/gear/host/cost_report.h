@@ -33,6 +33,12 @@ struct CostSetup {
 /// peak memory of one training step at the training batch (measure_train_memory).
 nlohmann::json measure_cost(GrowableNet& net, const CostSetup& setup);
 
+/// Inference latency per image of `net` (borrowed; it comes back in its mode) at batch 1 and at
+/// the training batch: `latency_batch1_seconds`, `latency_batch_seconds` (eval mode, no
+/// gradients, median of `repeats` timed passes after a warm-up, synchronised on CUDA) and
+/// `latency_batch`.
+nlohmann::json measure_latency(GrowableNet& net, const CostSetup& setup);
+
 /// `after` against `before` (two measure_cost results): the ratio before/after of MACs, params
 /// and each latency, and how much of the MACs ratio each measured latency speed-up reaches.
 nlohmann::json cost_ratios(const nlohmann::json& before, const nlohmann::json& after);

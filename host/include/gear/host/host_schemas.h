@@ -25,6 +25,13 @@ struct RunSettings {
   std::string cpu_parallelism = "auto";
   std::string out = "runs";
   double epoch_scale = 1.0;
+  std::vector<int64_t> seeds;  ///< empty: one run at `seed`; else a seed group (seed_group.h)
+};
+
+/// The host keys of [meter] (the power meter plugin adds its own).
+struct MeterSettings {
+  std::string plugin = "auto";  ///< a power_meter component, or "none"
+  double period_ms = 100.0;     ///< sampling period of the background thread
 };
 
 /// The host keys of [data] (the dataset plugin adds its own).
@@ -54,11 +61,13 @@ struct ModelSettings {
 const OptionBinder<RunSettings>& run_binder();
 const OptionBinder<DataSettings>& data_binder();
 const OptionBinder<ModelSettings>& model_binder();
+const OptionBinder<MeterSettings>& meter_binder();
 
 /// Their schemas: run_binder().schema(), ...
 OptionSchema run_schema();
 OptionSchema data_schema();
 OptionSchema model_schema();
+OptionSchema meter_schema();
 
 // Each stage kind declares its own keys: stage_kind.h.
 

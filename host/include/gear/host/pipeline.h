@@ -65,6 +65,11 @@ struct Pipeline {
   DataSettings data_settings;
   ModelSettings model_settings;
   ComponentRef dataset, architecture;
+  /// [meter]: the power meter's host keys and, unless its plugin is "none", the meter with its
+  /// options (name "none": the run is not metered).
+  Config meter;
+  MeterSettings meter_settings;
+  ComponentRef power_meter;
   /// [model] budget: caps on the grown network (empty when the pipeline sets none).
   BudgetSpec budget;
   std::vector<StageSpec> stages;

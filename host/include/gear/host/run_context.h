@@ -15,11 +15,16 @@
 #include "gear/host/checkpoint.h"
 #include "gear/host/data_stream.h"
 #include "gear/host/device_bank.h"
+#include "gear/host/energy_monitor.h"
 #include "gear/host/pipeline.h"
 #include "gear/host/registry.h"
 #include "gear/host/run_folder.h"
 #include "gear/host/runner.h"
 #include "gear/host/trainer.h"
+
+namespace gear::report {
+class EventWriter;
+}
 
 namespace gear::host {
 
@@ -60,6 +65,12 @@ struct RunContext {
   /// The pipeline's device profiles, checked against the data and the device; null when the
   /// pipeline has none (no [[device]] table and no devices plugin for the built-in bank).
   std::shared_ptr<HostDeviceBank> devices;
+  /// The run's power meter, sampled in the background; null when the run is not metered.
+  std::unique_ptr<EnergyMonitor> energy;
+  /// TensorBoard events in <run>/tensorboard; null when they cannot be written.
+  std::shared_ptr<report::EventWriter> events;
+  /// Training epochs run so far across stages: the step of per-epoch TensorBoard scalars.
+  int64_t epochs_run = 0;
 
   /// Forgets the results on the current weights (they changed).
   void weights_changed();
@@ -79,6 +90,8 @@ struct RunContext {
   /// architecture's forward pass attributed to it and to `where`. Throws std::logic_error for
   /// the test split while test_sealed.
   PassStats evaluate_net(const DeviceData& data, const std::string& where);
+  /// Writes `value` under `tag` at `step` to the TensorBoard events, when they are written.
+  void scalar(const std::string& tag, int64_t step, double value);
   /// The architecture plugin's library, for attributing errors.
   std::string architecture_library() const;
 };
