@@ -94,11 +94,39 @@ TEST(ReportTable, EnergyIsMarkedEstimatedOnlyWhenMeasuredSo) {
   summary.erase("energy_joules");
   summary["name"] = "summed";
   write_run(dir / "summed", summary, completed_stages(), completed_metrics(), "");
-  const ReportOutputs out = report_of({dir / "measured", dir / "mixed", dir / "summed"}, dir);
+  // The summary's own flag, with a meter object that does not say.
+  summary = completed_summary("flagged");
+  summary["meter"].erase("estimate");
+  summary["energy_estimated"] = true;
+  stages = completed_stages();
+  for (auto& stage : stages) stage.erase("energy_estimated");
+  write_run(dir / "flagged", summary, stages, completed_metrics(), "");
+  const ReportOutputs out =
+      report_of({dir / "measured", dir / "mixed", dir / "summed", dir / "flagged"}, dir);
+  EXPECT_EQ(markdown_cell(out.markdown, "flagged", "energy (J)"), "1234.5 (est.)");
   EXPECT_EQ(markdown_cell(out.markdown, "measured", "energy (J)"), "1234.5");
   EXPECT_EQ(markdown_cell(out.markdown, "one-stage-estimated", "energy (J)"), "1234.5 (est.)");
   EXPECT_EQ(markdown_cell(out.markdown, "summed", "energy (J)"), "980.0 (est.)");
   EXPECT_EQ(csv_field(out.csv, "measured", "energy_estimated"), "false");
+}
+
+TEST(ReportTable, GroupOfOneSeedShowsNoDeviation) {
+  const fs::path dir = fresh_folder();
+  write_group(dir / "beta", "beta", "beta");
+  nlohmann::json group = nlohmann::json::parse(read_text(dir / "beta" / "group.json"));
+  group["seeds"] = {1};
+  group["runs"] = {group["runs"][0]};
+  // As seed_group.cpp writes one run: std 0, n 1; the totals beside `final`.
+  group["final"] = {
+      {"clean_accuracy",
+       {{"mean", 0.9}, {"std", 0.0}, {"min", 0.9}, {"max", 0.9}, {"n", 1}, {"values", {0.9}}}}};
+  group["wall_seconds"] = {{"mean", 11.0}, {"std", 0.0}, {"n", 1}, {"values", {11.0}}};
+  write_json(dir / "beta" / "group.json", group);
+  const ReportOutputs out = report_of({dir / "beta"}, dir);
+  EXPECT_EQ(markdown_cell(out.markdown, "beta", "n"), "1");
+  EXPECT_EQ(markdown_cell(out.markdown, "beta", "clean %"), "90.00");
+  EXPECT_EQ(markdown_cell(out.markdown, "beta", "total wall (s)"), "11.0");
+  EXPECT_EQ(markdown_cell(out.markdown, "beta", "train time (s)"), "10.0");
 }
 
 TEST(ReportTable, DifferentPipelinesAreSaidAboveTheTable) {
@@ -149,6 +177,8 @@ TEST(ReportTable, FailedRunIsNotedAndExitsOne) {
   EXPECT_EQ(markdown_cell(out.markdown, "alpha", "note"), "");
   EXPECT_EQ(csv_field(out.csv, "broken", "status"), "failed");
   EXPECT_EQ(csv_field(out.csv, "broken", "clean_percent_mean"), "");
+  EXPECT_NE(out.html.find("<td>failed at stage 1: stage 1 (grow, osg): out of &lt;memory&gt;</td>"),
+            std::string::npos);
   EXPECT_NE(out.html.find("<div class=\"notes\" id=\"notes\">\n<p>broken: failed at stage 1: "
                           "stage 1 (grow, osg): out of &lt;memory&gt;</p>"),
             std::string::npos);

@@ -123,7 +123,9 @@ std::string input_meta(const ReportInput& input) {
     for (const char* key : {"dataset", "architecture", "device"})
       if (auto value = string_at(run->summary, key))
         meta += std::string(" · ") + key + " " + *value;
-    if (auto meter = string_at(run->summary, "meter.name")) {
+    if (auto meter = string_at(run->summary, "meter.name"); meter && *meter == "none") {
+      meta += " · no energy meter";
+    } else if (meter) {
       meta += " · energy meter " + *meter;
       if (auto method = string_at(run->summary, "meter.method")) meta += " (" + *method + ")";
       if (bool_at(run->summary, "meter.estimate")) meta += ", an estimate";

@@ -93,7 +93,8 @@ ReportInput group_input(const fs::path& dir) {
         status = run.status;
         input.runs.push_back(std::move(run));
       } else if (status != "completed") {
-        note = status + ": " + string_at(entry, "error").value_or("(no error message)");
+        const std::optional<std::string> error = string_at(entry, "error");
+        note = error ? status + ": " + *error : status;
       } else {
         input.notes.push_back("seed " + seed + ": run folder " +
                               (run_dir ? (dir / *run_dir).string() : std::string("(not named)")) +

@@ -37,7 +37,7 @@ std::string normalized_resolved_toml(const std::string& text) {
     if (!t.empty() && t[0] == '[') in_run = t == "[run]";
     if (in_run) {
       const std::string key = key_of(t);
-      if (key == "seed" || key == "name" || key == "out") continue;
+      if (key == "seed" || key == "seeds" || key == "name" || key == "out") continue;
     }
     out += line;
     out += '\n';

@@ -3,7 +3,7 @@
 /// @file
 /// Whether runs come from the same pipeline: the hash of pipeline.resolved.toml without what
 /// differs between seeds of one pipeline (the header comment naming the file as given, and the
-/// [run] seed, name and out lines).
+/// [run] seed, seeds, name and out lines), as group.json's pipeline_hash leaves them out.
 
 #include <filesystem>
 #include <optional>
@@ -11,8 +11,8 @@
 
 namespace gear::report {
 
-/// `text` without its first line when that is a comment, and without the `seed`, `name` and
-/// `out` keys of its [run] table.
+/// `text` without its first line when that is a comment, and without the `seed`, `seeds`,
+/// `name` and `out` keys of its [run] table.
 std::string normalized_resolved_toml(const std::string& text);
 
 /// 64-bit FNV-1a of `text` as 16 hex digits: stable across builds and machines (std::hash is

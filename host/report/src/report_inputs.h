@@ -29,7 +29,8 @@ struct RunData {
   std::optional<std::string> pipeline_hash;
 
   bool finished() const { return status == "completed"; }
-  /// Whether the energy figures are an estimate (meter.estimate, or a stage's energy_estimated).
+  /// Whether the energy figures are an estimate (energy_estimated, meter.estimate, or a stage's
+  /// energy_estimated).
   bool energy_estimated() const;
   /// "failed at stage N: error" or "not finished ...", or "" for a completed run.
   std::string unfinished_note() const;

@@ -165,7 +165,8 @@ std::string cell_text(const TableRow& row, size_t figure) {
   const Figure& f = kFigures[figure];
   std::string text = fixed(stat->mean * f.text_scale, f.decimals);
   if (row.group) {
-    if (stat->std) text += " ± " + fixed(*stat->std * f.text_scale, f.decimals);
+    // group.json gives one run a deviation of 0, which is no spread at all.
+    if (stat->std && stat->n > 1) text += " ± " + fixed(*stat->std * f.text_scale, f.decimals);
     if (stat->n != row.n) text += " (n=" + std::to_string(stat->n) + ")";
   }
   if (figure == kEnergyFigure && row.energy_estimated) text += " (est.)";

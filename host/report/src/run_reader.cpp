@@ -31,7 +31,7 @@ void flatten_numbers(const nlohmann::json& node, const std::string& prefix,
 }
 
 bool RunData::energy_estimated() const {
-  if (bool_at(summary, "meter.estimate")) return true;
+  if (bool_at(summary, "energy_estimated") || bool_at(summary, "meter.estimate")) return true;
   for (const auto& stage : stages)
     if (bool_at(stage, "energy_estimated")) return true;
   return false;
