@@ -31,7 +31,7 @@ struct GroupRun {
   std::string status = "pending";
   std::string error;
   int exit_code = 0;
-  json summary;
+  json summary = json::object();
 };
 
 void flatten(const json& value, const std::string& prefix,
@@ -49,11 +49,12 @@ void flatten(const json& value, const std::string& prefix,
 
 json read_json_file(const fs::path& file) {
   std::ifstream in(file);
-  if (!in) return json();
+  if (!in) return json::object();
   try {
-    return json::parse(in);
+    json value = json::parse(in);
+    return value.is_object() ? value : json::object();
   } catch (const std::exception&) {
-    return json();
+    return json::object();
   }
 }
 
@@ -237,7 +238,7 @@ int run_seed_group(const Pipeline& pipeline, const SeedGroupOptions& options) {
       json entry = {{"seed", r.seed}, {"run_dir", r.dir.string()}, {"status", r.status}};
       if (!r.error.empty()) entry["error"] = r.error;
       list.push_back(entry);
-      if (!r.summary.is_null()) summaries.push_back(r.summary);
+      if (!r.summary.empty()) summaries.push_back(r.summary);
     }
     json group = {{"name", name},          {"pipeline", pipeline.file.string()},
                   {"pipeline_hash", hash}, {"seeds", options.seeds},
