@@ -7,10 +7,10 @@
 namespace gear::report {
 namespace {
 
-// Our own CRC-32C: none of the libraries GEAR links (the standard library, nlohmann-json, zlib's
-// crc32 is the IEEE polynomial, not Castagnoli's) computes it, and TFRecord framing requires it.
-// Table-driven, one byte per step: event files are small, so the hardware instruction or
-// slicing-by-8 would gain nothing worth the code.
+// Our own CRC-32C, because TFRecord framing requires it and nothing GEAR depends on computes it:
+// the standard library and nlohmann-json have no CRC, and zlib's crc32 uses the IEEE polynomial,
+// not Castagnoli's. Table-driven, one byte per step: event files are small, so the SSE4.2
+// instruction or slicing-by-8 would gain nothing worth the code.
 constexpr uint32_t kCastagnoliReflected = 0x82F63B78u;
 
 constexpr std::array<uint32_t, 256> make_table() {
