@@ -106,7 +106,7 @@ TEST(ReportCharts, GroupChartsUseEverySeedAndTheStageMeans) {
   const auto charts = charts_of(dir / "beta");
   EXPECT_EQ(titles(charts), (std::vector<std::string>{
                                 "accuracy per epoch", "loss per epoch",
-                                "widths per group before and after growth (seed 1 run)",
+                                "widths per group before and after growth (seed 1)",
                                 "time and energy per stage (mean over seeds)",
                                 "robust accuracy per corruption and severity (%): mean 61.00%"}));
   EXPECT_EQ(charts[0]["datasets"].size(), 6u);  // train and val of three seeds

@@ -2,6 +2,7 @@
 // the group's mean ± sample deviation, estimated energy, different pipelines, failed runs.
 #include <gtest/gtest.h>
 
+#include "pipeline_identity.h"
 #include "report_test_support.h"
 
 namespace gear::report::fixtures {
@@ -135,7 +136,11 @@ TEST(ReportTable, DifferentPipelinesAreSaidAboveTheTable) {
   const ReportOutputs out = report_of({completed_run(dir), dir / "beta"}, dir);
   const std::string expected =
       "**Note:** The inputs come from 2 different pipelines (by their resolved pipelines): "
-      "examples/pipelines/alpha.toml (alpha); examples/pipelines/beta.toml (beta).\n\n| input";
+      "examples/pipelines/alpha.toml [" +
+      text_hash(normalized_resolved_toml(resolved_toml("alpha", 1, "alpha"))).substr(0, 8) +
+      "] (alpha); examples/pipelines/beta.toml [" +
+      text_hash(normalized_resolved_toml(resolved_toml("beta", 1, "beta"))).substr(0, 8) +
+      "] (beta).\n\n| input";
   EXPECT_EQ(out.markdown.rfind(expected, 0), 0u) << out.markdown;
   EXPECT_EQ(csv_field(out.csv, "alpha", "different_pipelines"), "true");
   EXPECT_NE(out.html.find("id=\"pipelines-note\""), std::string::npos);

@@ -105,9 +105,14 @@ std::string percent_text(double fraction) {
   return text;
 }
 
+std::string seed_text(const RunData& run) {
+  return run.seed ? std::to_string(*run.seed) : run.name;
+}
+
+/// "seed 3 " before a group's dataset labels; "" for a run.
 std::string seed_prefix(const ReportInput& input, const RunData& run) {
   if (input.kind != ReportInput::Kind::kGroup) return "";
-  return "seed " + (run.seed ? std::to_string(*run.seed) : run.name) + " ";
+  return "seed " + seed_text(run) + " ";
 }
 
 /// Accuracy (percent) and loss per epoch: train and val lines of each run.
@@ -174,12 +179,11 @@ void widths_chart(const ReportInput& input, size_t index, std::vector<json>& out
       if (source && source->is_object())
         for (const auto& [name, width] : source->items())
           if (listed.insert(name).second) groups.push_back(name);
-    json c =
-        chart(index,
-              "widths per group before and after growth" +
-                  (input.kind == ReportInput::Kind::kGroup ? " (" + seed_prefix(input, run) + "run)"
-                                                           : std::string()),
-              "bar");
+    json c = chart(index,
+                   "widths per group before and after growth" +
+                       (input.kind == ReportInput::Kind::kGroup ? " (seed " + seed_text(run) + ")"
+                                                                : std::string()),
+                   "bar");
     c["x_title"] = "channel group";
     c["y_title"] = "width (channels)";
     for (const auto& g : groups) c["labels"].push_back(g);

@@ -80,6 +80,8 @@ std::string pipelines_note(const std::vector<ReportInput>& inputs) {
     const auto& members = by_id[order[p]];
     note += inputs[members.front()].pipeline.empty() ? "(unnamed pipeline)"
                                                      : inputs[members.front()].pipeline;
+    // The file as given may be the same for both (an override, an edited file): the hash tells.
+    if (basis != "pipeline files") note += " [" + order[p].substr(0, 8) + "]";
     note += " (";
     for (size_t m = 0; m < members.size(); ++m) note += (m ? ", " : "") + inputs[members[m]].name;
     note += ")";
