@@ -13,7 +13,8 @@ corruptions x 5 severities. Energy comes from [meter] plugin = "auto": on a mach
 sensors it is the CPU-utilisation estimate, and the table says "(est.)".
 
 Usage: /usr/bin/python3 bench/gearnn_table.py [--gearhost build/bin/gearhost] [--seeds 3]
-           [--epoch-scale 0.05] [--limit-train 0] [--out bench/runs/gearnn-table]
+           [--epoch-scale 0.05] [--limit-train 0] [--limit-test 0] [--jobs 1]
+           [--out bench/runs/gearnn-table]
 Full scale on a GPU:
   /usr/bin/python3 bench/gearnn_table.py --epoch-scale 1 --out runs/gearnn-table-full
 Writes bench/results/gearnn_table.json, bench/results/gearnn_table.md (the report's table with
@@ -79,12 +80,16 @@ def main():
     parser.add_argument("--epoch-scale", type=float, default=0.05)
     parser.add_argument("--limit-train", type=int, default=0,
                         help="train on the first N images only (0 = all 60,000)")
+    parser.add_argument("--limit-test", type=int, default=0,
+                        help="evaluate on the first N test images only (0 = all 10,000)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "runs", "gearnn-table"))
     parser.add_argument("--rows", default="gearnn2,gearnn1,small_din,small_daug,small_dera")
     args = parser.parse_args()
     common = [f"run.epoch_scale={args.epoch_scale}", "run.threads=0"]
     if args.limit_train:
         common.append(f"data.limit_train={args.limit_train}")
+    if args.limit_test:
+        common.append(f"data.limit_test={args.limit_test}")
     os.makedirs(args.out, exist_ok=True)
     rows = args.rows.split(",")
     groups = {}
@@ -146,6 +151,7 @@ def main():
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "epoch_scale": args.epoch_scale,
         "limit_train": args.limit_train,
+        "limit_test": args.limit_test,
         "seeds": args.seeds,
         "rows": figures,
         "gear_ratios": ours,

@@ -66,7 +66,7 @@ class Run {
   json final_block();
   json meter_record() const;
   void measure_stage(json& record, const std::optional<EnergyReading>& energy_start,
-                     const PeakMemory& peak);
+                     const std::optional<EnergyReading>& energy_end, const PeakMemory& peak);
   CostSetup cost_setup() const;
   void write_reports(const std::string& status, const std::string& error = {});
 
@@ -336,9 +336,9 @@ json Run::final_block() {
 // A stage's energy, its own peak memory and, when it changed the widths, the latency of the
 // net it leaves (the final net's is in the final block).
 void Run::measure_stage(json& record, const std::optional<EnergyReading>& energy_start,
-                        const PeakMemory& peak) {
-  if (energy_start) {
-    const EnergySpan span = energy_between(*energy_start, run_.energy->read(), run_.energy->info());
+                        const std::optional<EnergyReading>& energy_end, const PeakMemory& peak) {
+  if (energy_start && energy_end) {
+    const EnergySpan span = energy_between(*energy_start, *energy_end, run_.energy->info());
     record.update(run_.energy->fields(span, true));
   }
   record["peak_memory_bytes"] = peak.bytes;
@@ -420,7 +420,6 @@ json Run::execute() {
                     run_.folder->checkpoints() / "initial.pt");
     for (const PlannedStage& planned : plan_stages(run_.pipeline)) {
       const StageSpec& stage = planned.stage;
-      auto start = std::chrono::steady_clock::now();
       const std::string step = planned.steps > 1 ? " step " + std::to_string(planned.step) + "/" +
                                                        std::to_string(planned.steps)
                                                  : "";
@@ -435,10 +434,15 @@ json Run::execute() {
                      1e3 * cost_before_["latency_batch_seconds"].get<double>(),
                      cost_before_["latency_batch"].get<int64_t>());
       }
+      // The stage's energy, memory and time span the same interval: its own work only.
+      const bool peak_reset = reset_peak_memory(run_.device);
       const std::optional<EnergyReading> energy_start =
           run_.energy ? std::optional<EnergyReading>(run_.energy->read()) : std::nullopt;
-      const bool peak_reset = reset_peak_memory(run_.device);
+      const auto start = std::chrono::steady_clock::now();
       json record = kind.run(planned, run_);
+      const std::optional<EnergyReading> energy_end =
+          run_.energy ? std::optional<EnergyReading>(run_.energy->read()) : std::nullopt;
+      const double wall_seconds = seconds_since(start);
       record["index"] = stage.index;
       if (planned.steps > 1) {
         record["step"] = planned.step;
@@ -449,7 +453,7 @@ json Run::execute() {
       // Training epochs actually run (a train stage says); a grow stage's "epochs" is the
       // strategy's own option, not the host's.
       if (!record.contains("epochs")) record["epochs"] = 0;
-      record["wall_seconds"] = seconds_since(start);
+      record["wall_seconds"] = wall_seconds;
       // Training before the first pruning fine-tunes; training after it (a search stage's
       // probes included) retrains.
       if (stage.kind == "train")
@@ -461,7 +465,7 @@ json Run::execute() {
       record["macs"] = run_.net->macs(run_.info.image_shape);
       record["widths"] = run_.net->widths();
       record["peak_rss_bytes"] = peak_rss_bytes();
-      measure_stage(record, energy_start, peak_memory(run_.device, peak_reset));
+      measure_stage(record, energy_start, energy_end, peak_memory(run_.device, peak_reset));
       stages_.push_back(record);
       write_reports("running");
     }

@@ -191,7 +191,7 @@ json group_figures(const std::vector<json>& summaries) {
 std::string pipeline_hash(const std::string& resolved_toml) {
   std::istringstream in(resolved_toml);
   std::string line, table;
-  uint64_t hash = 1469598103934665603ULL;
+  uint64_t hash = 14695981039346656037ULL;
   bool first = true;
   while (std::getline(in, line)) {
     const bool header_comment = first && line.rfind("#", 0) == 0;

@@ -61,7 +61,8 @@ MeterInfo AutoMeter::open() {
     }
     meter_ = std::move(meter);
     chosen_ = c.name;
-    info.method = chosen_ + ": " + info.method;
+    // Name the chosen meter first, unless its method already starts with it ("estimate: ...").
+    if (info.method.rfind(chosen_ + ":", 0) != 0) info.method = chosen_ + ": " + info.method;
     info.warnings.insert(info.warnings.begin(), skipped.begin(), skipped.end());
     return info;
   }
