@@ -6,10 +6,10 @@ The throughput pipeline (bench/pipelines/throughput.toml: VGG-11 x0.25, batch 12
 Fashion-MNIST images, two epochs) runs with `[meter] plugin = "none"` and with the meter this
 machine gets (`auto`: here the CPU-utilisation estimate, as the VM has no sensors) at the default
 `period_ms` (100), and with `period_ms = 10` to show where sampling starts to cost. The runs are
-interleaved (none, auto, auto@10ms, none, ...) so machine noise falls on all alike; the second
+interleaved, each round starting at the next configuration, so machine noise falls on all alike; the second
 epoch's images/s from metrics.csv is compared, as medians and as the median of per-round ratios.
 
-Usage: /usr/bin/python3 bench/meter_overhead.py [--gearhost build/bin/gearhost] [--repeats 5]
+Usage: /usr/bin/python3 bench/meter_overhead.py [--gearhost build/bin/gearhost] [--repeats 6]
 Writes bench/results/meter_overhead.json and prints a Markdown table.
 """
 import argparse
@@ -45,13 +45,17 @@ def run_once(gearhost, overrides, out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build", "bin", "gearhost"))
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=6)
     args = parser.parse_args()
     speeds = {name: [] for name in CONFIGS}
     meters = {}
     with tempfile.TemporaryDirectory() as tmp:
+        names = list(CONFIGS)
         for r in range(args.repeats):
-            for name, overrides in CONFIGS.items():
+            # Each round starts at another configuration, so a drift within a round (the first
+            # process after a pause running faster) falls on every configuration alike.
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                overrides = CONFIGS[name]
                 ips, meter = run_once(args.gearhost, overrides, os.path.join(tmp, f"{name}-{r}"))
                 speeds[name].append(ips)
                 meters[name] = {k: meter.get(k) for k in ("name", "estimate", "period_ms", "method")}

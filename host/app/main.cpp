@@ -99,6 +99,9 @@ bool describe_host_table(const std::string& name) {
   } else if (name == "model") {
     schema = model_schema();
     title = "[model] (host keys; the architecture plugin adds its own)";
+  } else if (name == "meter") {
+    schema = meter_schema();
+    title = "[meter] (host keys; the power meter plugin adds its own)";
   } else if (const StageKind* kind = find_stage_kind(name)) {
     schema = kind->schema();
     title = "[[stage]] kind = \"" + name + "\": " + kind->doc();
@@ -124,7 +127,7 @@ int describe(const Registry& registry, const std::string& name) {
   const ComponentEntry* entry = registry.find(name);
   if (!entry) {
     if (describe_host_table(name)) return kExitOk;
-    std::vector<std::string> all = {"run", "data", "model"};
+    std::vector<std::string> all = {"run", "data", "model", "meter"};
     for (const auto& kind : stage_kind_names()) all.push_back(kind);
     for (const auto* e : registry.entries()) all.push_back(e->info.name);
     throw ConfigError({}, "", "no plugin component or host table named '" + name + "'" +
@@ -137,7 +140,7 @@ int describe(const Registry& registry, const std::string& name) {
 }
 
 std::string host_tables_text() {
-  std::string text = "run, data, model";
+  std::string text = "run, data, model, meter";
   for (const auto& kind : stage_kind_names()) text += ", " + kind;
   return text;
 }
