@@ -113,7 +113,7 @@ def main():
                     "--html", os.path.join(args.out, "report.html"), "--markdown", table_md,
                     "--quiet"], check=True)
     with open(table_md) as f:
-        table = f.read()
+        table = f.read().replace(ROOT + os.sep, "")  # no machine paths in results
 
     figures = {}
     for row, g in groups.items():
