@@ -75,6 +75,9 @@ TEST(AugMixPolicy, EraIsOneChainOfThreeOpsAtSeverityFour) {
   EXPECT_GT(d.levels.max().item<double>(), 3.5);
   MixDraws mix = draw_mixing(era.options(), 2, 10, torch::kCPU, g);
   EXPECT_TRUE(torch::all(mix.weights == 1).item<bool>());
+  // The reading bench/era_readings.py found closest to the paper: one view, no JSD term.
+  EXPECT_FALSE(era.options().jsd);
+  EXPECT_TRUE(AugMixAugmentation{AugMixOptions{}}.options().jsd);
 }
 
 torch::Tensor test_images(int64_t n) {

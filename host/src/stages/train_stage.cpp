@@ -28,10 +28,11 @@ class TrainStage final : public StageKind {
     return common_stage_schema()
         .merge(train_options_binder().schema())
         .add_string("augmentation", "none", "augmentation plugin, or a table {name = ..., ...}")
-        .add_string("objective", kAutoObjective,
-                    "objective plugin (the loss), or a table {name = ..., ...}; auto: jsd for "
-                    "batches whose augmentation asks for consistency (augmix, era), "
-                    "cross_entropy otherwise, with the options of both");
+        .add_string(
+            "objective", kAutoObjective,
+            "objective plugin (the loss), or a table {name = ..., ...}; auto: jsd for "
+            "batches whose augmentation asks for consistency (augmix; era with jsd = true), "
+            "cross_entropy otherwise, with the options of both");
   }
 
   std::string describe_note() const override {
