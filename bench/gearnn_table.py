@@ -84,6 +84,8 @@ def main():
                         help="evaluate on the first N test images only (0 = all 10,000)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "runs", "gearnn-table"))
     parser.add_argument("--rows", default="gearnn2,gearnn1,small_din,small_daug,small_dera")
+    parser.add_argument("--reuse", default="",
+                        help="rows to read from an earlier run in --out instead of running them")
     args = parser.parse_args()
     common = [f"run.epoch_scale={args.epoch_scale}", "run.threads=0"]
     if args.limit_train:
@@ -95,6 +97,11 @@ def main():
     groups = {}
     gearnn2_dir = os.path.join(args.out, "gearnn2")
     widths_from = os.path.join(gearnn2_dir, "seed-1", "summary.json")
+    reused = [r for r in args.reuse.split(",") if r]
+    for row in reused:
+        with open(os.path.join(args.out, row, "group.json")) as f:
+            groups[row] = json.load(f)
+    rows = [r for r in rows if r not in reused]
     for row in rows:
         out = os.path.join(args.out, row)
         if row in ("gearnn2", "gearnn1"):
@@ -109,6 +116,7 @@ def main():
                                 args.jobs)
 
     table_md = os.path.join(args.out, "table.md")
+    rows = [r for r in args.rows.split(",")]
     subprocess.run([args.gearhost, "report", *[os.path.join(args.out, r) for r in rows],
                     "--html", os.path.join(args.out, "report.html"), "--markdown", table_md,
                     "--quiet"], check=True)
@@ -116,7 +124,8 @@ def main():
         table = f.read().replace(ROOT + os.sep, "")  # no machine paths in results
 
     figures = {}
-    for row, g in groups.items():
+    for row in rows:
+        g = groups[row]
         figures[row] = {
             "clean_accuracy": stat(g, "clean_accuracy"),
             "robust_accuracy": stat(g, "corruptions.robust_accuracy"),
@@ -153,6 +162,7 @@ def main():
         "limit_train": args.limit_train,
         "limit_test": args.limit_test,
         "seeds": args.seeds,
+        "reused_rows": reused,
         "rows": figures,
         "gear_ratios": ours,
         "paper_ratios": PAPER,
