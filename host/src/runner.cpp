@@ -1,7 +1,6 @@
 #include "gear/host/runner.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <torch/utils.h>
 
 #include <chrono>
@@ -32,12 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
-}
-
 std::vector<int64_t> widths_from_summary(const Config& model, const std::string& file) {
   std::ifstream in(file);
   if (!in) model.fail("widths_from", "cannot open '" + file + "'");
@@ -65,6 +58,7 @@ class Run {
   void build_model();
   json final_block();
   json meter_record() const;
+  json latency();
   void measure_stage(json& record, const std::optional<EnergyReading>& energy_start,
                      const std::optional<EnergyReading>& energy_end, const PeakMemory& peak);
   CostSetup cost_setup() const;
@@ -79,7 +73,10 @@ class Run {
   bool created_folder_ = false;
   bool stage_started_ = false;
   std::optional<EnergyReading> run_start_energy_;
-  std::vector<int64_t> latency_widths_;  // the widths whose latency was last measured
+  // The latency last measured and the widths it was measured at: latency depends on the
+  // widths, not the weights, so a net of those widths is not timed again.
+  std::vector<int64_t> latency_widths_;
+  json latency_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -318,7 +315,7 @@ json Run::final_block() {
                 {"macs", net.macs(run_.info.image_shape)},
                 {"widths", net.widths()},
                 {"groups", net.group_names()}};
-  block.update(measure_latency(net, cost_setup()));
+  block.update(latency());
   if (!cost_before_.is_null()) {
     json after = measure_cost(net, cost_setup());
     block["cost"] = {{"unpruned", cost_before_},
@@ -344,10 +341,7 @@ void Run::measure_stage(json& record, const std::optional<EnergyReading>& energy
   record["peak_memory_bytes"] = peak.bytes;
   record["peak_memory_per_stage"] = peak.per_stage;
   const std::vector<int64_t> widths = run_.net->widths();
-  if (widths != latency_widths_) {
-    record.update(measure_latency(*run_.net, cost_setup()));
-    latency_widths_ = widths;
-  }
+  if (widths != latency_widths_) record.update(latency());
   const int64_t step = static_cast<int64_t>(stages_.size()) + 1;
   run_.scalar("stage/wall_seconds", step, record["wall_seconds"].get<double>());
   run_.scalar("stage/params", step, static_cast<double>(run_.net->params()));
@@ -356,6 +350,15 @@ void Run::measure_stage(json& record, const std::optional<EnergyReading>& energy
   const std::vector<std::string> groups = run_.net->group_names();
   for (size_t g = 0; g < groups.size() && g < widths.size(); ++g)
     run_.scalar("widths/" + groups[g], step, static_cast<double>(widths[g]));
+}
+
+json Run::latency() {
+  const std::vector<int64_t> widths = run_.net->widths();
+  if (widths != latency_widths_ || latency_.is_null()) {
+    latency_ = measure_latency(*run_.net, cost_setup());
+    latency_widths_ = widths;
+  }
+  return latency_;
 }
 
 CostSetup Run::cost_setup() const {
@@ -436,13 +439,12 @@ json Run::execute() {
       }
       // The stage's energy, memory and time span the same interval: its own work only.
       const bool peak_reset = reset_peak_memory(run_.device);
-      const std::optional<EnergyReading> energy_start =
-          run_.energy ? std::optional<EnergyReading>(run_.energy->read()) : std::nullopt;
+      const std::optional<EnergyReading> energy_start = run_.energy_now();
       const auto start = std::chrono::steady_clock::now();
       json record = kind.run(planned, run_);
-      const std::optional<EnergyReading> energy_end =
-          run_.energy ? std::optional<EnergyReading>(run_.energy->read()) : std::nullopt;
+      const std::optional<EnergyReading> energy_end = run_.energy_now();
       const double wall_seconds = seconds_since(start);
+      const PeakMemory peak = peak_memory(run_.device, peak_reset);
       record["index"] = stage.index;
       if (planned.steps > 1) {
         record["step"] = planned.step;
@@ -464,8 +466,8 @@ json Run::execute() {
       record["params"] = run_.net->params();
       record["macs"] = run_.net->macs(run_.info.image_shape);
       record["widths"] = run_.net->widths();
-      record["peak_rss_bytes"] = peak_rss_bytes();
-      measure_stage(record, energy_start, energy_end, peak_memory(run_.device, peak_reset));
+      record["peak_rss_bytes"] = process_peak_rss_bytes();
+      measure_stage(record, energy_start, energy_end, peak);
       stages_.push_back(record);
       write_reports("running");
     }

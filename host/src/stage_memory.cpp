@@ -1,5 +1,9 @@
 #include "gear/host/stage_memory.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -10,6 +14,24 @@
 #endif
 
 namespace gear::host {
+
+namespace {
+
+// The highest resident high-water mark seen before a reset lowered the kernel's.
+std::atomic<int64_t> peak_before_resets{0};
+
+int64_t kernel_peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+}  // namespace
+
+int64_t process_peak_rss_bytes() {
+  // VmHWM is current to the page; ru_maxrss can trail it.
+  return std::max({peak_before_resets.load(), kernel_peak_rss_bytes(), resident_high_water_bytes()});
+}
 
 int64_t resident_high_water_bytes() {
   std::ifstream status("/proc/self/status");
@@ -33,6 +55,10 @@ bool reset_peak_memory(torch::Device device) {
 #else
     return false;
 #endif
+  }
+  const int64_t seen = process_peak_rss_bytes();
+  int64_t kept = peak_before_resets.load();
+  while (seen > kept && !peak_before_resets.compare_exchange_weak(kept, seen)) {
   }
   std::ofstream clear("/proc/self/clear_refs");
   clear << "5";

@@ -66,8 +66,7 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
     // Segments of one pipeline stage continue its epoch count, so none repeats a shuffle.
     const int64_t stage_epoch = request.first_epoch + epoch;
-    const std::optional<EnergyReading> epoch_start =
-        run.energy ? std::optional<EnergyReading>(run.energy->read()) : std::nullopt;
+    const std::optional<EnergyReading> epoch_start = run.energy_now();
     stream.start_epoch(run.seed * 1000003ULL + static_cast<uint64_t>(stage.index) * 1009ULL +
                        static_cast<uint64_t>(stage_epoch));
     progress.begin("stage " + std::to_string(stage.index) + request.label + " epoch " +

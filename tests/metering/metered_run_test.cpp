@@ -134,6 +134,13 @@ TEST_F(MeteredRun, MemoryAndLatencyAreRecorded) {
   const json& train = summary["stages"][0];
   EXPECT_GT(train["peak_memory_bytes"].get<int64_t>(), 1 << 20);
   EXPECT_TRUE(train["peak_memory_per_stage"].get<bool>());
+  // The process's peak so far never falls below a stage's own peak, nor from stage to stage.
+  int64_t process_peak = 0;
+  for (const json& stage : summary["stages"]) {
+    EXPECT_GE(stage["peak_rss_bytes"].get<int64_t>(), stage["peak_memory_bytes"].get<int64_t>());
+    EXPECT_GE(stage["peak_rss_bytes"].get<int64_t>(), process_peak);
+    process_peak = stage["peak_rss_bytes"].get<int64_t>();
+  }
   // The first stage leaves widths never measured: it carries the latency; the evaluate stage
   // changed nothing and does not.
   EXPECT_GT(train["latency_batch1_seconds"].get<double>(), 0.0);

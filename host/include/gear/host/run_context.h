@@ -90,6 +90,10 @@ struct RunContext {
   /// architecture's forward pass attributed to it and to `where`. Throws std::logic_error for
   /// the test split while test_sealed.
   PassStats evaluate_net(const DeviceData& data, const std::string& where);
+  /// The meter's cumulative reading now; nullopt when the run is not metered.
+  std::optional<EnergyReading> energy_now() const {
+    return energy ? std::optional<EnergyReading>(energy->read()) : std::nullopt;
+  }
   /// Writes `value` under `tag` at `step` to the TensorBoard events, when they are written.
   void scalar(const std::string& tag, int64_t step, double value);
   /// The architecture plugin's library, for attributing errors.

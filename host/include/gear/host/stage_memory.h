@@ -27,6 +27,11 @@ bool reset_peak_memory(torch::Device device);
 /// (CPU, VmHWM of /proc/self/status). `per_stage` is the reset's return value.
 PeakMemory peak_memory(torch::Device device, bool per_stage);
 
+/// The process's peak resident memory over its whole life, in bytes. The kernel's own figure
+/// (getrusage's ru_maxrss) falls with every per-stage reset, so the peaks seen before each reset
+/// are kept and count too.
+int64_t process_peak_rss_bytes();
+
 /// The process's resident high-water mark (VmHWM) in bytes, or -1 when /proc is not readable.
 int64_t resident_high_water_bytes();
 
