@@ -15,6 +15,7 @@
 #include "gear/host/plugin_error.h"
 #include "gear/host/plugin_loader.h"
 #include "gear/host/progress.h"
+#include "gear/host/run_signals.h"
 #include "gear/host/runner.h"
 #include "gear/host/seed_group.h"
 #include "gear/host/stage_kind.h"
@@ -163,7 +164,11 @@ int main(int argc, char** argv) {
   std::string pipeline_file;
   std::vector<std::string> overrides;
   std::string out;
-  run->add_option("file", pipeline_file, "pipeline TOML file")->required();
+  std::string resume_dir;
+  run->add_option("file", pipeline_file, "pipeline TOML file");
+  run->add_option("--resume", resume_dir,
+                  "continue the stopped or killed run in DIR from its last resume point")
+      ->type_name("DIR");
   run->add_option("overrides", overrides, "key=value overrides (stage.0.epochs=1)");
   run->add_option("--out", out, "put the run folder exactly at DIR")->type_name("DIR");
   run->add_option("--plugin-path", plugin_paths, "extra plugin folder")->type_name("DIR");
@@ -236,6 +241,25 @@ int main(int argc, char** argv) {
     } clear_process_registry;
     if (list->parsed()) return list_plugins(registry);
     if (describe_cmd->parsed()) return describe(registry, component);
+    const bool resume = run->parsed() && !resume_dir.empty();
+    if (run->parsed() && resume == !pipeline_file.empty())
+      throw ConfigError({}, "run",
+                        resume ? "give either a pipeline FILE or --resume DIR, not both"
+                               : "needs a pipeline FILE (or --resume DIR)");
+    if (resume) {
+      if (!overrides.empty() || run->count("--seeds") || run->count("--jobs") ||
+          run->count("--out"))
+        throw ConfigError({}, "--resume",
+                          "a resumed run keeps its pipeline, seeds and folder: no key=value "
+                          "overrides, --seeds, --jobs or --out");
+      pipeline_file = (std::filesystem::path(resume_dir) / "pipeline.resolved.toml").string();
+      if (!std::filesystem::exists(pipeline_file))
+        throw ConfigError({}, "--resume",
+                          "'" + resume_dir +
+                              "' is not a run folder: it has no "
+                              "pipeline.resolved.toml");
+      out = resume_dir;
+    }
     Pipeline pipeline = read_pipeline(pipeline_file, overrides, registry);
     if (validate->parsed()) {
       std::printf("%s: ok (%zu stages)\n", pipeline_file.c_str(), pipeline.stages.size());
@@ -267,9 +291,13 @@ int main(int argc, char** argv) {
     }
     RunOptions options;
     if (!out.empty()) options.out = out;
+    options.resume = resume;
     options.tty = Progress::stderr_is_tty();
+    install_run_signal_handlers();
     run_pipeline(pipeline, registry, options);
     return kExitOk;
+  } catch (const Interrupted& e) {
+    return stop_exit_code(e.signal());  // the runner logged where it stopped and how to resume
   } catch (const ConfigError& e) {
     spdlog::error("{}", e.what());
     return kExitBadInput;

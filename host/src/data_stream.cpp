@@ -55,6 +55,16 @@ int64_t BatchStream::batches_per_epoch() const {
 }
 
 void BatchStream::start_epoch(uint64_t seed, int64_t max_batches) {
+  begin(seed, max_batches, 0, {});
+}
+
+void BatchStream::resume_epoch(uint64_t seed, int64_t next_batch,
+                               const torch::Tensor& generator_state) {
+  begin(seed, 0, next_batch, generator_state);
+}
+
+void BatchStream::begin(uint64_t seed, int64_t max_batches, int64_t first_batch,
+                        const torch::Tensor& generator_state) {
   if (pending_.valid()) pending_.wait();
   pending_ = {};
   max_batches_ = max_batches;
@@ -66,8 +76,9 @@ void BatchStream::start_epoch(uint64_t seed, int64_t max_batches) {
     order_ = torch::arange(data_.size(), torch::TensorOptions().dtype(torch::kLong).device(device));
   }
   generator_ = make_generator(device, seed ^ 0x9e3779b97f4a7c15ULL);
-  cursor_ = 0;
-  if (prefetch_) launch(0);
+  if (generator_state.defined()) generator_->set_state(generator_state);
+  cursor_ = first_batch;
+  if (prefetch_ && cursor_ < batches_per_epoch()) launch(cursor_);
 }
 
 Batch BatchStream::make_batch(int64_t index) {
@@ -98,6 +109,7 @@ Batch BatchStream::make_batch(int64_t index) {
     batch.device_views = device_views_;
   }
   batch.images = batch.views.front();
+  batch.generator_state = generator_->get_state();
   return batch;
 }
 

@@ -1,5 +1,7 @@
 #include "gear/host/host_schemas.h"
 
+#include "gear/host/checkpoint_policy.h"
+
 namespace gear::host {
 
 const OptionBinder<RunSettings>& run_binder() {
@@ -49,6 +51,15 @@ const OptionBinder<RunSettings>& run_binder() {
           }
           return std::string();
         });
+    b.bind("checkpoint_every", &R::checkpoint_every,
+           "how often a train stage records a resume point (and last.pt): \"N epochs\", or "
+           "\"N min\" (also inside an epoch, after the step that passes N minutes), or \"off\"; "
+           "every stage's end is one too, and SIGINT / SIGTERM write one after the current step")
+        .check([](const std::string& text) { return checkpoint_policy_error(text); });
+    b.bind("keep_every", &R::keep_every,
+           "also keep checkpoints/stage<i>-epoch<e>.pt every N epochs of a train stage (last.pt "
+           "and best.pt are kept anyway); 0: none")
+        .at_least(0);
     return b;
   }();
   return binder;

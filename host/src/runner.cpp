@@ -4,6 +4,7 @@
 #include <torch/utils.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <functional>
 #include <thread>
@@ -15,10 +16,13 @@
 #include "gear/host/cpu_allocator.h"
 #include "gear/host/device.h"
 #include "gear/host/env_info.h"
+#include "gear/host/generator_state.h"
 #include "gear/host/logging.h"
 #include "gear/host/memory_format.h"
 #include "gear/host/plugin_error.h"
 #include "gear/host/run_context.h"
+#include "gear/host/run_progress.h"
+#include "gear/host/run_signals.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/stage_memory.h"
 #include "gear/host/stage_plan.h"
@@ -43,6 +47,17 @@ std::vector<int64_t> widths_from_summary(const Config& model, const std::string&
   }
 }
 
+// A resolved pipeline without its leading comment, which names the file it was read from (the
+// original, or pipeline.resolved.toml when resuming).
+std::string without_header(const std::string& toml) {
+  size_t begin = 0;
+  while (begin < toml.size() && toml[begin] == '#') {
+    const size_t end = toml.find('\n', begin);
+    begin = end == std::string::npos ? toml.size() : end + 1;
+  }
+  return toml.substr(begin);
+}
+
 // One run: prepares the data, the model and the folder, then hands the run's state to each
 // stage kind in turn (stage_kind.h) and keeps the reports current.
 class Run {
@@ -64,19 +79,24 @@ class Run {
   CostSetup cost_setup() const;
   void write_reports(const std::string& status, const std::string& error = {});
 
+  void save_point(size_t next_stage, const RunContext::TrainState* train);
+  void resume_from_point();
+  double joules_so_far() const;
+
   RunContext run_;
-  json stages_ = json::array();
+  RunProgress progress_;
   json final_;
   json summary_;  // as last written to summary.json
-  json cost_before_;  // the net before the first stage that prunes
-  double finetune_seconds_ = 0.0, retrain_seconds_ = 0.0;
+  std::filesystem::path pipeline_file_ = run_.pipeline.file;  // the one the run started from
   bool created_folder_ = false;
   bool stage_started_ = false;
   std::optional<EnergyReading> run_start_energy_;
-  // The latency last measured and the widths it was measured at: latency depends on the
-  // widths, not the weights, so a net of those widths is not timed again.
-  std::vector<int64_t> latency_widths_;
-  json latency_;
+  // The planned stage running now, and the first to run (past those a resumed run finished).
+  size_t current_stage_ = 0, next_stage_ = 0;
+  std::chrono::steady_clock::time_point stage_start_;
+  std::optional<EnergyReading> stage_energy_start_;
+  // A stage resumed inside: its time and energy before the resume point.
+  double stage_seconds_before_ = 0.0, stage_joules_before_ = 0.0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -97,22 +117,25 @@ void Run::prepare() {
   if (name.empty()) name = run_.pipeline.file.stem().string();
   fs::path root = run_.options.out ? *run_.options.out
                                    : RunFolder::unique_path(settings.out, name);
+  const bool resume = run_.options.resume;
   created_folder_ = !fs::exists(root);
-  run_.folder = std::make_unique<RunFolder>(root);
+  run_.folder = std::make_unique<RunFolder>(root, resume);
   add_log_file(root / "log.txt");
-  spdlog::info("run folder {}", root.string());
+  set_signal_run_folder(root.string());
+  spdlog::info("{} {}", resume ? "resuming the run in" : "run folder", root.string());
   run_.prefetch =
       use_prefetch(run_.pipeline.data_settings.prefetch, run_.device, run_.threads);
   spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", run_.device.str(),
                run_.threads, run_.seed, run_.prefetch ? "on a background thread" : "in line",
                run_.channels_last ? "channels-last" : "contiguous");
   spdlog::info(allocator);
-  run_.folder->write_text("pipeline.resolved.toml", run_.pipeline.resolved_toml());
+  if (!resume) run_.folder->write_text("pipeline.resolved.toml", run_.pipeline.resolved_toml());
   run_.energy = EnergyMonitor::open(run_.pipeline, run_.registry);
   if (run_.energy) run_start_energy_ = run_.energy->read();
   json env = environment(run_.registry, run_.device, run_.threads);
   env["meter"] = meter_record();
-  run_.folder->write_json("env.json", env);
+  // A resumed run keeps the environment it started in; its log has this process's.
+  if (!resume) run_.folder->write_json("env.json", env);
   try {
     run_.events = std::make_shared<report::EventWriter>(root / "tensorboard");
   } catch (const std::exception& e) {
@@ -316,13 +339,13 @@ json Run::final_block() {
                 {"widths", net.widths()},
                 {"groups", net.group_names()}};
   block.update(latency());
-  if (!cost_before_.is_null()) {
+  if (!progress_.cost_before.is_null()) {
     json after = measure_cost(net, cost_setup());
-    block["cost"] = {{"unpruned", cost_before_},
+    block["cost"] = {{"unpruned", progress_.cost_before},
                      {"pruned", after},
-                     {"ratios", cost_ratios(cost_before_, after)},
-                     {"finetune_seconds", finetune_seconds_},
-                     {"retrain_seconds", retrain_seconds_}};
+                     {"ratios", cost_ratios(progress_.cost_before, after)},
+                     {"finetune_seconds", progress_.finetune_seconds},
+                     {"retrain_seconds", progress_.retrain_seconds}};
   }
   // Evaluator results on the final weights, each under its suite's name: a plugin cannot
   // overwrite one of the host's keys above.
@@ -341,8 +364,8 @@ void Run::measure_stage(json& record, const std::optional<EnergyReading>& energy
   record["peak_memory_bytes"] = peak.bytes;
   record["peak_memory_per_stage"] = peak.per_stage;
   const std::vector<int64_t> widths = run_.net->widths();
-  if (widths != latency_widths_) record.update(latency());
-  const int64_t step = static_cast<int64_t>(stages_.size()) + 1;
+  if (widths != progress_.latency_widths) record.update(latency());
+  const int64_t step = static_cast<int64_t>(progress_.stages.size()) + 1;
   run_.scalar("stage/wall_seconds", step, record["wall_seconds"].get<double>());
   run_.scalar("stage/params", step, static_cast<double>(run_.net->params()));
   if (record.contains("energy_joules"))
@@ -354,11 +377,11 @@ void Run::measure_stage(json& record, const std::optional<EnergyReading>& energy
 
 json Run::latency() {
   const std::vector<int64_t> widths = run_.net->widths();
-  if (widths != latency_widths_ || latency_.is_null()) {
-    latency_ = measure_latency(*run_.net, cost_setup());
-    latency_widths_ = widths;
+  if (widths != progress_.latency_widths || progress_.latency.is_null()) {
+    progress_.latency = measure_latency(*run_.net, cost_setup());
+    progress_.latency_widths = widths;
   }
-  return latency_;
+  return progress_.latency;
 }
 
 CostSetup Run::cost_setup() const {
@@ -374,10 +397,10 @@ CostSetup Run::cost_setup() const {
 void Run::write_reports(const std::string& status, const std::string& error) {
   if (!run_.folder) return;
   const Pipeline& pipeline = run_.pipeline;
-  run_.folder->write_json("stages.json", stages_);
-  json summary = {{"name", pipeline.run_settings.name.empty() ? pipeline.file.stem().string()
+  run_.folder->write_json("stages.json", progress_.stages);
+  json summary = {{"name", pipeline.run_settings.name.empty() ? pipeline_file_.stem().string()
                                                               : pipeline.run_settings.name},
-                  {"pipeline", pipeline.file.string()},
+                  {"pipeline", pipeline_file_.string()},
                   {"run_dir", run_.folder->root().string()},
                   {"status", status},
                   {"device", run_.device.str()},
@@ -388,21 +411,128 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"classes", run_.kept_classes},
                   {"num_classes", run_.info.num_classes},
                   {"architecture", pipeline.architecture.name},
-                  {"wall_seconds", seconds_since(start_)},
+                  {"wall_seconds", progress_.seconds_before + seconds_since(start_)},
                   {"epoch_scale", pipeline.run_settings.epoch_scale},
                   {"budget", pipeline.budget.json()},
-                  {"stages", stages_},
+                  {"stages", progress_.stages},
                   {"meter", meter_record()}};
   if (run_start_energy_) {
-    const EnergySpan span =
-        energy_between(*run_start_energy_, run_.energy->read(), run_.energy->info());
-    summary["energy_joules"] = span.total_joules;
+    summary["energy_joules"] = joules_so_far();
     summary["energy_estimated"] = run_.energy->info().estimate;
   }
+  if (!progress_.resumes.empty()) summary["resumes"] = progress_.resumes;
   if (!final_.is_null()) summary["final"] = final_;
   if (!error.empty()) summary["error"] = error;
+  if (status == "interrupted")
+    summary["resume"] = "gearhost run --resume " + run_.folder->root().string();
   run_.folder->write_json("summary.json", summary);
   summary_ = std::move(summary);
+}
+
+double Run::joules_so_far() const {
+  if (!run_start_energy_) return progress_.joules_before;
+  return progress_.joules_before +
+         energy_between(*run_start_energy_, run_.energy->read(), run_.energy->info()).total_joules;
+}
+
+// checkpoints/resume.pt: the net, the default generators, the runner's progress and, inside a
+// train stage, the train loop's state, in one atomic write.
+void Run::save_point(size_t next_stage, const RunContext::TrainState* train) {
+  const std::string where = train ? "stage " + std::to_string(current_stage_)
+                            : next_stage == 0
+                                ? std::string("the initial net")
+                                : "the end of planned stage " + std::to_string(next_stage - 1);
+  if (const std::string bad = first_non_finite_parameter(*run_.net); !bad.empty())
+    throw std::runtime_error(where + ": parameter " + bad +
+                             " is not finite; no resume point of it was written (the last one, "
+                             "checkpoints/resume.pt, is kept)");
+  ResumePoint point;
+  point.meta = run_.checkpoint_meta(static_cast<int64_t>(next_stage), 0, -1.0);
+  json& state = point.state;
+  state = to_json(progress_);
+  state["format"] = 1;
+  state["pipeline"] = run_.pipeline.resolved_toml();
+  state["pipeline_file"] = pipeline_file_.string();
+  state["next_stage"] = next_stage;
+  state["epochs_run"] = run_.epochs_run;
+  state["last_test"] = run_.last_test ? to_json(*run_.last_test) : json();
+  state["last_suites"] = run_.last_suites;
+  state["metrics"] = run_.folder->metrics_rows();
+  state["seconds_before"] = progress_.seconds_before + seconds_since(start_);
+  state["joules_before"] = joules_so_far();
+  state["train"] = train ? train->json : json();
+  if (train) {
+    state["stage_seconds"] = stage_seconds_before_ + seconds_since(stage_start_);
+    double joules = stage_joules_before_;
+    if (stage_energy_start_)
+      joules += energy_between(*stage_energy_start_, run_.energy->read(), run_.energy->info())
+                    .total_joules;
+    state["stage_joules"] = joules;
+    for (const auto& [name, tensor] : train->tensors) point.tensors["train." + name] = tensor;
+  }
+  for (const auto& [name, tensor] : default_generator_states())
+    point.tensors["rng." + name] = tensor;
+  save_resume_point(*run_.net, point, run_.folder->checkpoints() / "resume.pt");
+}
+
+void Run::resume_from_point() {
+  const fs::path file = run_.folder->checkpoints() / "resume.pt";
+  if (!fs::exists(file))
+    throw std::invalid_argument("cannot resume " + run_.folder->root().string() + ": it has no " +
+                                "checkpoints/resume.pt (not a GEAR run folder, or one written "
+                                "before resume points existed)");
+  ResumePoint point;
+  try {
+    point = read_resume_point(file);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("cannot resume: ") + e.what());
+  }
+  const json& state = point.state;
+  if (without_header(state.value("pipeline", std::string())) !=
+      without_header(run_.pipeline.resolved_toml()))
+    throw std::invalid_argument(
+        "cannot resume " + run_.folder->root().string() + ": its pipeline.resolved.toml no " +
+        "longer resolves to the pipeline the run recorded (edited, or read by another GEAR " +
+        "version); start a new run instead");
+  if (point.meta.architecture != run_.pipeline.architecture.name ||
+      point.meta.groups != run_.net->group_names())
+    throw std::invalid_argument("cannot resume: " + file.string() + " holds a net of " +
+                                point.meta.architecture + " with other channel groups");
+  try {
+    progress_ = run_progress_from_json(state);
+    next_stage_ = state.at("next_stage").get<size_t>();
+    run_.epochs_run = state.at("epochs_run").get<int64_t>();
+    if (!state.at("last_test").is_null()) run_.last_test = pass_stats_from_json(state["last_test"]);
+    run_.last_suites = state.at("last_suites");
+    run_.folder->restore_metrics(state.at("metrics").get<std::vector<json>>());
+    pipeline_file_ = state.at("pipeline_file").get<std::string>();
+    if (!state.at("train").is_null()) {
+      RunContext::TrainState train{state["train"], {}};
+      for (const auto& [name, tensor] : point.tensors)
+        if (name.rfind("train.", 0) == 0) train.tensors[name.substr(6)] = tensor;
+      run_.resume_train = std::move(train);
+      stage_seconds_before_ = state.at("stage_seconds").get<double>();
+      stage_joules_before_ = state.at("stage_joules").get<double>();
+    }
+  } catch (const json::exception& e) {
+    throw std::invalid_argument("cannot resume: " + file.string() +
+                                " has a malformed state: " + e.what());
+  }
+  run_.net = run_.rebuild_net(point.meta.widths, file, "resume point " + file.string());
+  // Last: building the net above drew from the default generator.
+  std::map<std::string, torch::Tensor> generators;
+  for (const auto& [name, tensor] : point.tensors)
+    if (name.rfind("rng.", 0) == 0) generators[name.substr(4)] = tensor;
+  restore_default_generator_states(generators);
+  json resume = {{"stage", next_stage_}, {"seconds_before", progress_.seconds_before}};
+  if (run_.resume_train) {
+    resume["epoch"] = run_.resume_train->json.at("epoch");
+    resume["step"] = run_.resume_train->json.at("step");
+  }
+  progress_.resumes.push_back(resume);
+  spdlog::info("resuming at planned stage {}{}: widths {}, {} epoch(s) done", next_stage_,
+               run_.resume_train ? " (inside it)" : "",
+               c10::str(torch::IntArrayRef(point.meta.widths)), run_.epochs_run);
 }
 
 json Run::execute() {
@@ -418,10 +548,21 @@ json Run::execute() {
     build_model();
     for (const StageSpec& stage : run_.pipeline.stages)
       stage_kind(stage.kind).check_run(stage, run_);
-    // The weights the run starts from: for reproducing it, and for comparing against them.
-    save_checkpoint(*run_.net, run_.checkpoint_meta(0, 0, -1.0),
-                    run_.folder->checkpoints() / "initial.pt");
-    for (const PlannedStage& planned : plan_stages(run_.pipeline)) {
+    const std::vector<PlannedStage> plan = plan_stages(run_.pipeline);
+    if (run_.options.resume) {
+      resume_from_point();
+    } else {
+      // The weights the run starts from: for reproducing it, and for comparing against them.
+      save_checkpoint(*run_.net, run_.checkpoint_meta(0, 0, -1.0),
+                      run_.folder->checkpoints() / "initial.pt");
+      save_point(0, nullptr);
+    }
+    run_.save_resume_point = [this](const RunContext::TrainState& train) {
+      save_point(current_stage_, &train);
+    };
+    for (size_t index = next_stage_; index < plan.size(); ++index) {
+      current_stage_ = index;
+      const PlannedStage& planned = plan[index];
       const StageSpec& stage = planned.stage;
       const std::string step = planned.steps > 1 ? " step " + std::to_string(planned.step) + "/" +
                                                        std::to_string(planned.steps)
@@ -430,20 +571,31 @@ json Run::execute() {
       spdlog::info("stage {} ({}{}){} starts", stage.index, stage.kind,
                    stage.component.name.empty() ? "" : ": " + stage.component.name, step);
       const StageKind& kind = stage_kind(stage.kind);
-      if (kind.prunes() && cost_before_.is_null()) {
-        cost_before_ = measure_cost(*run_.net, cost_setup());
+      set_crash_context("stage " + std::to_string(stage.index) + " (" + stage.kind +
+                        (stage.component.name.empty() ? "" : ": " + stage.component.name) +
+                        "), architecture " + run_.pipeline.architecture.name);
+      if (kind.prunes() && progress_.cost_before.is_null()) {
+        progress_.cost_before = measure_cost(*run_.net, cost_setup());
         spdlog::info("cost before pruning: {:.3f} ms per image at batch 1, {:.3f} ms at batch {}",
-                     1e3 * cost_before_["latency_batch1_seconds"].get<double>(),
-                     1e3 * cost_before_["latency_batch_seconds"].get<double>(),
-                     cost_before_["latency_batch"].get<int64_t>());
+                     1e3 * progress_.cost_before["latency_batch1_seconds"].get<double>(),
+                     1e3 * progress_.cost_before["latency_batch_seconds"].get<double>(),
+                     progress_.cost_before["latency_batch"].get<int64_t>());
       }
       // The stage's energy, memory and time span the same interval: its own work only.
       const bool peak_reset = reset_peak_memory(run_.device);
       const std::optional<EnergyReading> energy_start = run_.energy_now();
-      const auto start = std::chrono::steady_clock::now();
+      stage_energy_start_ = energy_start;
+      stage_start_ = std::chrono::steady_clock::now();
       json record = kind.run(planned, run_);
       const std::optional<EnergyReading> energy_end = run_.energy_now();
-      const double wall_seconds = seconds_since(start);
+      const double wall_seconds = stage_seconds_before_ + seconds_since(stage_start_);
+      if (run_.resume_train) {
+        spdlog::warn(
+            "stage {} did not continue from the resume point inside it: it ran again "
+            "from its start",
+            stage.index);
+        run_.resume_train.reset();
+      }
       const PeakMemory peak = peak_memory(run_.device, peak_reset);
       record["index"] = stage.index;
       if (planned.steps > 1) {
@@ -459,18 +611,31 @@ json Run::execute() {
       // Training before the first pruning fine-tunes; training after it (a search stage's
       // probes included) retrains.
       if (stage.kind == "train")
-        (cost_before_.is_null() ? finetune_seconds_ : retrain_seconds_) +=
+        (progress_.cost_before.is_null() ? progress_.finetune_seconds
+                                         : progress_.retrain_seconds) +=
             record["wall_seconds"].get<double>();
       if (record.contains("retrain_seconds"))
-        retrain_seconds_ += record["retrain_seconds"].get<double>();
+        progress_.retrain_seconds += record["retrain_seconds"].get<double>();
       record["params"] = run_.net->params();
       record["macs"] = run_.net->macs(run_.info.image_shape);
       record["widths"] = run_.net->widths();
       record["peak_rss_bytes"] = process_peak_rss_bytes();
       measure_stage(record, energy_start, energy_end, peak);
-      stages_.push_back(record);
+      if (stage_seconds_before_ > 0.0) {
+        record["resumed"] = true;
+        if (record.contains("energy_joules"))
+          record["energy_joules"] = record["energy_joules"].get<double>() + stage_joules_before_;
+      }
+      stage_seconds_before_ = stage_joules_before_ = 0.0;
+      progress_.stages.push_back(record);
       write_reports("running");
+      save_point(index + 1, nullptr);
+      if (const int signal = stop_signal())
+        throw Interrupted(signal, std::string("stopped by ") +
+                                      (signal == SIGINT ? "SIGINT" : "SIGTERM") + " after stage " +
+                                      std::to_string(stage.index));
     }
+    set_crash_context("the final evaluation");
     // The weights the final block describes, whatever stage last changed them: what another
     // run names to compare with (an evaluate stage's variants) or to start from.
     save_checkpoint(
@@ -495,8 +660,14 @@ json Run::execute() {
       fs::remove_all(root, ec);
       throw;
     }
+    const bool interrupted = dynamic_cast<const Interrupted*>(&e) != nullptr;
+    if (interrupted) {
+      spdlog::warn("{}", e.what());
+      if (run_.folder)
+        spdlog::warn("resume with: gearhost run --resume {}", run_.folder->root().string());
+    }
     try {
-      write_reports("failed", e.what());
+      write_reports(interrupted ? "interrupted" : "failed", e.what());
     } catch (const std::exception& report_error) {
       // The original error matters more; say why the folder could not record it.
       spdlog::error("could not write the failed run's summary: {}", report_error.what());

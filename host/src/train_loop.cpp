@@ -1,12 +1,21 @@
 #include "gear/host/train_loop.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
+#include <cmath>
+#include <csignal>
+#include <sstream>
+
+#include "gear/host/checkpoint_policy.h"
 #include "gear/host/optim.h"
 #include "gear/host/progress.h"
 #include "gear/host/run_context.h"
+#include "gear/host/run_signals.h"
 #include "gear/host/stage_augmentation.h"
 #include "gear/host/stage_objective.h"
+#include "gear/host/stopwatch.h"
 #include "gear/host/train_options.h"
 
 namespace gear::host {
@@ -23,9 +32,30 @@ constexpr std::pair<const char*, const char*> kEpochScalars[] = {
     {"images_per_second", "train/images_per_second"},
     {"energy_joules", "energy/epoch_joules"}};
 
-}  // namespace
-
 using nlohmann::json;
+
+// The optimizer's state (momentum buffers, Adam's moments and step counts) as bytes.
+torch::Tensor optimizer_state(torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  const std::string text = bytes.str();
+  return torch::tensor(
+      torch::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+      torch::kUInt8);
+}
+
+void load_optimizer_state(torch::optim::Optimizer& optimizer, const torch::Tensor& bytes,
+                          const torch::Device& device) {
+  const torch::Tensor data = bytes.contiguous().cpu();
+  torch::serialize::InputArchive archive;
+  archive.load_from(reinterpret_cast<const char*>(data.data_ptr<uint8_t>()),
+                    static_cast<size_t>(data.numel()), device);
+  optimizer.load(archive);
+}
+
+}  // namespace
 
 TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
   const StageSpec& stage = *request.stage;
@@ -59,21 +89,110 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
   Progress progress(run.options.tty);
   const std::string where = "stage " + std::to_string(stage.index) + " (" + stage.kind + ")";
   const bool validate = run.val.size() > 0;
+  const RunSettings& settings = run.pipeline.run_settings;
+  const CheckpointPolicy policy = parse_checkpoint_policy(settings.checkpoint_every);
+  const bool resumable = request.resumable && run.save_resume_point;
+  std::optional<TrainingInProgress> training;
+  if (resumable) training.emplace();
   TrainOutcome outcome;
   double image_seconds = 0.0;
   int64_t images = 0;
   PassStats train_stats, val_stats;
-  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+  int64_t first_epoch = 0;
+  EpochCursor cursor;
+  // Continuing a resumed run inside this stage: everything the loop carries, as it was.
+  if (resumable && run.resume_train) {
+    const RunContext::TrainState resumed = std::move(*run.resume_train);
+    run.resume_train.reset();
+    const json& j = resumed.json;
+    first_epoch = j.at("epoch").get<int64_t>();
+    image_seconds = j.at("image_seconds").get<double>();
+    images = j.at("images").get<int64_t>();
+    outcome.best_val = j.at("best_val").get<double>();
+    outcome.best_epoch = j.at("best_epoch").get<int64_t>();
+    train_stats = pass_stats_from_json(j.at("train_stats"));
+    val_stats = pass_stats_from_json(j.at("val_stats"));
+    load_optimizer_state(*optimizer, resumed.tensors.at("optimizer"), run.device);
+    cursor.step = j.at("step").get<int64_t>();
+    if (cursor.step > 0) {
+      cursor.samples = j.at("samples").get<int64_t>();
+      cursor.seconds = j.at("seconds").get<double>();
+      cursor.loss_sum = resumed.tensors.at("loss_sum").to(run.device);
+      cursor.correct_sum = resumed.tensors.at("correct_sum").to(run.device);
+      cursor.generator_state = resumed.tensors.at("generator");
+      for (const auto& [name, tensor] : resumed.tensors)
+        if (name.rfind("figure.", 0) == 0)
+          cursor.figure_sums[name.substr(7)] = tensor.to(run.device);
+    }
+    spdlog::info("stage {}{}: resuming at epoch {}, step {}", stage.index, request.label,
+                 first_epoch + 1, cursor.step);
+  }
+  // A resume point: the epoch in progress (`epoch`, 0-based) and the cursor within it.
+  auto save_point = [&](int64_t epoch) {
+    if (const std::string bad = first_non_finite_parameter(*run.net); !bad.empty())
+      throw std::runtime_error(where + " epoch " + std::to_string(epoch + 1) + ": parameter " +
+                               bad + " is not finite; no checkpoint of it was written");
+    RunContext::TrainState state;
+    state.json = {{"epoch", epoch},
+                  {"step", cursor.step},
+                  {"samples", cursor.samples},
+                  {"seconds", cursor.seconds},
+                  {"image_seconds", image_seconds},
+                  {"images", images},
+                  {"best_val", outcome.best_val},
+                  {"best_epoch", outcome.best_epoch},
+                  {"train_stats", to_json(train_stats)},
+                  {"val_stats", to_json(val_stats)}};
+    state.tensors["optimizer"] = optimizer_state(*optimizer);
+    if (cursor.step > 0) {
+      state.tensors["loss_sum"] = cursor.loss_sum.cpu();
+      state.tensors["correct_sum"] = cursor.correct_sum.cpu();
+      state.tensors["generator"] = cursor.generator_state.cpu();
+      for (const auto& [name, sum] : cursor.figure_sums)
+        state.tensors["figure." + name] = sum.cpu();
+    }
+    run.save_resume_point(state);
+  };
+  auto last_point = std::chrono::steady_clock::now();
+  auto stop_here = [&](int64_t epoch) {
+    const int signal = stop_signal();
+    throw Interrupted(signal, where + request.label + ": stopped by " +
+                                  (signal == SIGINT ? "SIGINT" : "SIGTERM") + " with " +
+                                  std::to_string(epoch) + " epoch(s) and " +
+                                  std::to_string(cursor.step) + " step(s) done");
+  };
+  for (int64_t epoch = first_epoch; epoch < epochs; ++epoch) {
     // Segments of one pipeline stage continue its epoch count, so none repeats a shuffle.
     const int64_t stage_epoch = request.first_epoch + epoch;
     const std::optional<EnergyReading> epoch_start = run.energy_now();
-    stream.start_epoch(run.seed * 1000003ULL + static_cast<uint64_t>(stage.index) * 1009ULL +
-                       static_cast<uint64_t>(stage_epoch));
+    const uint64_t seed = run.seed * 1000003ULL + static_cast<uint64_t>(stage.index) * 1009ULL +
+                          static_cast<uint64_t>(stage_epoch);
+    if (cursor.step > 0)
+      stream.resume_epoch(seed, cursor.step, cursor.generator_state);
+    else
+      stream.start_epoch(seed);
     progress.begin("stage " + std::to_string(stage.index) + request.label + " epoch " +
                        std::to_string(epoch + 1) + "/" + std::to_string(epochs),
                    stream.batches_per_epoch());
-    train_stats = train_epoch(*run.net, stream, *optimizer, schedule, epoch, *objective, progress,
-                              split_workers);
+    // Paused for a time-based resume point or a stop signal, then continued (or stopped).
+    const PauseCheck pause = [&](int64_t) {
+      return resumable && (stop_signal() != 0 || policy.due_after(seconds_since(last_point)));
+    };
+    for (;;) {
+      try {
+        train_stats = train_epoch(*run.net, stream, *optimizer, schedule, epoch, *objective,
+                                  progress, split_workers, cursor, pause);
+      } catch (const NonFiniteLoss& e) {
+        throw std::runtime_error(where + request.label + " epoch " + std::to_string(epoch + 1) +
+                                 " step " + std::to_string(e.step()) + ": " + e.what() +
+                                 "; the weights before it are the last resume point's "
+                                 "(checkpoints/resume.pt)");
+      }
+      if (!cursor.paused) break;
+      save_point(epoch);
+      last_point = std::chrono::steady_clock::now();
+      if (stop_signal() != 0) stop_here(epoch);
+    }
     progress.end();
     images += train_stats.samples;
     image_seconds += train_stats.seconds;
@@ -112,20 +231,39 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     for (const auto& [column, tag] : kEpochScalars)
       if (row.contains(column) && row[column].is_number())
         run.scalar(tag, run.epochs_run, row[column].get<double>());
+    cursor = EpochCursor();
     const bool best = validate && val_stats.accuracy > outcome.best_val;
     if (best) {
       outcome.best_val = val_stats.accuracy;
       outcome.best_epoch = epoch + 1;
-      if (!request.best_to.empty())
-        save_checkpoint(*run.net,
-                        run.checkpoint_meta(stage.index, stage_epoch + 1, val_stats.accuracy),
-                        request.best_to);
     }
+    // The stage's last epoch needs none: the runner records one at the stage's end.
+    const bool point_due = resumable && epoch + 1 < epochs &&
+                           (policy.due_after_epoch(epoch + 1) ||
+                            policy.due_after(seconds_since(last_point)) || stop_signal() != 0);
+    const bool kept = settings.keep_every > 0 && (epoch + 1) % settings.keep_every == 0;
+    if (best || point_due || kept)
+      if (const std::string bad = first_non_finite_parameter(*run.net); !bad.empty())
+        throw std::runtime_error(where + request.label + " epoch " + std::to_string(epoch + 1) +
+                                 ": parameter " + bad +
+                                 " is not finite; no checkpoint of it was written");
+    const CheckpointMeta meta =
+        run.checkpoint_meta(stage.index, stage_epoch + 1, validate ? val_stats.accuracy : -1.0);
+    if (best && !request.best_to.empty()) save_checkpoint(*run.net, meta, request.best_to);
     if (options.checkpoint && request.checkpoints) {
-      auto meta =
-          run.checkpoint_meta(stage.index, stage_epoch + 1, validate ? val_stats.accuracy : -1.0);
-      save_checkpoint(*run.net, meta, run.folder->checkpoints() / "last.pt");
+      if (point_due || !resumable || epoch + 1 == epochs)
+        save_checkpoint(*run.net, meta, run.folder->checkpoints() / "last.pt");
       if (best) save_checkpoint(*run.net, meta, run.folder->checkpoints() / "best.pt");
+      if (kept)
+        save_checkpoint(
+            *run.net, meta,
+            run.folder->checkpoints() / ("stage" + std::to_string(stage.index) + "-epoch" +
+                                         std::to_string(stage_epoch + 1) + ".pt"));
+    }
+    if (point_due) {
+      save_point(epoch + 1);
+      last_point = std::chrono::steady_clock::now();
+      if (stop_signal() != 0) stop_here(epoch + 1);
     }
   }
   if (validate && epochs > 0) outcome.final_val = val_stats.accuracy;

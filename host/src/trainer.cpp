@@ -3,6 +3,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <stdexcept>
 
@@ -15,6 +16,24 @@ namespace F = torch::nn::functional;
 
 torch::Tensor correct_count(const torch::Tensor& logits, const torch::Tensor& labels) {
   return logits.detach().argmax(1).eq(labels).sum();
+}
+
+nlohmann::json to_json(const PassStats& stats) {
+  return {{"loss", stats.loss},
+          {"accuracy", stats.accuracy},
+          {"samples", stats.samples},
+          {"seconds", stats.seconds},
+          {"figures", stats.figures}};
+}
+
+PassStats pass_stats_from_json(const nlohmann::json& value) {
+  PassStats stats;
+  stats.loss = value.at("loss").get<double>();
+  stats.accuracy = value.at("accuracy").get<double>();
+  stats.samples = value.at("samples").get<int64_t>();
+  stats.seconds = value.at("seconds").get<double>();
+  stats.figures = value.at("figures").get<std::map<std::string, double>>();
+  return stats;
 }
 
 ObjectiveBatch objective_batch(const Batch& batch) {
@@ -41,19 +60,34 @@ ObjectiveValue compute_objective(Objective& objective, GrowableNet& net, const B
   return value;
 }
 
+PassStats cursor_stats(const EpochCursor& cursor) {
+  PassStats stats;
+  stats.samples = cursor.samples;
+  if (cursor.samples > 0) {
+    const auto n = static_cast<double>(cursor.samples);
+    stats.loss = cursor.loss_sum.item<double>() / n;
+    stats.accuracy = cursor.correct_sum.item<double>() / n;
+    for (const auto& [name, sum] : cursor.figure_sums) stats.figures[name] = sum.item<double>() / n;
+  }
+  stats.seconds = cursor.seconds;
+  return stats;
+}
+
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, Objective& objective,
-                      Progress& progress, int split_workers) {
+                      Progress& progress, int split_workers, EpochCursor& cursor,
+                      const PauseCheck& pause) {
   net.train();
   std::optional<WorkerPool> pool;
   if (split_workers > 1) pool.emplace(split_workers);
   const auto start = std::chrono::steady_clock::now();
+  const double seconds_before = cursor.seconds;
   const int64_t steps = stream.batches_per_epoch();
+  cursor.paused = false;
   // Accumulate on the device; one synchronising read per progress update, not per step.
-  torch::Tensor loss_sum, correct_sum;
-  std::map<std::string, torch::Tensor> figure_sums;
-  int64_t samples = 0, step = 0;
-  double shown_loss = 0.0, shown_acc = 0.0;
+  torch::Tensor& loss_sum = cursor.loss_sum;
+  torch::Tensor& correct_sum = cursor.correct_sum;
+  int64_t& step = cursor.step;
   while (auto batch = stream.next()) {
     set_lr(optimizer, schedule.at(static_cast<double>(epoch) +
                                   static_cast<double>(step) / static_cast<double>(steps)));
@@ -67,39 +101,38 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
       result = {value.loss.detach(), correct_count(value.logits, batch->labels),
                 std::move(value.figures)};
     }
+    // Checked before the step is applied, so a NaN never reaches the weights (on the CPU).
+    const bool read_now = !result.loss.is_cuda() || (step + 1) % 20 == 0 || step + 1 == steps;
+    if (read_now && !std::isfinite(result.loss.item<double>()))
+      throw NonFiniteLoss(step + 1, "the loss is " + std::to_string(result.loss.item<double>()));
     optimizer.step();
     const int64_t n = batch->labels.size(0);
-    const torch::Tensor& loss = result.loss;
-    const torch::Tensor& batch_correct = result.correct;
     for (const auto& [name, figure] : result.figures) {
       torch::Tensor weighted = figure.detach() * static_cast<double>(n);
-      auto it = figure_sums.find(name);
-      if (it == figure_sums.end())
-        figure_sums.emplace(name, weighted);
+      auto it = cursor.figure_sums.find(name);
+      if (it == cursor.figure_sums.end())
+        cursor.figure_sums.emplace(name, weighted);
       else
         it->second = it->second + weighted;
     }
-    torch::Tensor batch_loss_sum = loss.detach() * static_cast<double>(n);
+    torch::Tensor batch_loss_sum = result.loss.detach() * static_cast<double>(n);
     loss_sum = loss_sum.defined() ? loss_sum + batch_loss_sum : batch_loss_sum;
-    correct_sum = correct_sum.defined() ? correct_sum + batch_correct : batch_correct;
-    samples += n;
+    correct_sum = correct_sum.defined() ? correct_sum + result.correct : result.correct;
+    cursor.samples += n;
+    cursor.generator_state = batch->generator_state;
     ++step;
     if (step % 20 == 0 || step == steps) {
-      shown_loss = loss_sum.item<double>() / static_cast<double>(samples);
-      shown_acc = correct_sum.item<double>() / static_cast<double>(samples);
-      progress.update(step, samples, shown_loss, shown_acc);
+      const auto samples = static_cast<double>(cursor.samples);
+      progress.update(step, cursor.samples, loss_sum.item<double>() / samples,
+                      correct_sum.item<double>() / samples);
+    }
+    if (step < steps && pause && pause(step)) {
+      cursor.paused = true;
+      break;
     }
   }
-  PassStats stats;
-  stats.samples = samples;
-  if (samples > 0) {
-    stats.loss = loss_sum.item<double>() / static_cast<double>(samples);
-    stats.accuracy = correct_sum.item<double>() / static_cast<double>(samples);
-    for (const auto& [name, sum] : figure_sums)
-      stats.figures[name] = sum.item<double>() / static_cast<double>(samples);
-  }
-  stats.seconds = seconds_since(start);
-  return stats;
+  cursor.seconds = seconds_before + seconds_since(start);
+  return cursor_stats(cursor);
 }
 
 PassStats evaluate(GrowableNet& net, const DeviceData& data, int64_t batch_size,

@@ -81,6 +81,7 @@ json TrainStage::run(const PlannedStage& planned, RunContext& run) const {
   TrainRequest request;
   request.stage = &planned.stage;
   request.first_epoch = planned.first_epoch;
+  request.resumable = true;
   if (planned.steps > 1)
     request.label =
         " segment " + std::to_string(planned.step) + "/" + std::to_string(planned.steps);

@@ -42,6 +42,9 @@ struct Batch {
   double consistency_weight = 0.0;
   /// How many views, at the end of `views`, are device views (ObjectiveBatch::device_views).
   int64_t device_views = 0;
+  /// The stream's generator state once this batch was drawn: where a resumed epoch continues
+  /// (BatchStream::resume_epoch) to draw the next batch exactly as an uninterrupted one would.
+  torch::Tensor generator_state;
 };
 
 /// Runs `step` on the batches of one epoch of `data` (borrowed), shuffled and augmented from
@@ -76,6 +79,10 @@ class BatchStream {
   /// Starts an epoch: a permutation and augmentation stream derived from `seed`. With
   /// `max_batches` > 0 the epoch ends after that many batches, and none past them is prepared.
   void start_epoch(uint64_t seed, int64_t max_batches = 0);
+  /// Continues the epoch of `seed` at batch `next_batch`, with the generator in
+  /// `generator_state` (the state recorded in the batch before it): the batches that follow are
+  /// those start_epoch(seed) would have given from there.
+  void resume_epoch(uint64_t seed, int64_t next_batch, const torch::Tensor& generator_state);
   /// The next batch, or nullopt at the end of the epoch.
   std::optional<Batch> next();
   int64_t batches_per_epoch() const;
@@ -83,6 +90,8 @@ class BatchStream {
  private:
   Batch make_batch(int64_t index);
   void launch(int64_t index);
+  void begin(uint64_t seed, int64_t max_batches, int64_t first_batch,
+             const torch::Tensor& generator_state);
 
   const DeviceData& data_;
   int64_t batch_size_;

@@ -26,6 +26,10 @@ struct RunSettings {
   std::string out = "runs";
   double epoch_scale = 1.0;
   std::vector<int64_t> seeds;  ///< empty: one run at `seed`; else a seed group (seed_group.h)
+  /// How often a train stage writes its resume point and last.pt: "N epochs" or "N min"
+  /// (checkpoint_policy.h reads it).
+  std::string checkpoint_every = "1 epoch";
+  int64_t keep_every = 0;  ///< > 0: also keep the weights of every N-th epoch of a train stage
 };
 
 /// The host keys of [meter] (the power meter plugin adds its own).

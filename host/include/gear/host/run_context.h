@@ -4,6 +4,8 @@
 /// The state of one run that stages work on: the data, the net, the run folder and the results
 /// so far. The runner owns it and hands it to each stage kind's run().
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -71,6 +73,18 @@ struct RunContext {
   std::shared_ptr<report::EventWriter> events;
   /// Training epochs run so far across stages: the step of per-epoch TensorBoard scalars.
   int64_t epochs_run = 0;
+
+  /// A train loop's own state at a resume point: JSON and tensors by name.
+  struct TrainState {
+    nlohmann::json json;
+    std::map<std::string, torch::Tensor> tensors;
+  };
+  /// Records checkpoints/resume.pt now, inside the current stage, with the train loop's state
+  /// (the runner adds its own and the net). Installed by the runner.
+  std::function<void(const TrainState&)> save_resume_point;
+  /// Set by the runner on --resume when the point it continues from lies inside a train stage:
+  /// that stage's train loop takes it and continues where it was.
+  std::optional<TrainState> resume_train;
 
   /// Forgets the results on the current weights (they changed).
   void weights_changed();

@@ -9,8 +9,10 @@
 
 namespace gear::host {
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder, then rename, so a
-/// crash or kill leaves either the old file or the new one, never a torn one.
+/// Writes `text` to `path` atomically and durably: a temporary file in the same folder, fsync,
+/// rename, fsync of the folder, so a crash, a kill or a power loss leaves either the old file or
+/// the new one, never a torn one. On failure (a full disk, an unwritable folder) the temporary
+/// file is removed and std::runtime_error names `path` and the system's reason.
 void write_file_atomic(const std::filesystem::path& path, const std::string& text);
 
 /// A run's folder: pipeline.resolved.toml, env.json, log.txt, metrics.csv, stages.json,
@@ -18,8 +20,9 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
 class RunFolder {
  public:
   /// Creates `root` (and checkpoints/). Throws std::runtime_error if it cannot be created or
-  /// already holds a finished run's summary.
-  explicit RunFolder(std::filesystem::path root);
+  /// written to, and std::invalid_argument if it already holds a run (a summary.json) and
+  /// `resuming` is false.
+  explicit RunFolder(std::filesystem::path root, bool resuming = false);
 
   /// "<out>/<name>-YYYYmmdd-HHMMSS", with -2, -3... if taken.
   static std::filesystem::path unique_path(const std::filesystem::path& out,
@@ -34,6 +37,11 @@ class RunFolder {
   /// earlier row had (an objective's figures in a later stage) adds columns: the file is then
   /// rewritten atomically with the wider header.
   void append_metrics(const nlohmann::json& row);
+  /// The rows appended so far (or restored), in order.
+  const std::vector<nlohmann::json>& metrics_rows() const { return rows_; }
+  /// Resuming: makes metrics.csv hold exactly `rows` (those up to the resume point; a row
+  /// written after it is dropped, as the resumed run writes it again).
+  void restore_metrics(const std::vector<nlohmann::json>& rows);
 
  private:
   std::filesystem::path root_;
@@ -41,6 +49,7 @@ class RunFolder {
   std::vector<std::string> columns_;
   std::vector<nlohmann::json> rows_;
   std::string metrics_line(const nlohmann::json& row) const;
+  std::string metrics_text() const;  // header and every row
 };
 
 }  // namespace gear::host

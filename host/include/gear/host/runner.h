@@ -16,11 +16,18 @@ struct RunOptions {
   std::optional<std::filesystem::path> out;
   /// Show a redrawn progress bar (a TTY); otherwise plain periodic lines.
   bool tty = false;
+  /// Continue the run in `out` from its checkpoints/resume.pt (gearhost run --resume): the
+  /// pipeline must be the one that run resolved (its pipeline.resolved.toml).
+  bool resume = false;
 };
 
 /// Runs every stage of a validated pipeline and returns summary.json's content. The run folder
-/// is kept current after every epoch and stage, so a crash or kill loses no finished work; on
-/// failure summary.json says "failed" with the error, and the exception propagates.
+/// is kept current after every epoch and stage, so a crash or kill loses no finished work: a
+/// resume point (checkpoints/resume.pt) is recorded at every stage's end and, inside train
+/// stages, per run.checkpoint_every; RunOptions::resume continues from it, ending with the same
+/// weights and metrics as a run never stopped. On failure summary.json says "failed" with the
+/// error, and the exception propagates; after a stop signal it says "interrupted" and
+/// Interrupted (run_signals.h) propagates.
 nlohmann::json run_pipeline(const Pipeline& pipeline, const Registry& registry,
                             const RunOptions& options);
 

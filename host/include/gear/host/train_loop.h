@@ -30,6 +30,11 @@ struct TrainRequest {
   bool checkpoints = true;
   /// Non-empty: the weights of the epoch with the best validation accuracy are saved here.
   std::filesystem::path best_to;
+  /// True: the epochs record resume points (run.checkpoint_every, and after a stop signal), and
+  /// continue from RunContext::resume_train when the run resumes inside them. Only a call that
+  /// is its stage's whole work may set it: a stage that trains among other work restarts from
+  /// its start on resume.
+  bool resumable = false;
 };
 
 /// What the epochs did.
@@ -42,7 +47,10 @@ struct TrainOutcome {
 
 /// Trains `run.net` (the run is borrowed) for the stage's epochs: a fresh optimizer and schedule,
 /// a validation pass and a metrics.csv row after every epoch, and checkpoints/last.pt and best.pt
-/// (by validation accuracy) when the stage and the request allow.
+/// (by validation accuracy) when the stage and the request allow, and every run.keep_every-th
+/// epoch's weights. Throws Interrupted (run_signals.h) after recording a resume point when a stop
+/// signal arrives, and std::runtime_error naming the stage, epoch and step for a NaN or infinite
+/// loss or weights (no checkpoint of them is written).
 TrainOutcome train_net(RunContext& run, const TrainRequest& request);
 
 }  // namespace gear::host

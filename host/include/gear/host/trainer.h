@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "gear/growable_net.h"
@@ -24,6 +26,11 @@ struct PassStats {
   std::map<std::string, double> figures;
   double images_per_second() const { return seconds > 0 ? samples / seconds : 0.0; }
 };
+
+/// `stats` as JSON (loss, accuracy, samples, seconds, figures), and back: what a resume point
+/// keeps of a pass. pass_stats_from_json throws nlohmann::json::exception on a malformed value.
+nlohmann::json to_json(const PassStats& stats);
+PassStats pass_stats_from_json(const nlohmann::json& value);
 
 /// What one training step computed: detached tensors on the batch's device, read when needed so
 /// a step does not wait for the device.
@@ -48,13 +55,50 @@ ObjectiveValue compute_objective(Objective& objective, GrowableNet& net, const B
 /// their device (read it when needed, so a step does not wait for the device).
 torch::Tensor correct_count(const torch::Tensor& logits, const torch::Tensor& labels);
 
-/// One training epoch minimising `objective`. Sets the learning rate every step from `schedule`
-/// at fractional epoch `epoch + step / steps`. `split_workers` > 1 splits each batch across that
-/// many worker threads (split_step; the net must be batch_splittable and the objective support
-/// it); otherwise each op uses the intra-op threads.
+/// Where a training epoch stands: steps done and the running sums (on the batches' device).
+/// train_epoch continues from it and keeps it current, so an epoch paused after any step (a
+/// checkpoint, a stop signal) and continued, in this process or a resumed one, sums the same
+/// values in the same order as one never paused.
+struct EpochCursor {
+  int64_t step = 0;      ///< steps done
+  int64_t samples = 0;   ///< samples trained on
+  double seconds = 0.0;  ///< training time of the steps done
+  torch::Tensor loss_sum, correct_sum;
+  std::map<std::string, torch::Tensor> figure_sums;
+  /// The stream's generator state after the last step's batch (Batch::generator_state).
+  torch::Tensor generator_state;
+  /// Set by train_epoch when `pause` stopped it before the epoch's end.
+  bool paused = false;
+};
+
+/// Asked after every step with the steps done; true pauses the epoch there.
+using PauseCheck = std::function<bool(int64_t step)>;
+
+/// The loss of a training step was NaN or infinite: the weights after it are not trained.
+class NonFiniteLoss : public std::runtime_error {
+ public:
+  NonFiniteLoss(int64_t step, const std::string& what) : std::runtime_error(what), step_(step) {}
+  int64_t step() const { return step_; }  ///< 1-based step of the epoch that produced it
+
+ private:
+  int64_t step_;
+};
+
+/// One training epoch minimising `objective`, continuing from `cursor` (the stream must be at
+/// cursor.step: start_epoch for 0, else resume_epoch with cursor.generator_state). Sets the
+/// learning rate every step from `schedule` at fractional epoch `epoch + step / steps`.
+/// `split_workers` > 1 splits each batch across that many worker threads (split_step; the net
+/// must be batch_splittable and the objective support it); otherwise each op uses the intra-op
+/// threads. Returns the stats of the steps done so far; with cursor.paused set when `pause`
+/// returned true before the last step. Throws NonFiniteLoss for a NaN or infinite loss (read
+/// every step on the CPU; on a GPU, where a read waits for the device, every 20 steps).
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, Objective& objective,
-                      Progress& progress, int split_workers = 0);
+                      Progress& progress, int split_workers, EpochCursor& cursor,
+                      const PauseCheck& pause = {});
+
+/// The stats of the steps `cursor` has summed (one read of its sums).
+PassStats cursor_stats(const EpochCursor& cursor);
 
 /// Loss and accuracy over a whole split in eval mode, no gradients.
 PassStats evaluate(GrowableNet& net, const DeviceData& data, int64_t batch_size,
