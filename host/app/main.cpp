@@ -242,6 +242,11 @@ int main(int argc, char** argv) {
     if (list->parsed()) return list_plugins(registry);
     if (describe_cmd->parsed()) return describe(registry, component);
     const bool resume = run->parsed() && !resume_dir.empty();
+    // With --resume the first key=value lands in FILE's place.
+    if (resume && pipeline_file.find('=') != std::string::npos) {
+      overrides.insert(overrides.begin(), pipeline_file);
+      pipeline_file.clear();
+    }
     if (run->parsed() && resume == !pipeline_file.empty())
       throw ConfigError({}, "run",
                         resume ? "give either a pipeline FILE or --resume DIR, not both"

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gear/host/plugin_error.h"
+#include "gear/host/run_signals.h"
 #include "gear/host/text_match.h"
 
 namespace gear::host {
@@ -25,6 +26,7 @@ const Registry* process_registry() { return the_process_registry.load(); }
 
 void call_plugin(const std::string& component, const std::string& library,
                  const std::string& where, const std::function<void()>& fn) {
+  const CrashPluginScope crash_scope(component, library);
   try {
     fn();
   } catch (const ConfigError&) {

@@ -95,6 +95,13 @@ RunFolder::RunFolder(fs::path root, bool resuming) : root_(std::move(root)) {
   std::error_code ec;
   fs::create_directories(root_ / "checkpoints", ec);
   if (ec) throw std::runtime_error("cannot create run folder " + root_.string() + ": " + ec.message());
+  // A write the last process was killed in left its temporary file: the file it was replacing
+  // is whole, so the temporary one only takes space.
+  if (resuming)
+    for (const fs::path& folder : {root_, root_ / "checkpoints"})
+      for (const auto& entry : fs::directory_iterator(folder, ec))
+        if (entry.path().filename().string().find(".tmp.") != std::string::npos)
+          fs::remove(entry.path(), ec);
   // An unwritable folder fails here, naming itself, not hours later at the first checkpoint.
   if (::access(root_.c_str(), W_OK) != 0 || ::access((root_ / "checkpoints").c_str(), W_OK) != 0)
     throw std::runtime_error("run folder " + root_.string() +

@@ -20,6 +20,10 @@ constexpr size_t kTextSize = 2048;
 char g_folder[kTextSize] = "";
 char g_context[kTextSize] = "";
 char g_log_path[kTextSize] = "";
+char g_plugin[kTextSize] = "";
+// What this thread's innermost scope named, for CrashPluginScope to restore; g_plugin shows the
+// latest of any thread.
+thread_local std::string g_plugin_text;
 std::mutex g_text_mutex;  // writers only
 
 void copy_text(char* target, const std::string& text) {
@@ -91,9 +95,14 @@ const char* signal_name(int signal) {
 }
 
 void on_crash(int signal) {
-  const char* parts[] = {"\ngearhost: crashed with ", signal_name(signal),
-                         g_context[0] ? " in " : "", g_context, "\n"};
-  report(parts, 5);
+  const char* parts[] = {"\ngearhost: crashed with ",
+                         signal_name(signal),
+                         g_context[0] ? " in " : "",
+                         g_context,
+                         g_plugin[0] ? ", in a call into plugin " : "",
+                         g_plugin,
+                         "\n"};
+  report(parts, 7);
   if (g_folder[0]) resume_hint("gearhost: the run folder keeps every finished epoch and stage");
   // The default action next: the exit status and any core dump say what happened.
   std::signal(signal, SIG_DFL);
@@ -130,6 +139,17 @@ void set_signal_run_folder(const std::string& folder) {
 }
 
 void set_crash_context(const std::string& text) { copy_text(g_context, text); }
+
+CrashPluginScope::CrashPluginScope(const std::string& component, const std::string& library)
+    : previous_(g_plugin_text) {
+  g_plugin_text = component + " (" + library + ")";
+  copy_text(g_plugin, g_plugin_text);
+}
+
+CrashPluginScope::~CrashPluginScope() {
+  g_plugin_text = previous_;
+  copy_text(g_plugin, g_plugin_text);
+}
 
 int stop_exit_code(int signal) { return 128 + signal; }
 

@@ -179,9 +179,9 @@ TEST(Loader, FolderScanLoadsGoodAndRecordsEveryRefusal) {
   load_plugins({GEAR_FIXTURE_DIR}, registry);
   int loaded = 0, refused = 0;
   for (const auto& p : registry.plugins()) (p.loaded ? loaded : refused)++;
-  // good, kind and empty load; twin (same name, sorted after good) and the seven broken fixtures
-  // are refused.
-  EXPECT_EQ(loaded, 3);
+  // good, kind, empty and fault load; twin (same name, sorted after good) and the seven broken
+  // fixtures are refused.
+  EXPECT_EQ(loaded, 4);
   EXPECT_EQ(refused, 8);
   EXPECT_EQ(registry.find("fixture-identity")->library, fixture("good").string());
 }

@@ -36,6 +36,19 @@ void set_signal_run_folder(const std::string& folder);
 /// What runs now ("stage 2 (grow): strategy osg (libgear-osg.so)"), for the crash note.
 void set_crash_context(const std::string& text);
 
+/// While one lives, a crash note also names this plugin component and its library: call_plugin
+/// opens one around each call into a plugin it attributes. The previous one is restored after.
+class CrashPluginScope {
+ public:
+  CrashPluginScope(const std::string& component, const std::string& library);
+  ~CrashPluginScope();
+  CrashPluginScope(const CrashPluginScope&) = delete;
+  CrashPluginScope& operator=(const CrashPluginScope&) = delete;
+
+ private:
+  std::string previous_;
+};
+
 /// The exit status for a stop signal: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
 int stop_exit_code(int signal);
 
