@@ -251,6 +251,26 @@ int main(int argc, char** argv) {
       throw ConfigError({}, "run",
                         resume ? "give either a pipeline FILE or --resume DIR, not both"
                                : "needs a pipeline FILE (or --resume DIR)");
+    if (resume && std::filesystem::exists(std::filesystem::path(resume_dir) / "group.json")) {
+      // A seed group: its pipeline and overrides as group.json recorded them.
+      if (!overrides.empty() || run->count("--seeds") || run->count("--out"))
+        throw ConfigError({}, "--resume",
+                          "a resumed seed group keeps its pipeline, seeds and folder: no "
+                          "key=value overrides, --seeds or --out (--jobs may change)");
+      const GroupRecord record = read_group_record(resume_dir);
+      Pipeline pipeline = read_pipeline(record.pipeline_file, record.overrides, registry);
+      SeedGroupOptions group;
+      group.gearhost = std::filesystem::read_symlink("/proc/self/exe");
+      group.pipeline_file = record.pipeline_file;
+      group.overrides = record.overrides;
+      group.plugin_paths = plugin_paths;
+      group.log_level = log_level;
+      group.seeds = record.seeds;
+      group.jobs = std::max(1, jobs);
+      group.out = resume_dir;
+      group.resume = true;
+      return run_seed_group(pipeline, group);
+    }
     if (resume) {
       if (!overrides.empty() || run->count("--seeds") || run->count("--jobs") ||
           run->count("--out"))

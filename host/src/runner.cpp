@@ -472,7 +472,11 @@ void Run::save_point(size_t next_stage, const RunContext::TrainState* train) {
   }
   for (const auto& [name, tensor] : default_generator_states())
     point.tensors["rng." + name] = tensor;
-  save_resume_point(*run_.net, point, run_.folder->checkpoints() / "resume.pt");
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path file = run_.folder->checkpoints() / "resume.pt";
+  save_resume_point(*run_.net, point, file);
+  spdlog::debug("resume point ({}) written in {:.1f} ms, {} bytes", where,
+                1e3 * seconds_since(start), fs::file_size(file));
 }
 
 void Run::resume_from_point() {

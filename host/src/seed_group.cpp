@@ -188,6 +188,24 @@ json group_figures(const std::vector<json>& summaries) {
   return out;
 }
 
+GroupRecord read_group_record(const fs::path& folder) {
+  const fs::path file = folder / "group.json";
+  const json group = read_json_file(file);
+  GroupRecord record;
+  try {
+    record.pipeline_file = group.at("pipeline").get<std::string>();
+    record.overrides = group.at("overrides").get<std::vector<std::string>>();
+    record.seeds = group.at("seeds").get<std::vector<int64_t>>();
+  } catch (const json::exception& e) {
+    throw ConfigError({}, "--resume",
+                      "cannot resume the seed group: " + file.string() +
+                          " is unreadable or "
+                          "lacks a field (" +
+                          e.what() + ")");
+  }
+  return record;
+}
+
 std::string pipeline_hash(const std::string& resolved_toml) {
   std::istringstream in(resolved_toml);
   std::string line, table;
@@ -240,12 +258,28 @@ int run_seed_group(const Pipeline& pipeline, const SeedGroupOptions& options) {
       list.push_back(entry);
       if (!r.summary.empty()) summaries.push_back(r.summary);
     }
-    json group = {{"name", name},          {"pipeline", pipeline.file.string()},
-                  {"pipeline_hash", hash}, {"seeds", options.seeds},
-                  {"status", status},      {"runs", list}};
+    json group = {{"name", name},
+                  {"pipeline", options.pipeline_file.string()},
+                  {"overrides", options.overrides},
+                  {"pipeline_hash", hash},
+                  {"seeds", options.seeds},
+                  {"status", status},
+                  {"runs", list}};
     group.update(group_figures(summaries));
     write_file_atomic(root / "group.json", group.dump(2) + "\n");
   };
+  // Resuming: a completed seed is kept as it is; one that started continues from its point.
+  std::vector<bool> resume_run(runs.size(), false);
+  if (options.resume)
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const json summary = read_json_file(root / runs[i].dir / "summary.json");
+      if (summary.value("status", "") == "completed") {
+        runs[i].status = "completed";
+        runs[i].summary = summary;
+      } else {
+        resume_run[i] = fs::exists(root / runs[i].dir / "summary.json");
+      }
+    }
   write_group("running");
 
   std::map<pid_t, size_t> running;
@@ -274,14 +308,26 @@ int run_seed_group(const Pipeline& pipeline, const SeedGroupOptions& options) {
   while (next < runs.size() || !running.empty()) {
     while (next < runs.size() && static_cast<int>(running.size()) < jobs) {
       GroupRun& run = runs[next];
+      if (run.status == "completed") {
+        ++next;
+        continue;
+      }
       const fs::path console = jobs > 1 ? root / (run.dir.string() + ".console.txt") : fs::path();
-      const pid_t pid =
-          spawn(child_arguments(options, pipeline, run.seed, root / run.dir), console);
+      std::vector<std::string> args;
+      if (resume_run[next]) {
+        args = {options.gearhost.string(), "run",         "--resume",
+                (root / run.dir).string(), "--log-level", options.log_level};
+        for (const auto& p : options.plugin_paths) args.insert(args.end(), {"--plugin-path", p});
+      } else {
+        args = child_arguments(options, pipeline, run.seed, root / run.dir);
+      }
+      const pid_t pid = spawn(args, console);
       run.status = "running";
       spdlog::info("seed {} started{}", run.seed,
                    console.empty() ? "" : " (console: " + console.string() + ")");
       running[pid] = next++;
     }
+    if (running.empty()) break;  // the rest were completed before a resume
     int wait_status = 0;
     const pid_t pid = waitpid(-1, &wait_status, 0);
     if (pid < 0) {

@@ -25,7 +25,21 @@ struct SeedGroupOptions {
   std::vector<int64_t> seeds;
   int jobs = 1;  ///< runs at once; each gets run.threads = cores / jobs unless the pipeline sets it
   std::optional<std::filesystem::path> out;  ///< the group folder exactly (else under run.out)
+  /// Continue the group in `out` (gearhost run --resume GROUP): completed seeds are kept, a seed
+  /// run that started is resumed (gearhost run --resume seed-<s>), the others start.
+  bool resume = false;
 };
+
+/// What a group folder's group.json records of how it was started: for resuming it.
+struct GroupRecord {
+  std::string pipeline_file;
+  std::vector<std::string> overrides;
+  std::vector<int64_t> seeds;
+};
+
+/// Reads `folder`/group.json. Throws ConfigError naming the file when it cannot be read or lacks
+/// a field (a group written before resuming existed has no `overrides`).
+GroupRecord read_group_record(const std::filesystem::path& folder);
 
 /// `--seeds N` as a seed list: 1..N.
 std::vector<int64_t> seeds_up_to(int64_t count);
