@@ -16,12 +16,11 @@
 #include "gear/host/cpu_allocator.h"
 #include "gear/host/device.h"
 #include "gear/host/env_info.h"
-#include "gear/host/generator_state.h"
 #include "gear/host/logging.h"
 #include "gear/host/memory_format.h"
 #include "gear/host/plugin_error.h"
 #include "gear/host/run_context.h"
-#include "gear/host/run_progress.h"
+#include "gear/host/run_point.h"
 #include "gear/host/run_signals.h"
 #include "gear/host/stage_kind.h"
 #include "gear/host/stage_memory.h"
@@ -45,17 +44,6 @@ std::vector<int64_t> widths_from_summary(const Config& model, const std::string&
   } catch (const std::exception& e) {
     model.fail("widths_from", "'" + file + "' has no final.widths list: " + e.what());
   }
-}
-
-// A resolved pipeline without its leading comment, which names the file it was read from (the
-// original, or pipeline.resolved.toml when resuming).
-std::string without_header(const std::string& toml) {
-  size_t begin = 0;
-  while (begin < toml.size() && toml[begin] == '#') {
-    const size_t end = toml.find('\n', begin);
-    begin = end == std::string::npos ? toml.size() : end + 1;
-  }
-  return toml.substr(begin);
 }
 
 // One run: prepares the data, the model and the folder, then hands the run's state to each
@@ -435,108 +423,35 @@ double Run::joules_so_far() const {
          energy_between(*run_start_energy_, run_.energy->read(), run_.energy->info()).total_joules;
 }
 
-// checkpoints/resume.pt: the net, the default generators, the runner's progress and, inside a
-// train stage, the train loop's state, in one atomic write.
 void Run::save_point(size_t next_stage, const RunContext::TrainState* train) {
+  RunPosition position;
+  position.progress = progress_;
+  position.progress.seconds_before += seconds_since(start_);
+  position.progress.joules_before = joules_so_far();
+  position.next_stage = next_stage;
+  position.pipeline_file = pipeline_file_.string();
+  if (train) {
+    position.stage_seconds = stage_seconds_before_ + seconds_since(stage_start_);
+    position.stage_joules = stage_joules_before_;
+    if (stage_energy_start_)
+      position.stage_joules +=
+          energy_between(*stage_energy_start_, run_.energy->read(), run_.energy->info())
+              .total_joules;
+  }
   const std::string where = train ? "stage " + std::to_string(current_stage_)
                             : next_stage == 0
                                 ? std::string("the initial net")
                                 : "the end of planned stage " + std::to_string(next_stage - 1);
-  if (const std::string bad = first_non_finite_parameter(*run_.net); !bad.empty())
-    throw std::runtime_error(where + ": parameter " + bad +
-                             " is not finite; no resume point of it was written (the last one, "
-                             "checkpoints/resume.pt, is kept)");
-  ResumePoint point;
-  point.meta = run_.checkpoint_meta(static_cast<int64_t>(next_stage), 0, -1.0);
-  json& state = point.state;
-  state = to_json(progress_);
-  state["format"] = 1;
-  state["pipeline"] = run_.pipeline.resolved_toml();
-  state["pipeline_file"] = pipeline_file_.string();
-  state["next_stage"] = next_stage;
-  state["epochs_run"] = run_.epochs_run;
-  state["last_test"] = run_.last_test ? to_json(*run_.last_test) : json();
-  state["last_suites"] = run_.last_suites;
-  state["metrics"] = run_.folder->metrics_rows();
-  state["seconds_before"] = progress_.seconds_before + seconds_since(start_);
-  state["joules_before"] = joules_so_far();
-  state["train"] = train ? train->json : json();
-  if (train) {
-    state["stage_seconds"] = stage_seconds_before_ + seconds_since(stage_start_);
-    double joules = stage_joules_before_;
-    if (stage_energy_start_)
-      joules += energy_between(*stage_energy_start_, run_.energy->read(), run_.energy->info())
-                    .total_joules;
-    state["stage_joules"] = joules;
-    for (const auto& [name, tensor] : train->tensors) point.tensors["train." + name] = tensor;
-  }
-  for (const auto& [name, tensor] : default_generator_states())
-    point.tensors["rng." + name] = tensor;
-  const auto start = std::chrono::steady_clock::now();
-  const fs::path file = run_.folder->checkpoints() / "resume.pt";
-  save_resume_point(*run_.net, point, file);
-  spdlog::debug("resume point ({}) written in {:.1f} ms, {} bytes", where,
-                1e3 * seconds_since(start), fs::file_size(file));
+  save_run_point(run_, position, train, where);
 }
 
 void Run::resume_from_point() {
-  const fs::path file = run_.folder->checkpoints() / "resume.pt";
-  if (!fs::exists(file))
-    throw std::invalid_argument("cannot resume " + run_.folder->root().string() + ": it has no " +
-                                "checkpoints/resume.pt (not a GEAR run folder, or one written "
-                                "before resume points existed)");
-  ResumePoint point;
-  try {
-    point = read_resume_point(file);
-  } catch (const std::exception& e) {
-    throw std::invalid_argument(std::string("cannot resume: ") + e.what());
-  }
-  const json& state = point.state;
-  if (without_header(state.value("pipeline", std::string())) !=
-      without_header(run_.pipeline.resolved_toml()))
-    throw std::invalid_argument(
-        "cannot resume " + run_.folder->root().string() + ": its pipeline.resolved.toml no " +
-        "longer resolves to the pipeline the run recorded (edited, or read by another GEAR " +
-        "version); start a new run instead");
-  if (point.meta.architecture != run_.pipeline.architecture.name ||
-      point.meta.groups != run_.net->group_names())
-    throw std::invalid_argument("cannot resume: " + file.string() + " holds a net of " +
-                                point.meta.architecture + " with other channel groups");
-  try {
-    progress_ = run_progress_from_json(state);
-    next_stage_ = state.at("next_stage").get<size_t>();
-    run_.epochs_run = state.at("epochs_run").get<int64_t>();
-    if (!state.at("last_test").is_null()) run_.last_test = pass_stats_from_json(state["last_test"]);
-    run_.last_suites = state.at("last_suites");
-    run_.folder->restore_metrics(state.at("metrics").get<std::vector<json>>());
-    pipeline_file_ = state.at("pipeline_file").get<std::string>();
-    if (!state.at("train").is_null()) {
-      RunContext::TrainState train{state["train"], {}};
-      for (const auto& [name, tensor] : point.tensors)
-        if (name.rfind("train.", 0) == 0) train.tensors[name.substr(6)] = tensor;
-      run_.resume_train = std::move(train);
-      stage_seconds_before_ = state.at("stage_seconds").get<double>();
-      stage_joules_before_ = state.at("stage_joules").get<double>();
-    }
-  } catch (const json::exception& e) {
-    throw std::invalid_argument("cannot resume: " + file.string() +
-                                " has a malformed state: " + e.what());
-  }
-  run_.net = run_.rebuild_net(point.meta.widths, file, "resume point " + file.string());
-  // Last: building the net above drew from the default generator.
-  std::map<std::string, torch::Tensor> generators;
-  for (const auto& [name, tensor] : point.tensors)
-    if (name.rfind("rng.", 0) == 0) generators[name.substr(4)] = tensor;
-  restore_default_generator_states(generators);
-  json resume = {{"stage", next_stage_}, {"seconds_before", progress_.seconds_before}};
-  if (run_.resume_train) {
-    resume["epoch"] = run_.resume_train->json.at("epoch");
-    resume["step"] = run_.resume_train->json.at("step");
-  }
-  progress_.resumes.push_back(resume);
-  spdlog::info("resuming at planned stage {}{}: widths {}, {} epoch(s) done", next_stage_,
-               run_.resume_train ? " (inside it)" : "",
-               c10::str(torch::IntArrayRef(point.meta.widths)), run_.epochs_run);
+  const RunPosition position = restore_run_point(run_);
+  progress_ = position.progress;
+  next_stage_ = position.next_stage;
+  pipeline_file_ = position.pipeline_file;
+  stage_seconds_before_ = position.stage_seconds;
+  stage_joules_before_ = position.stage_joules;
 }
 
 json Run::execute() {
