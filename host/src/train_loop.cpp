@@ -128,10 +128,8 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
                  first_epoch + 1, cursor.step);
   }
   // A resume point: the epoch in progress (`epoch`, 0-based) and the cursor within it.
+  // (save_resume_point refuses weights that are not finite.)
   auto save_point = [&](int64_t epoch) {
-    if (const std::string bad = first_non_finite_parameter(*run.net); !bad.empty())
-      throw std::runtime_error(where + " epoch " + std::to_string(epoch + 1) + ": parameter " +
-                               bad + " is not finite; no checkpoint of it was written");
     RunContext::TrainState state;
     state.json = {{"epoch", epoch},
                   {"step", cursor.step},

@@ -33,6 +33,12 @@ TEST(ReportTable, RunFiguresComeFromTheirFields) {
   EXPECT_EQ(markdown_cell(md, "alpha", "total wall (s)"), "100.5");
   EXPECT_EQ(markdown_cell(md, "alpha", "energy (J)"), "1234.5 (est.)");
   EXPECT_EQ(markdown_cell(md, "alpha", "latency b1 (ms)"), "2.100");
+  // final.latency_batch_seconds (0.4 ms per image at batch 128), not the batch-1 figure.
+  EXPECT_EQ(markdown_cell(md, "alpha", "latency at train batch (ms/img)"), "0.400");
+  // The largest stage's peak (30 MiB, stage 2), not the first stage's or their sum.
+  EXPECT_EQ(markdown_cell(md, "alpha", "peak memory (MiB)"), "30");
+  // 1234.5 J over 100.5 s of wall time; estimated like the energy it comes from.
+  EXPECT_EQ(markdown_cell(md, "alpha", "mean power (W)"), "12.3 (est.)");
   EXPECT_EQ(markdown_cell(md, "alpha", "note"), "");
   EXPECT_EQ(csv_field(out.csv, "alpha", "clean_percent_mean"), "91.23");
   EXPECT_EQ(csv_field(out.csv, "alpha", "clean_percent_std"), "");

@@ -110,6 +110,24 @@ TEST(ResumePoint, APlainCheckpointIsNotOne) {
   }
 }
 
+TEST(ResumePoint, NonFiniteWeightsAreFoundByName) {
+  auto net = tiny_net();
+  EXPECT_EQ(first_non_finite_parameter(*net), "");
+  auto params = net->named_parameters();
+  const std::string last = params.keys().back();
+  {
+    torch::NoGradGuard no_grad;
+    params[last].view(-1)[0] = std::numeric_limits<float>::infinity();
+  }
+  EXPECT_EQ(first_non_finite_parameter(*net), last);
+  {
+    torch::NoGradGuard no_grad;
+    params[last].view(-1)[0] = 0.0f;
+    params[params.keys().front()].view(-1)[0] = std::numeric_limits<float>::quiet_NaN();
+  }
+  EXPECT_EQ(first_non_finite_parameter(*net), params.keys().front());
+}
+
 TEST(ResumePoint, GeneratorStatesRoundTrip) {
   torch::manual_seed(11);
   const auto states = default_generator_states();

@@ -350,6 +350,49 @@ TEST_F(Resume, ASeedGroupKilledMidwayResumesOnlyWhatWasUnfinished) {
               read_text(*dir_ / "reference/checkpoints/final.pt"));
 }
 
+TEST_F(Resume, KilledAfterPruningContinuesAtThePrunedWidths) {
+  const fs::path file = *dir_ / "prune.toml";
+  std::string toml = read_text(*dir_ / "p.toml");
+  toml = toml.substr(0, toml.find("[[stage]]")) + R"([[stage]]
+kind = "train"
+epochs = 2
+lr = 0.05
+[[stage]]
+kind = "prune"
+pruner = "taylor"
+target = { params = 0.5 }
+[[stage]]
+kind = "train"
+epochs = 3
+lr = 0.02
+)";
+  test::write_text(file, toml);
+  const fs::path reference = *dir_ / "prune-reference", run = *dir_ / "prune-killed";
+  Gearhost whole({"run", file.string(), "--out", reference.string()}, reference.string() + ".txt");
+  ASSERT_EQ(whole.wait(), 0) << read_text(reference.string() + ".txt");
+  {
+    Gearhost process({"run", file.string(), "--out", run.string()}, run.string() + ".txt");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!log_has(run / "log.txt", "stage 2 epoch 1/3") &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    process.signal(SIGKILL);
+    process.wait();
+  }
+  const host::ResumePoint point = host::read_resume_point(run / "checkpoints/resume.pt");
+  const json widths = test::summary_of(reference)["final"]["widths"];
+  EXPECT_EQ(json(point.meta.widths), widths) << "the point is not at the pruned widths";
+  EXPECT_EQ(resume_to_end(run), 1);
+  EXPECT_TRUE(read_text(run / "checkpoints/final.pt") ==
+              read_text(reference / "checkpoints/final.pt"));
+  EXPECT_EQ(deterministic_rows(run / "metrics.csv"), deterministic_rows(reference / "metrics.csv"));
+  // The cost before pruning was measured by the killed process: the resumed one carries it.
+  const json cost = test::summary_of(run)["final"]["cost"];
+  EXPECT_EQ(cost["unpruned"]["params"],
+            test::summary_of(reference)["final"]["cost"]["unpruned"]["params"]);
+  EXPECT_GT(cost["unpruned"]["params"].get<double>(), cost["pruned"]["params"].get<double>());
+}
+
 // A pipeline training with the fault fixture's augmentation.
 fs::path fault_pipeline(const fs::path& dir, const std::string& fault, int call) {
   const fs::path file = dir / ("fault-" + fault + ".toml");

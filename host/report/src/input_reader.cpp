@@ -7,6 +7,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr double kMiB = 1024.0 * 1024.0;
+
 ReportInput run_input(const fs::path& dir) {
   ReportInput input;
   input.kind = ReportInput::Kind::kRun;
@@ -21,6 +23,8 @@ ReportInput run_input(const fs::path& dir) {
   if (auto wall = number_at(run.summary, "wall_seconds")) input.wall_seconds = single(*wall);
   if (auto joules = run.energy_joules()) input.energy_joules = single(*joules);
   if (!run.stages.empty()) input.train_seconds = single(run.train_seconds());
+  if (auto bytes = run.peak_memory_bytes()) input.peak_memory_mib = single(*bytes / kMiB);
+  if (auto watts = run.mean_power_watts()) input.mean_power_watts = single(*watts);
   input.energy_estimated = run.energy_estimated();
   input.completed = run.finished() ? 1 : 0;
   if (!run.finished()) {
@@ -152,6 +156,12 @@ ReportInput group_input(const fs::path& dir) {
       input.train_seconds = sum;
     }
   }
+  input.peak_memory_mib = over_members(input.runs, [](const RunData& run) {
+    const std::optional<double> bytes = run.peak_memory_bytes();
+    return bytes ? std::optional<double>(*bytes / kMiB) : std::nullopt;
+  });
+  input.mean_power_watts =
+      over_members(input.runs, [](const RunData& run) { return run.mean_power_watts(); });
   for (const auto& run : input.runs) input.energy_estimated |= run.energy_estimated();
   input.energy_estimated |= bool_at(group, "meter.estimate");
   return input;

@@ -38,6 +38,10 @@ struct RunData {
   double train_seconds() const;
   /// The run's energy: summary.energy_joules, else the sum of the stages' energy_joules.
   std::optional<double> energy_joules() const;
+  /// The largest of the stages' own peak memory (peak_memory_bytes), in bytes.
+  std::optional<double> peak_memory_bytes() const;
+  /// Energy over wall time: the run's mean power in watts.
+  std::optional<double> mean_power_watts() const;
 };
 
 /// One input of the report: a run, or a group of seeds of one pipeline.
@@ -57,6 +61,8 @@ struct ReportInput {
   std::optional<Stat> wall_seconds, energy_joules;
   /// Time of the train and grow stages.
   std::optional<Stat> train_seconds;
+  /// The largest stage's peak memory in MiB, and the mean power in W (per run, then over seeds).
+  std::optional<Stat> peak_memory_mib, mean_power_watts;
   bool energy_estimated = false;
   /// Visible notes: failures, unfinished runs, missing member folders.
   std::vector<std::string> notes;

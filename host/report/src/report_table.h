@@ -28,9 +28,11 @@ struct Figure {
 };
 
 /// The figure columns, in table order.
-extern const std::array<Figure, 9> kFigures;
+constexpr size_t kFigureCount = 12;
+extern const std::array<Figure, kFigureCount> kFigures;
 /// Index of the energy column (marked "(est.)" when estimated).
 constexpr size_t kEnergyFigure = 7;
+constexpr size_t kPowerFigure = 11;  ///< also marked "(est.)" when the energy is estimated
 
 /// One input's row.
 struct TableRow {

@@ -65,6 +65,21 @@ std::optional<double> RunData::energy_joules() const {
   return sum;
 }
 
+std::optional<double> RunData::peak_memory_bytes() const {
+  std::optional<double> peak;
+  for (const auto& stage : stages)
+    if (auto bytes = number_at(stage, "peak_memory_bytes"))
+      peak = std::max(peak.value_or(0), *bytes);
+  return peak;
+}
+
+std::optional<double> RunData::mean_power_watts() const {
+  const std::optional<double> joules = energy_joules();
+  const std::optional<double> seconds = number_at(summary, "wall_seconds");
+  if (!joules || !seconds || *seconds <= 0) return std::nullopt;
+  return *joules / *seconds;
+}
+
 RunData read_run(const std::filesystem::path& dir) {
   RunData run;
   run.dir = dir;
