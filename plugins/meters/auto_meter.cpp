@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "gear/log.h"
 #include "rapl_meter.h"
 
 namespace gear::plugins::meters {
@@ -56,14 +57,23 @@ MeterInfo AutoMeter::open() {
     try {
       info = meter->open();
     } catch (const std::exception& e) {
-      skipped.push_back(std::string(c.name) + " skipped: " + reason(c.name, e.what()));
+      skipped.push_back(std::string(c.name) + ": " + reason(c.name, e.what()));
       continue;
     }
     meter_ = std::move(meter);
     chosen_ = c.name;
     // Name the chosen meter first, unless its method already starts with it ("estimate: ...").
     if (info.method.rfind(chosen_ + ":", 0) != 0) info.method = chosen_ + ": " + info.method;
-    info.warnings.insert(info.warnings.begin(), skipped.begin(), skipped.end());
+    // A sensor that is not there is the normal case on most machines: worth a line in the log,
+    // not a warning, unless it leaves the run with an estimate.
+    if (chosen_ != "estimate") {
+      for (const auto& s : skipped) log_info("power meter auto: skipped " + s);
+    } else if (!skipped.empty()) {
+      std::string why;
+      for (const auto& s : skipped) why += (why.empty() ? "" : " ") + s;
+      info.warnings.insert(info.warnings.begin(),
+                           "no power sensor could be read, so energy is estimated (" + why + ")");
+    }
     return info;
   }
   std::string message = "auto: no meter could be opened:";
