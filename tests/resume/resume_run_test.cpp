@@ -113,6 +113,14 @@ bool log_has(const fs::path& log, const std::string& text) {
   return read_text(log).find(text) != std::string::npos;
 }
 
+// Waits (at most 3 minutes) until `log` holds `text`: the moment a test stops a run at.
+void wait_until_logged(const fs::path& log, const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+  while (!log_has(log, text) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(log_has(log, text)) << "never logged: " << text;
+}
+
 class Resume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -232,10 +240,7 @@ TEST_F(Resume, KilledInsideTheGrowStageRestartsIt) {
   {
     Gearhost process({"run", (*dir_ / "p.toml").string(), "--out", run.string()},
                      run.string() + ".txt");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!log_has(run / "log.txt", "stage 1 (grow: osg) starts") &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    wait_until_logged(run / "log.txt", "stage 1 (grow: osg) starts");
     process.signal(SIGKILL);
     process.wait();
   }
@@ -270,10 +275,7 @@ TEST_F(Resume, SigintAndSigtermRecordAPointAndExit130And143) {
     const fs::path run = *dir_ / ("signal-" + std::to_string(signal));
     Gearhost process({"run", (*dir_ / "p.toml").string(), "--out", run.string()},
                      run.string() + ".txt");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!log_has(run / "log.txt", "stage 0 epoch 1/3") &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_until_logged(run / "log.txt", "stage 0 epoch 1/3");
     process.signal(signal);
     EXPECT_EQ(process.wait(), 128 + signal) << read_text(run.string() + ".txt");
     const json summary = test::summary_of(run);
@@ -328,10 +330,7 @@ TEST_F(Resume, ASeedGroupKilledMidwayResumesOnlyWhatWasUnfinished) {
     Gearhost process(
         {"run", (*dir_ / "p.toml").string(), "run.seeds=[4, 5]", "--out", group.string()},
         group.string() + ".txt");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
-    while (!log_has(group / "seed-5/log.txt", "stage 0 epoch 2/3") &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    wait_until_logged(group / "seed-5/log.txt", "stage 0 epoch 2/3");
     process.signal_group(SIGKILL);
     process.wait();
   }
@@ -372,10 +371,7 @@ lr = 0.02
   ASSERT_EQ(whole.wait(), 0) << read_text(reference.string() + ".txt");
   {
     Gearhost process({"run", file.string(), "--out", run.string()}, run.string() + ".txt");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!log_has(run / "log.txt", "stage 2 epoch 1/3") &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_until_logged(run / "log.txt", "stage 2 epoch 1/3");
     process.signal(SIGKILL);
     process.wait();
   }
