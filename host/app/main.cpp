@@ -218,6 +218,22 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 says only that a subcommand is required; name the word it did not know.
+    std::vector<std::string> commands;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      commands.push_back(sub->get_name());
+    for (int i = 1; i < argc; ++i) {
+      const std::string word = argv[i];
+      if (word.empty() || word[0] == '-') {
+        if (word == "--plugin-path" || word == "--log-level") ++i;  // skip the option's value
+        continue;
+      }
+      if (std::find(commands.begin(), commands.end(), word) != commands.end()) break;
+      std::fprintf(stderr,
+                   "gearhost: unknown command '%s'%s\nRun with --help for more information.\n",
+                   word.c_str(), suggestion_text(word, commands).c_str());
+      return kExitBadInput;
+    }
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }

@@ -94,7 +94,8 @@ RunFolder::RunFolder(fs::path root, bool resuming) : root_(std::move(root)) {
                                 root_.string());
   std::error_code ec;
   fs::create_directories(root_ / "checkpoints", ec);
-  if (ec) throw std::runtime_error("cannot create run folder " + root_.string() + ": " + ec.message());
+  if (ec)
+    throw std::invalid_argument("cannot create run folder " + root_.string() + ": " + ec.message());
   // A write the last process was killed in left its temporary file: the file it was replacing
   // is whole, so the temporary one only takes space.
   if (resuming)
@@ -104,8 +105,8 @@ RunFolder::RunFolder(fs::path root, bool resuming) : root_(std::move(root)) {
           fs::remove(entry.path(), ec);
   // An unwritable folder fails here, naming itself, not hours later at the first checkpoint.
   if (::access(root_.c_str(), W_OK) != 0 || ::access((root_ / "checkpoints").c_str(), W_OK) != 0)
-    throw std::runtime_error("run folder " + root_.string() +
-                             " is not writable: " + std::strerror(errno));
+    throw std::invalid_argument("run folder " + root_.string() +
+                                " is not writable: " + std::strerror(errno));
 }
 
 fs::path RunFolder::unique_path(const fs::path& out, const std::string& name) {

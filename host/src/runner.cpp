@@ -167,6 +167,12 @@ void Run::load_data() {
   };
   limit(train, settings.limit_train);
   limit(test, settings.limit_test);
+  // A split without images would "train" and "test" on nothing and report it as done.
+  for (const auto& [split, name] :
+       {std::pair<const DataSplit*, const char*>{&train, "training"}, {&test, "test"}})
+    if (!split->images.defined() || split->images.size(0) == 0)
+      throw DataError("dataset " + pipeline.dataset.name + " (" + data.where("plugin").str() +
+                      ") gave no " + name + " images: its files declare none");
   run_.kept_classes = info.class_names;
   if (!classes.empty()) {
     const bool relabel = settings.relabel;

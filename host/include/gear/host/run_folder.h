@@ -19,8 +19,8 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
 /// summary.json and checkpoints/.
 class RunFolder {
  public:
-  /// Creates `root` (and checkpoints/). Throws std::runtime_error if it cannot be created or
-  /// written to, and std::invalid_argument if it already holds a run (a summary.json) and
+  /// Creates `root` (and checkpoints/). Throws std::invalid_argument (bad input: exit 2) if it
+  /// cannot be created or written to, or if it already holds a run (a summary.json) and
   /// `resuming` is false.
   explicit RunFolder(std::filesystem::path root, bool resuming = false);
 
