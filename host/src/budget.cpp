@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "gear/host/text_match.h"
 #include "gear/host/toml_config.h"
@@ -80,7 +81,14 @@ std::optional<int64_t> parse_byte_size(const std::string& text) {
     if (value > kMax / factor) return std::nullopt;
     bytes = value * factor;
   } else {
-    const long double value = std::stold(number) * static_cast<long double>(factor);
+    long double value = 0;
+    try {
+      value = std::stold(number) * static_cast<long double>(factor);
+    } catch (const std::out_of_range&) {
+      // Thousands of digits: beyond long double either way (too large, or too small to be a
+      // byte), which is not a size, rather than an escaping "stold".
+      return std::nullopt;
+    }
     if (value >= static_cast<long double>(kMax)) return std::nullopt;
     bytes = static_cast<int64_t>(std::llround(value));
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "gear/host/text_match.h"
@@ -10,6 +11,8 @@ namespace gear::host {
 namespace {
 
 constexpr const char* kOverridePrefix = "override ";
+// A stage index in an override longer than this is out of range whatever the pipeline.
+constexpr size_t kMaxIndexDigits = 9;
 
 std::string describe(const toml::node& node) {
   switch (node.type()) {
@@ -225,7 +228,14 @@ void apply_overrides(toml::table& root, const std::vector<std::string>& override
       parsed = toml::parse("value = " + raw, std::string_view(label));
     } catch (const toml::parse_error&) {
       // Not TOML: a bare word such as data.plugin=cifar10 is meant as a string.
-      parsed = toml::parse("value = " + quoted(raw), std::string_view(label));
+      try {
+        parsed = toml::parse("value = " + quoted(raw), std::string_view(label));
+      } catch (const toml::parse_error& e) {
+        // Not even a string: a newline or another control character, which TOML strings forbid.
+        throw ConfigError(
+            {label, 0, 0}, key,
+            "cannot read the value as TOML or as a string: " + std::string(e.description()));
+      }
     }
     toml::node* value = parsed.get("value");
     toml::table* table = &root;
@@ -237,13 +247,22 @@ void apply_overrides(toml::table& root, const std::vector<std::string>& override
         if (i + 1 >= parts.size() - 1 || !is_index(parts[i + 1]))
           throw ConfigError({label, 0, 0}, key, "stage keys are written stage.<index>.<key>");
         toml::array* stages = next ? next->as_array() : nullptr;
-        size_t index = std::stoul(parts[i + 1]);
-        size_t count = stages ? stages->size() : 0;
+        const size_t count = stages ? stages->size() : 0;
+        // More digits than any stage count has: out of range without std::stoul's overflow.
+        const size_t index = parts[i + 1].size() > kMaxIndexDigits
+                                 ? std::numeric_limits<size_t>::max()
+                                 : std::stoul(parts[i + 1]);
         if (index >= count)
           throw ConfigError({label, 0, 0}, key,
                             "the pipeline has " + std::to_string(count) + " stage(s)" +
                                 (count ? " (indices 0.." + std::to_string(count - 1) + ")" : ""));
+        // `stage = [1, 2]` is an array, but not of [[stage]] tables.
         table = stages->get(index)->as_table();
+        if (!table)
+          throw ConfigError({label, 0, 0}, key,
+                            "stage " + parts[i + 1] +
+                                " of the pipeline is not a table: stages are written as "
+                                "[[stage]] tables");
         ++i;
         continue;
       }

@@ -48,6 +48,18 @@ TEST(Budget, ByteSizesWithUnits) {
     EXPECT_FALSE(parse_byte_size(bad).has_value()) << "'" << bad << "'";
 }
 
+// A decimal beyond long double's range made std::stold throw std::out_of_range out of the
+// pipeline reader instead of a "cannot read ... as a size" ConfigError.
+TEST(Budget, ByteSizeOfThousandsOfDigitsIsRefused) {
+  const std::string huge = std::string(5000, '9') + ".5MiB";
+  const std::string tiny = "0." + std::string(5000, '0') + "1GiB";
+  for (const std::string& text : {huge, tiny}) {
+    std::optional<int64_t> bytes;
+    EXPECT_NO_THROW(bytes = parse_byte_size(text)) << text.size() << " characters";
+    EXPECT_FALSE(bytes.has_value());
+  }
+}
+
 TEST(Budget, ReadsEveryFieldAndKeepsTheWrittenForm) {
   Pipeline p = read_pipeline(
       pipeline_file(

@@ -247,6 +247,25 @@ TEST(Pipeline, BadOverridesNameTheOverride) {
   EXPECT_NE(no_equals.message().find("key=value"), std::string::npos);
 }
 
+// Overrides that once escaped as a crash or a bare library exception (issue 22's fuzzing):
+// `stage = [1]` dereferenced a null table, an index past size_t's range threw std::out_of_range
+// from std::stoul, a value with a newline threw toml::parse_error.
+TEST(Pipeline, OverridesOfOddStagesAndValuesAreConfigErrors) {
+  const std::string not_tables = "stage = [1, 2]\n[run]\nseed = 1\n";
+  ConfigError scalar_stage = expect_pipeline_error(not_tables, {"stage.0.epochs=1"});
+  EXPECT_EQ(scalar_stage.where().file, "override 'stage.0.epochs=1'");
+  EXPECT_NE(scalar_stage.message().find("stage 0 of the pipeline is not a table"),
+            std::string::npos)
+      << scalar_stage.what();
+  ConfigError huge = expect_pipeline_error(kValid, {"stage.99999999999999999999999.epochs=1"});
+  EXPECT_NE(huge.message().find("2 stage(s) (indices 0..1)"), std::string::npos) << huge.what();
+  ConfigError newline = expect_pipeline_error(kValid, {"run.name=two\nlines"});
+  EXPECT_EQ(newline.key(), "run.name");
+  EXPECT_NE(newline.message().find("cannot read the value as TOML or as a string"),
+            std::string::npos)
+      << newline.what();
+}
+
 TEST(Pipeline, MissingFile) {
   try {
     read_pipeline("/nonexistent/p.toml", {}, real_plugins());

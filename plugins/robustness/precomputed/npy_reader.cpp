@@ -193,7 +193,9 @@ class HeaderParser {
   size_t pos_ = 0;
 };
 
-NpyHeader parse_header(std::istream& in, const std::filesystem::path& file) {
+// `file_size` bounds the header length field before anything is allocated for it: a version 2.0
+// or 3.0 header may claim up to 4 GiB.
+NpyHeader parse_header(std::istream& in, const std::filesystem::path& file, uintmax_t file_size) {
   uint8_t prefix[12] = {};
   in.read(reinterpret_cast<char*>(prefix), 10);
   if (in.gcount() < 10)
@@ -212,6 +214,11 @@ NpyHeader parse_header(std::istream& in, const std::filesystem::path& file) {
     if (in.gcount() < 2) throw DataError(where(file) + "truncated .npy header length");
   }
   const uint32_t header_length = little_endian(prefix + 8, length_bytes);
+  const uintmax_t prefix_bytes = 8 + static_cast<uintmax_t>(length_bytes);
+  const uintmax_t left = file_size > prefix_bytes ? file_size - prefix_bytes : 0;
+  if (header_length > left)
+    throw DataError(where(file) + "truncated .npy header: expected " +
+                    std::to_string(header_length) + " bytes, got " + std::to_string(left));
   std::string text(header_length, '\0');
   in.read(text.data(), header_length);
   if (in.gcount() < static_cast<std::streamsize>(header_length))
@@ -248,19 +255,24 @@ std::ifstream open(const std::filesystem::path& file) {
   return in;
 }
 
+uintmax_t size_of(const std::filesystem::path& file) {
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(file, error);
+  if (error) throw DataError(where(file) + "cannot read its size: " + error.message());
+  return size;
+}
+
 }  // namespace
 
 NpyHeader read_npy_header(const std::filesystem::path& file) {
   std::ifstream in = open(file);
-  return parse_header(in, file);
+  return parse_header(in, file, size_of(file));
 }
 
 torch::Tensor read_npy(const std::filesystem::path& file) {
   std::ifstream in = open(file);
-  const NpyHeader header = parse_header(in, file);
-  std::error_code error;
-  const auto file_size = static_cast<int64_t>(std::filesystem::file_size(file, error));
-  if (error) throw DataError(where(file) + "cannot read its size: " + error.message());
+  const auto file_size = static_cast<int64_t>(size_of(file));
+  const NpyHeader header = parse_header(in, file, static_cast<uintmax_t>(file_size));
   const int64_t available = file_size - header.data_offset;
   if (available < header.data_bytes)
     throw DataError(where(file) + "truncated data: expected " + std::to_string(header.data_bytes) +

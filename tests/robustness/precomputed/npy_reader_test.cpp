@@ -2,6 +2,7 @@
 
 #include <gear/dataset.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <cstring>
 #include <ostream>
@@ -218,6 +219,30 @@ TEST(PrecomputedNpy, MalformedHeadersAreNamed) {
   EXPECT_NE(npy_error(file).find("truncated .npy header: expected 118 bytes, got 20"),
             std::string::npos)
       << npy_error(file);
+}
+
+// Peak resident memory of this process so far, in bytes.
+int64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+// Found by tests/fuzz/npy_fuzz: a version 2.0 header may declare up to 4 GiB of header text, and
+// the reader allocated (and zeroed) that much before noticing the file ends.
+TEST(PrecomputedNpy, HugeHeaderLengthIsRefusedBeforeAllocating) {
+  ScratchDir dir("npy-huge-header");
+  const auto file = dir / "h.npy";
+  const std::vector<uint8_t> bytes = {0x93, 'N',  'U',  'M',  'P', 'Y', 2,   0,
+                                      0xf0, 0xff, 0xff, 0xff, '{', '}', ' ', '\n'};
+  write_file(file, bytes);
+  const int64_t before = peak_rss_bytes();
+  const std::string message = npy_error(file);
+  EXPECT_NE(message.find("truncated .npy header: expected 4294967280 bytes, got 4"),
+            std::string::npos)
+      << message;
+  EXPECT_THROW(read_npy_header(file), DataError);
+  EXPECT_LT(peak_rss_bytes() - before, int64_t{1} << 30) << "the header length was allocated";
 }
 
 TEST(PrecomputedNpy, MissingFileIsNamed) {
