@@ -5,6 +5,13 @@
 
 #include <gtest/gtest.h>
 #include <png.h>
+// jpeglib.h needs FILE and size_t declared first.
+#include <jpeglib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include "image_writers.h"
 #include "jpeg_decode.h"
@@ -38,6 +45,58 @@ torch::Tensor chw(const std::vector<uint8_t>& samples, int64_t h, int64_t w, int
       .narrow(2, 0, keep)
       .permute({2, 0, 1})
       .to(torch::kUInt8);
+}
+
+// A progressive 8x8 JPEG (libjpeg's encoder, jpeg_simple_progression) whose frame header then
+// claims `width` x `height`.
+std::vector<uint8_t> progressive_jpeg_claiming(uint16_t width, uint16_t height) {
+  jpeg_compress_struct cinfo;
+  jpeg_error_mgr error;
+  cinfo.err = jpeg_std_error(&error);
+  jpeg_create_compress(&cinfo);
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&cinfo, &out, &size);
+  cinfo.image_width = 8;
+  cinfo.image_height = 8;
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_simple_progression(&cinfo);
+  jpeg_start_compress(&cinfo, TRUE);
+  std::vector<uint8_t> row(8 * 3, 128);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW rows[] = {row.data()};
+    jpeg_write_scanlines(&cinfo, rows, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  std::vector<uint8_t> bytes(out, out + size);
+  std::free(out);
+  jpeg_destroy_compress(&cinfo);
+  // SOF2: FF C2, a 2-byte length, the sample precision, then the height and width, big-endian.
+  for (size_t i = 0; i + 9 < bytes.size(); ++i)
+    if (bytes[i] == 0xFF && bytes[i + 1] == 0xC2) {
+      bytes[i + 5] = static_cast<uint8_t>(height >> 8);
+      bytes[i + 6] = static_cast<uint8_t>(height);
+      bytes[i + 7] = static_cast<uint8_t>(width >> 8);
+      bytes[i + 8] = static_cast<uint8_t>(width);
+      return bytes;
+    }
+  ADD_FAILURE() << "no SOF2 marker";
+  return bytes;
+}
+
+// Peak virtual memory of this process (VmPeak), in bytes.
+int64_t peak_virtual_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  int64_t kib = 0;
+  while (status >> key)
+    if (key == "VmPeak:") {
+      status >> kib;
+      break;
+    }
+  return kib * 1024;
 }
 
 PngSpec spec(int colour_type, int bit_depth = 8) {
@@ -128,6 +187,20 @@ TEST(PngDecode, CorruptAndTruncatedFilesNameTheFile) {
                          decode_png({1, 2, 3}, "n.png");
                        }),
                        "n.png: not a PNG file"));
+}
+
+// A progressive JPEG's size was checked only after jpeg_start_decompress, which reserves the
+// coefficient buffers of the whole image and reads every scan first: a 500-byte file claiming
+// 60000x60000 pixels took seconds and some 10 GB of address space before it was refused.
+TEST(JpegDecode, OversizedProgressiveHeaderIsRefusedBeforeDecoding) {
+  const torch::Tensor small = image_io::decode_jpeg(progressive_jpeg_claiming(8, 8), "s.jpg");
+  EXPECT_EQ(small.sizes(), (std::vector<int64_t>{3, 8, 8}));
+  const std::vector<uint8_t> huge = progressive_jpeg_claiming(60000, 60000);
+  const int64_t before = peak_virtual_bytes();
+  EXPECT_TRUE(contains(data_error([&] { image_io::decode_jpeg(huge, "h.jpg"); }),
+                       "h.jpg: corrupt JPEG: unsupported image size 60000x60000"));
+  EXPECT_LT(peak_virtual_bytes() - before, int64_t{4} << 30)
+      << "the whole image's buffers were reserved";
 }
 
 TEST(DecodeImage, RecognisesTheFormatByContentAndKeepsGreyAsOneChannel) {

@@ -70,12 +70,24 @@ bool decode_raw(const uint8_t* data, size_t size, JpegDecodeContext* context) {
     return false;
   }
   cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_start_decompress(&cinfo);
-  const uint64_t samples = uint64_t{cinfo.output_width} * cinfo.output_height *
-                           static_cast<uint64_t>(cinfo.output_components);
+  // Checked on the header's size, before jpeg_start_decompress: for a progressive JPEG that call
+  // already reserves coefficient buffers for the whole image and reads every scan, so a 500-byte
+  // file claiming 60000x60000 pixels cost seconds and ~20 GB of address space before it was
+  // refused. No scaling is requested, so the output has the header's size (checked below).
+  const uint64_t samples = uint64_t{cinfo.image_width} * cinfo.image_height *
+                           (cinfo.out_color_space == JCS_GRAYSCALE ? 1u : 3u);
   if (samples > kMaxJpegSamples || samples == 0) {
     std::snprintf(context->message, sizeof context->message, "unsupported image size %ux%u",
-                  cinfo.output_width, cinfo.output_height);
+                  cinfo.image_width, cinfo.image_height);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  jpeg_start_decompress(&cinfo);
+  if (uint64_t{cinfo.output_width} * cinfo.output_height *
+          static_cast<uint64_t>(cinfo.output_components) !=
+      samples) {
+    std::snprintf(context->message, sizeof context->message, "unexpected output size %ux%ux%d",
+                  cinfo.output_width, cinfo.output_height, cinfo.output_components);
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
