@@ -5,13 +5,14 @@
 
 #include <gtest/gtest.h>
 #include <png.h>
-// jpeglib.h needs FILE and size_t declared first.
-#include <jpeglib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+
+// jpeglib.h needs FILE and size_t declared first.
+#include <jpeglib.h>
 
 #include "image_writers.h"
 #include "jpeg_decode.h"
