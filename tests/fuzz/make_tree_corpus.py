@@ -81,6 +81,14 @@ def main():
     put("image_folder_c_fuzz", "two_severities", pack([
         ("fog/1/n01/a.JPEG", jpeg8[0]), ("fog/1/n02/b.JPEG", jpeg8[1]),
         ("fog/2/n01/a.jpg", jpeg8[2]), ("snow/5/n01/a.JPEG", jpeg8[0])]))
+    # A progressive JPEG whose frame header claims 60000x60000: refused on the header, before
+    # libjpeg reserves buffers for the whole image (a finding, fixed in jpeg_decode.cpp).
+    out = io.BytesIO()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(out, format="JPEG", progressive=True)
+    huge = bytearray(out.getvalue())
+    sof2 = huge.find(b"\xff\xc2")
+    huge[sof2 + 5:sof2 + 9] = (60000).to_bytes(2, "big") * 2
+    put("image_folder_c_fuzz", "progressive_60000x60000", pack([("fog/1/n01/a.JPEG", bytes(huge))]))
     put("image_folder_c_fuzz", "png_refused", pack([("fog/1/n01/a.png", image(8, 8, 0, "PNG"))]))
     put("image_folder_c_fuzz", "sizes_differ", pack([
         ("fog/3/n01/a.JPEG", jpeg8[0]), ("fog/3/n01/b.JPEG", image(8, 9, 1, "JPEG"))]))
