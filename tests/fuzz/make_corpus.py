@@ -37,7 +37,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", help="a small checkpoint written by gearhost")
     args = parser.parse_args()
-    shutil.rmtree(os.path.join(HERE, "corpus"), ignore_errors=True)
+    # Only the folders this script writes: make_tree_corpus.py writes the folder readers' seeds,
+    # and the checkpoint seed stays unless a new one is given.
+    for target in ("pipeline_fuzz", "idx_fuzz", "cifar_fuzz", "image_decode_fuzz", "npy_fuzz"):
+        shutil.rmtree(os.path.join(HERE, "corpus", target), ignore_errors=True)
 
     # Pipelines: the examples (plain TOML, every table and stage kind) and two edge cases.
     for path in sorted(glob.glob(os.path.join(ROOT, "examples", "pipelines", "**", "*.toml"),
