@@ -60,6 +60,28 @@ TEST(ClassSubset, UnknownAndRepeatedClassesAreConfigErrors) {
       << error_of({"x"});
 }
 
+// The unknown-class message lists the first 12 names and then the count: exactly 12 names are
+// listed in full, a 13th is replaced by the count; unnamed datasets have exactly 0..N-1.
+TEST(ClassSubset, UnknownClassListsTwelveNamesThenTheCount) {
+  auto listing_of = [](int64_t classes) {
+    DatasetInfo info;
+    info.num_classes = classes;
+    try {
+      resolve_class_subset({"x"}, info, {}, data_with({"x"}));
+    } catch (const ConfigError& e) {
+      const std::string what = e.what();
+      return what.substr(what.rfind("; classes: ") + 11);
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(listing_of(12), "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11");
+  EXPECT_EQ(listing_of(13), "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ... (13 in all)");
+  EXPECT_EQ(listing_of(2), "0, 1");
+  DatasetInfo three;
+  three.num_classes = 3;
+  EXPECT_THROW(resolve_class_subset({"3"}, three, {}, data_with({"3"})), ConfigError);
+}
+
 TEST(ClassSubset, RestrictKeepsOrderAndRelabels) {
   DataSplit split;
   split.images = torch::arange(6, torch::kUInt8).view({6, 1, 1, 1});

@@ -1,6 +1,7 @@
 #include "gear/host/trainer.h"
 
 #include <gtest/gtest.h>
+#include <torch/nn/functional/loss.h>
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
 
@@ -10,6 +11,7 @@
 #include "gear/host/data_stream.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/optim.h"
+#include "gear/host/progress.h"
 #include "gear/host/stage_kind.h"
 #include "test_support.h"
 
@@ -46,6 +48,44 @@ TEST(LrSchedule, StepWithMilestonesAndStepSize) {
   LrSchedule constant(train_stage({{"lr", Value(0.3)}, {"schedule", Value(std::string("constant"))}}),
                       8);
   EXPECT_DOUBLE_EQ(constant.at(7.9), 0.3);
+  // The warm-up ends where the step schedule already decayed once: the decayed rate, not lr.
+  LrSchedule warm_step(train_stage({{"lr", Value(1.0)},
+                                    {"schedule", Value(std::string("step"))},
+                                    {"step_size", Value(int64_t{2})},
+                                    {"lr_decay", Value(0.5)},
+                                    {"warmup_epochs", Value(2.0)}}),
+                       8);
+  EXPECT_DOUBLE_EQ(warm_step.at(1.0), 0.5);
+  EXPECT_DOUBLE_EQ(warm_step.at(2.0), 0.5);
+  EXPECT_DOUBLE_EQ(warm_step.at(3.9), 0.5);
+  EXPECT_DOUBLE_EQ(warm_step.at(4.0), 0.25);
+}
+
+// lr(e) = min + (base - min) (1 + cos(pi (e - w) / (E - w))) / 2 after a linear warm-up of w
+// epochs; a floor above zero tells the floor's term and the operands of (base - min) apart.
+TEST(LrSchedule, CosineEndsAtItsFloor) {
+  LrSchedule s(
+      train_stage({{"lr", Value(0.1)}, {"warmup_epochs", Value(2.0)}, {"min_lr", Value(0.01)}}),
+      10);
+  EXPECT_DOUBLE_EQ(s.at(1.0), 0.05);
+  EXPECT_NEAR(s.at(4.0), 0.01 + 0.045 * (1.0 + std::cos(M_PI * 0.25)), 1e-12);
+  EXPECT_NEAR(s.at(6.0), 0.055, 1e-12);
+  EXPECT_NEAR(s.at(10.0), 0.01, 1e-12);
+  EXPECT_NEAR(s.at(12.0), 0.01, 1e-12);  // clamped past the end
+  // No warm-up: the cosine starts at the base rate.
+  LrSchedule cold(
+      train_stage({{"lr", Value(0.2)}, {"warmup_epochs", Value(0.0)}, {"min_lr", Value(0.0)}}), 4);
+  EXPECT_DOUBLE_EQ(cold.at(0.0), 0.2);
+  EXPECT_NEAR(cold.at(2.0), 0.1, 1e-12);
+}
+
+TEST(LrSchedule, WarmUpAsLongAsTheStageIsAllowedLongerIsNot) {
+  LrSchedule whole(train_stage({{"lr", Value(0.4)}, {"warmup_epochs", Value(3.0)}}), 3);
+  EXPECT_DOUBLE_EQ(whole.at(1.5), 0.2);
+  EXPECT_DOUBLE_EQ(whole.at(3.0), 0.4);  // no cosine part left: the base rate, not 0/0
+  EXPECT_THROW(LrSchedule(train_stage({{"warmup_epochs", Value(2.0)}}), 1), ConfigError);
+  // A stage of zero epochs has no schedule to compare the warm-up with.
+  EXPECT_NO_THROW(LrSchedule(train_stage({{"warmup_epochs", Value(2.0)}}), 0));
 }
 
 TEST(Optimizers, BuildEachKindWithItsOptions) {
@@ -61,6 +101,8 @@ TEST(Optimizers, BuildEachKindWithItsOptions) {
   EXPECT_DOUBLE_EQ(rms_options.alpha(), 0.9);
   EXPECT_NO_THROW(make_optimizer(train_stage({{"optimizer", Value(std::string("adam"))}}), {w}));
   EXPECT_THROW(make_optimizer(train_stage({{"momentum", Value(0.0)}}), {w}), ConfigError);
+  EXPECT_NO_THROW(
+      make_optimizer(train_stage({{"momentum", Value(0.0)}, {"nesterov", Value(false)}}), {w}));
   set_lr(*sgd, 0.123);
   EXPECT_DOUBLE_EQ(sgd->param_groups()[0].options().get_lr(), 0.123);
 }
@@ -81,6 +123,116 @@ TEST(Prefetch, AutoPrefetchesOnlyWhereAThreadIsSpare) {
   EXPECT_TRUE(use_prefetch("on", torch::kCPU, cores));
   EXPECT_FALSE(use_prefetch("off", torch::Device(torch::kCUDA, 0), 1));
   EXPECT_THROW(use_prefetch("sometimes", torch::kCPU, 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace gear::host
+
+namespace gear::host {
+namespace {
+
+// Records what each training step saw: the learning rate the optimizer held while the loss was
+// computed, the batch's loss, correct count and size.
+class RecordingObjective final : public Objective {
+ public:
+  explicit RecordingObjective(torch::optim::Optimizer*& optimizer) : optimizer_(optimizer) {}
+  ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) override {
+    ObjectiveValue value;
+    value.logits = net.forward(batch.views.front());
+    value.loss = torch::nn::functional::cross_entropy(value.logits, batch.labels);
+    value.figures["twice_loss"] = 2.0 * value.loss.detach();
+    lrs.push_back(optimizer_->param_groups()[0].options().get_lr());
+    losses.push_back(value.loss.item<double>());
+    correct.push_back(value.logits.argmax(1).eq(batch.labels).sum().item<int64_t>());
+    sizes.push_back(batch.labels.size(0));
+    return value;
+  }
+  std::vector<double> lrs, losses;
+  std::vector<int64_t> correct, sizes;
+
+ private:
+  torch::optim::Optimizer*& optimizer_;
+};
+
+DeviceData random_images(int64_t n, uint64_t seed) {
+  torch::manual_seed(seed);
+  return {torch::randint(0, 256, {n, 1, 28, 28}).to(torch::kUInt8), torch::randint(0, 10, {n})};
+}
+
+// The epoch's statistics are sample-weighted means over its batches (the last one is short), and
+// step k of epoch e trains at the schedule's rate for e + k / steps.
+TEST(TrainEpoch, StatisticsAreSampleWeightedAndTheRateFollowsTheSchedulePerStep) {
+  const DeviceData data = random_images(40, 3);
+  Normalizer normalizer({0.5}, {0.25}, torch::kCPU, false);
+  torch::manual_seed(4);
+  auto net = test::build_net("vgg11", {1, 28, 28}, 0.0625);
+  const std::vector<torch::Tensor> before = [&] {
+    std::vector<torch::Tensor> copies;
+    for (const auto& p : net->parameters()) copies.push_back(p.detach().clone());
+    return copies;
+  }();
+  const Config stage = train_stage({{"lr", Value(0.3)}});
+  auto optimizer = make_optimizer(stage, net->parameters());
+  torch::optim::Optimizer* raw = optimizer.get();
+  LrSchedule schedule(stage, 3);
+  RecordingObjective objective(raw);
+  BatchStream stream(data, 16, nullptr, normalizer, false);
+  stream.start_epoch(2);
+  ASSERT_EQ(stream.batches_per_epoch(), 3);
+  Progress progress(false);
+  progress.begin("epoch", 3);
+  EpochCursor cursor;
+  const PassStats stats =
+      train_epoch(*net, stream, *optimizer, schedule, 1, objective, progress, 0, cursor);
+
+  ASSERT_EQ(objective.sizes, (std::vector<int64_t>{16, 16, 8}));
+  for (int k = 0; k < 3; ++k) EXPECT_DOUBLE_EQ(objective.lrs[k], schedule.at(1.0 + k / 3.0)) << k;
+  double loss = 0.0, correct = 0.0;
+  for (int k = 0; k < 3; ++k) {
+    loss += objective.losses[k] * static_cast<double>(objective.sizes[k]);
+    correct += static_cast<double>(objective.correct[k]);
+  }
+  EXPECT_EQ(stats.samples, 40);
+  EXPECT_EQ(cursor.step, 3);
+  EXPECT_NEAR(stats.loss, loss / 40.0, 1e-5);
+  EXPECT_DOUBLE_EQ(stats.accuracy, correct / 40.0);
+  EXPECT_NEAR(stats.figures.at("twice_loss"), 2.0 * loss / 40.0, 1e-5);
+  // Each step was applied: the weights moved.
+  bool moved = false;
+  auto after = net->parameters();
+  for (size_t i = 0; i < after.size(); ++i) moved |= !torch::equal(after[i], before[i]);
+  EXPECT_TRUE(moved);
+}
+
+// Evaluation in batches that do not divide the data equals one pass over all of it, in eval mode,
+// and leaves the net in the mode it found it in.
+TEST(Evaluate, EqualsOnePassOverAllSamplesInEvalMode) {
+  const DeviceData data = random_images(10, 6);
+  Normalizer normalizer({0.5}, {0.25}, torch::kCPU, false);
+  torch::manual_seed(8);
+  auto net = test::build_net("vgg11", {1, 28, 28}, 0.0625);
+  net->train();
+  const PassStats stats = evaluate(*net, data, 4, normalizer);
+  EXPECT_TRUE(net->is_training());
+  torch::Tensor logits;
+  {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    logits = net->forward(normalizer(data.images));
+    net->train();
+  }
+  EXPECT_EQ(stats.samples, 10);
+  EXPECT_NEAR(stats.loss, torch::nn::functional::cross_entropy(logits, data.labels).item<double>(),
+              1e-5);
+  EXPECT_DOUBLE_EQ(stats.accuracy, logits.argmax(1).eq(data.labels).sum().item<double>() / 10.0);
+  // Batches that divide the data exactly: no empty batch at the end.
+  const PassStats fives = evaluate(*net, data, 5, normalizer);
+  EXPECT_EQ(fives.samples, 10);
+  EXPECT_NEAR(fives.loss, stats.loss, 1e-5);
+  EXPECT_DOUBLE_EQ(fives.accuracy, stats.accuracy);
+  net->eval();
+  evaluate(*net, data, 4, normalizer);
+  EXPECT_FALSE(net->is_training());
 }
 
 }  // namespace

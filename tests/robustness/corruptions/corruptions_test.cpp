@@ -116,6 +116,74 @@ TEST(Corruptions, ShotNoiseIsPoissonAtTheTableRate) {
   EXPECT_NEAR(out.var().item<double>(), 0.4 / 50 + 1.0 / (12 * 255.0 * 255.0), 0.0006);
 }
 
+// Every severity of the three noise tables, at both image sizes (32 px and 64 px tables), from
+// the statistics of ~200k noisy values of a flat image; each expected value is the table's
+// definition with the uint8 truncation's 1/12 LSB^2 added.
+struct NoiseTable {
+  const char* name;
+  std::vector<double> small, large;
+};
+
+torch::Tensor flat_batch(int64_t size, int value) {
+  const int64_t n = size >= 48 ? 16 : 64;
+  return torch::full({n, 3, size, size}, value, torch::kUInt8);
+}
+
+// The variance of uint8(255 min(1, k / c)) / 255 for k ~ Poisson(x c), summed over the pmf: at
+// c = 250 the truncation steps are correlated with k and add ~4 % to the plain 0.4 / c.
+double truncated_poisson_variance(double x, double c) {
+  const double lambda = x * c;
+  double mean = 0.0, square = 0.0;
+  for (int64_t k = 0; k < static_cast<int64_t>(lambda + 40 * std::sqrt(lambda) + 40); ++k) {
+    const double p = std::exp(k * std::log(lambda) - lambda - std::lgamma(k + 1.0));
+    const double v = std::floor(std::min(1.0, k / c) * 255 + 1e-9) / 255;
+    mean += p * v;
+    square += p * v * v;
+  }
+  return square - mean * mean;
+}
+
+TEST(Corruptions, EverySeverityOfTheNoiseTables) {
+  const double lsb = 1.0 / (12 * 255.0 * 255.0);
+  const NoiseTable gaussian{
+      "gaussian_noise", {0.04, 0.06, 0.08, 0.09, 0.10}, {0.04, 0.08, 0.12, 0.15, 0.18}};
+  const NoiseTable shot{"shot_noise", {500, 250, 100, 75, 50}, {250, 100, 50, 30, 15}};
+  const NoiseTable impulse{
+      "impulse_noise", {0.01, 0.02, 0.03, 0.05, 0.07}, {0.01, 0.02, 0.05, 0.08, 0.14}};
+  for (int64_t size : {32, 64}) {
+    for (int severity = 1; severity <= 5; ++severity) {
+      const auto s = static_cast<size_t>(severity - 1);
+      const std::string where =
+          "size " + std::to_string(size) + " severity " + std::to_string(severity);
+      torch::Generator g = gen(100 + severity + size);
+      {
+        const double sigma = (size < 48 ? gaussian.small : gaussian.large)[s];
+        torch::Tensor out =
+            corruptions::corrupt("gaussian_noise", flat_batch(size, 128), severity, g)
+                .to(torch::kFloat64);
+        // Clipping at 0 and 1 (the grey is 2.8 sigma away at most) trims < 1 % of the spread.
+        const double sd = ((out - 128) / 255).std().item<double>();
+        EXPECT_NEAR(sd / std::sqrt(sigma * sigma + lsb), 1.0, 0.02) << "gaussian " << where;
+      }
+      {
+        const double c = (size < 48 ? shot.small : shot.large)[s];
+        torch::Tensor out = corruptions::corrupt("shot_noise", flat_batch(size, 102), severity, g)
+                                .to(torch::kFloat64) /
+                            255;
+        EXPECT_NEAR(out.var().item<double>() / truncated_poisson_variance(0.4, c), 1.0, 0.02)
+            << "shot " << where;
+      }
+      {
+        const double amount = (size < 48 ? impulse.small : impulse.large)[s];
+        torch::Tensor out =
+            corruptions::corrupt("impulse_noise", flat_batch(size, 128), severity, g);
+        const double hit = (out != 128).to(torch::kFloat64).mean().item<double>();
+        EXPECT_NEAR(hit / amount, 1.0, 0.05) << "impulse " << where;
+      }
+    }
+  }
+}
+
 TEST(Corruptions, DefinitionsOnKnownImages) {
   torch::Generator g = gen(7);
   torch::Tensor flat = torch::full({2, 3, 32, 32}, 90, torch::kUInt8);

@@ -1,0 +1,77 @@
+// What a training stage writes per epoch, checked against the epochs themselves: the learning
+// rate each metrics.csv row reports, which epoch best.pt and last.pt hold, which epochs
+// run.keep_every keeps, and the stage record's best and final validation accuracy.
+
+#include <sstream>
+
+#include "e2e_support.h"
+#include "gear/host/checkpoint.h"
+
+namespace gear::e2e {
+namespace {
+
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  double number(size_t row, const std::string& column) const {
+    const auto at = std::find(header.begin(), header.end(), column) - header.begin();
+    return std::stod(rows.at(row).at(static_cast<size_t>(at)));
+  }
+};
+
+Table read_csv(const fs::path& path) {
+  std::ifstream in(path);
+  Table table;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::stringstream s(line);
+    for (std::string field; std::getline(s, field, ',');) fields.push_back(field);
+    (table.header.empty() ? table.header : table.rows.emplace_back()) = fields;
+  }
+  return table;
+}
+
+TEST(TrainLoop, CheckpointsAndRowsNameTheEpochsTheyHold) {
+  const fs::path dir = test::temp_dir("train-loop");
+  test::write_tiny_fashion(dir / "data", 400, 100);
+  test::write_text(dir / "p.toml", test::tiny_run_and_data(dir / "data", 3, "keep_every = 2\n") +
+                                       test::tiny_vgg_training("0.125", 3, "lr = 0.05\n"));
+  const fs::path out = dir / "run";
+  std::string output;
+  ASSERT_EQ(test::run_command(std::string(GEARHOST_EXE) + " run " + (dir / "p.toml").string() +
+                                  " --out " + out.string(),
+                              &output),
+            0)
+      << output;
+  const Table metrics = read_csv(out / "metrics.csv");
+  ASSERT_EQ(metrics.rows.size(), 3u);
+  // Cosine from 0.05 to 0 over 3 epochs, as the rate at each epoch's end.
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(metrics.number(e, "epoch"), static_cast<double>(e + 1));
+    EXPECT_NEAR(metrics.number(e, "lr"), 0.025 * (1.0 + std::cos(M_PI * (e + 1) / 3.0)), 1e-6)
+        << "epoch " << e + 1;
+  }
+  // best.pt is the first epoch with the highest validation accuracy, last.pt the last epoch.
+  size_t best = 0;
+  for (size_t e = 1; e < 3; ++e)
+    if (metrics.number(e, "val_accuracy") > metrics.number(best, "val_accuracy")) best = e;
+  const host::CheckpointMeta best_meta = host::read_checkpoint_meta(out / "checkpoints/best.pt");
+  EXPECT_EQ(best_meta.stage, 0);
+  EXPECT_EQ(best_meta.epoch, static_cast<int64_t>(best + 1));
+  EXPECT_DOUBLE_EQ(best_meta.val_accuracy, metrics.number(best, "val_accuracy"));
+  const host::CheckpointMeta last_meta = host::read_checkpoint_meta(out / "checkpoints/last.pt");
+  EXPECT_EQ(last_meta.epoch, 3);
+  EXPECT_DOUBLE_EQ(last_meta.val_accuracy, metrics.number(2, "val_accuracy"));
+  // keep_every = 2: epoch 2 alone is kept.
+  EXPECT_TRUE(fs::exists(out / "checkpoints/stage0-epoch2.pt"));
+  EXPECT_FALSE(fs::exists(out / "checkpoints/stage0-epoch1.pt"));
+  EXPECT_FALSE(fs::exists(out / "checkpoints/stage0-epoch3.pt"));
+  EXPECT_EQ(host::read_checkpoint_meta(out / "checkpoints/stage0-epoch2.pt").epoch, 2);
+  const json stage = read_json(out / "stages.json")[0];
+  EXPECT_DOUBLE_EQ(stage["best_val_accuracy"].get<double>(), metrics.number(best, "val_accuracy"));
+  EXPECT_DOUBLE_EQ(stage["val_accuracy"].get<double>(), metrics.number(2, "val_accuracy"));
+  EXPECT_EQ(stage["epochs"], 3);
+}
+
+}  // namespace
+}  // namespace gear::e2e
