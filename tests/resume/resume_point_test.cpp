@@ -157,6 +157,86 @@ TEST(CheckpointFormat, ANewerFormatIsRefusedSayingSo) {
   }
 }
 
+// A resume point whose parts have the wrong type or are missing: each is refused with a
+// runtime_error that names what is wrong, never a LibTorch type assertion.
+TEST(ResumePoint, MalformedPartsAreRefusedByName) {
+  const fs::path dir = test::temp_dir("resume-malformed");
+  auto write = [&](const std::string& name,
+                   const std::function<void(torch::serialize::OutputArchive&)>& extra) {
+    torch::serialize::OutputArchive archive;
+    archive.write("gear.format", c10::IValue(kCheckpointFormat));
+    archive.write("gear.architecture", c10::IValue(std::string("vgg11")));
+    archive.write("gear.input_shape", c10::IValue(std::vector<int64_t>{1, 28, 28}));
+    archive.write("gear.num_classes", c10::IValue(int64_t{10}));
+    c10::List<std::string> groups;
+    groups.push_back("conv0");
+    archive.write("gear.groups", c10::IValue(groups));
+    archive.write("gear.widths", c10::IValue(std::vector<int64_t>{4}));
+    archive.write("gear.stage", c10::IValue(int64_t{1}));
+    archive.write("gear.epoch", c10::IValue(int64_t{2}));
+    archive.write("gear.val_accuracy", c10::IValue(0.5));
+    extra(archive);
+    archive.save_to((dir / name).string());
+    return dir / name;
+  };
+  auto error_of = [](const fs::path& path) -> std::string {
+    try {
+      read_resume_point(path);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      return std::string("not a runtime_error: ") + e.what();
+    }
+    return "(read)";
+  };
+  auto names = [](std::initializer_list<const char*> items) {
+    c10::List<std::string> list;
+    for (const char* item : items) list.push_back(item);
+    return c10::IValue(list);
+  };
+  const std::string state = R"({"next_stage": 1})";
+  EXPECT_NE(error_of(write("int-state.pt",
+                           [](auto& a) { a.write("gear.resume.state", c10::IValue(int64_t{3})); }))
+                .find("is a checkpoint, not a resume point"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("bad-json.pt",
+                           [](auto& a) {
+                             a.write("gear.resume.state", c10::IValue(std::string("{oops")));
+                           }))
+                .find("has a corrupt state"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("no-list.pt",
+                           [&](auto& a) { a.write("gear.resume.state", c10::IValue(state)); }))
+                .find("lists no tensors"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("string-list.pt",
+                           [&](auto& a) {
+                             a.write("gear.resume.state", c10::IValue(state));
+                             a.write("gear.resume.tensors", c10::IValue(std::string("rng.cpu")));
+                           }))
+                .find("lists no tensors"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("missing.pt",
+                           [&](auto& a) {
+                             a.write("gear.resume.state", c10::IValue(state));
+                             a.write("gear.resume.tensors", names({"rng.cpu"}));
+                           }))
+                .find("lacks tensor 'rng.cpu'"),
+            std::string::npos);
+  // The same file with its tensor is read, with the metadata as written.
+  const fs::path whole = write("whole.pt", [&](auto& a) {
+    a.write("gear.resume.state", c10::IValue(state));
+    a.write("gear.resume.tensors", names({"rng.cpu"}));
+    a.write("gear.resume.tensor.rng.cpu", torch::arange(3), true);
+  });
+  const ResumePoint point = read_resume_point(whole);
+  EXPECT_EQ(point.state.at("next_stage"), 1);
+  EXPECT_TRUE(torch::equal(point.tensors.at("rng.cpu"), torch::arange(3)));
+  EXPECT_EQ(point.meta.stage, 1);
+  EXPECT_EQ(point.meta.epoch, 2);
+  EXPECT_EQ(point.meta.groups, (std::vector<std::string>{"conv0"}));
+}
+
 // In a child limited to `limit` bytes per file (SIGXFSZ ignored, so writes fail with EFBIG), as
 // on a full disk: write `text` over `path`; returns the error message, or "" when it was written.
 std::string write_limited(const fs::path& path, const std::string& text, rlim_t limit) {
@@ -308,6 +388,36 @@ TEST(TrainEpochPause, PausedAndContinuedEqualsUninterrupted) {
   EXPECT_EQ(paused.figures.at("mean_logit"), whole.figures.at("mean_logit"));
   auto a = whole_net->parameters(), b = paused_net->parameters();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+}
+
+// The pause check is asked after every step but the epoch's last (there the stage's own point
+// follows), and an epoch paused at every chance takes one call per step.
+TEST(TrainEpochPause, AskedAfterEveryStepButTheLast) {
+  const DeviceData data = random_data(64, 28);
+  Normalizer normalizer({0.5}, {0.25}, torch::kCPU, false);
+  MeanObjective objective;
+  const Config stage = test::make_config(train_options_binder().schema());
+  auto net = tiny_net();
+  auto optimizer = make_optimizer(stage, net->parameters());
+  LrSchedule schedule(stage, 1);
+  BatchStream stream(data, 16, nullptr, normalizer, false);
+  stream.start_epoch(3);
+  Progress progress(false);
+  progress.begin("epoch", 4);
+  EpochCursor cursor;
+  std::vector<int64_t> asked;
+  int calls = 0;
+  do {
+    train_epoch(*net, stream, *optimizer, schedule, 0, objective, progress, 0, cursor,
+                [&](int64_t step) {
+                  asked.push_back(step);
+                  return true;
+                });
+    ++calls;
+  } while (cursor.paused);
+  EXPECT_EQ(asked, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(cursor.samples, 64);
 }
 
 TEST(TrainEpochPause, ANanLossStopsBeforeTheStepNamingIt) {

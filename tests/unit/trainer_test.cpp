@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/nn/functional/loss.h>
+#include <torch/optim/adam.h>
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
 
@@ -99,7 +100,15 @@ TEST(Optimizers, BuildEachKindWithItsOptions) {
                             {w});
   auto& rms_options = static_cast<torch::optim::RMSpropOptions&>(rms->param_groups()[0].options());
   EXPECT_DOUBLE_EQ(rms_options.alpha(), 0.9);
-  EXPECT_NO_THROW(make_optimizer(train_stage({{"optimizer", Value(std::string("adam"))}}), {w}));
+  EXPECT_NE(dynamic_cast<torch::optim::SGD*>(sgd.get()), nullptr);
+  EXPECT_NE(dynamic_cast<torch::optim::RMSprop*>(rms.get()), nullptr);
+  auto adam = make_optimizer(
+      train_stage({{"optimizer", Value(std::string("adam"))}, {"beta2", Value(0.95)}}), {w});
+  ASSERT_NE(dynamic_cast<torch::optim::Adam*>(adam.get()), nullptr);
+  EXPECT_DOUBLE_EQ(
+      std::get<1>(
+          static_cast<torch::optim::AdamOptions&>(adam->param_groups()[0].options()).betas()),
+      0.95);
   EXPECT_THROW(make_optimizer(train_stage({{"momentum", Value(0.0)}}), {w}), ConfigError);
   EXPECT_NO_THROW(
       make_optimizer(train_stage({{"momentum", Value(0.0)}, {"nesterov", Value(false)}}), {w}));
