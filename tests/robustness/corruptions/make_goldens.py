@@ -20,6 +20,12 @@ Output (next to this script, in golden/):
              float result lies within MARGIN of an integer, where truncating a float32 result
              (GEAR's) and a float64 one (the reference's) may differ by one (all 0 for pixelate
              and jpeg_compression, whose results are integers)
+  defocus_float.txt  defocus_blur's float results before truncation on the noise images (28 and
+             32 px), one case per line: severity channels height width input_offset
+             float_offset (input_offset into cases.bin, float_offset into defocus_float.bin)
+  defocus_float.bin.gz  those results, float32 little-endian, CHW (gzip). The 32 px table's
+             alias sigma 0.2 moves values by under 0.15 grey levels from those of a plain
+             disk: too little to show after truncation, so it is checked here.
 """
 import gzip
 import os
@@ -274,6 +280,24 @@ def main():
                              f"{len(blob)} {len(blob) + out.size}")
                 blob += out.tobytes()
                 blob += near_integer(result).tobytes()
+    floats = bytearray()
+    float_lines = []
+    for line in lines:
+        name, severity, channels, size, _, input_offset = line.split()[:6]
+        channels, size, input_offset = int(channels), int(size), int(input_offset)
+        if name != "defocus_blur" or size == 64 or input_offset == 0:
+            continue
+        hwc = np.frombuffer(bytes(blob[input_offset:input_offset + channels * size * size]),
+                            np.uint8).reshape(channels, size, size).transpose(1, 2, 0)
+        if float(hwc.std()) < 50:  # the smooth scenes: the noise images are enough here
+            continue
+        result = as_hwc(defocus_blur(to_pil(hwc), int(severity), size))
+        float_lines.append(f"{severity} {channels} {size} {size} {input_offset} {len(floats)}")
+        floats += result.transpose(2, 0, 1).astype("<f4").tobytes()
+    with gzip.GzipFile(os.path.join(HERE, "golden", "defocus_float.bin.gz"), "wb", mtime=0) as f:
+        f.write(bytes(floats))
+    with open(os.path.join(HERE, "golden", "defocus_float.txt"), "w") as f:
+        f.write("\n".join(float_lines) + "\n")
     with gzip.GzipFile(os.path.join(HERE, "golden", "cases.bin.gz"), "wb", mtime=0) as f:
         f.write(bytes(blob))
     with open(os.path.join(HERE, "golden", "cases.txt"), "w") as f:
