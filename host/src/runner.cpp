@@ -208,9 +208,11 @@ void Run::load_data() {
     run_.devices->check_precisions(run_.device);
   }
   // A train stage's `devices` names profiles of the bank: check them now, not after the stages
-  // before it have trained.
+  // before it have trained. An empty list names none (and is what pipeline.resolved.toml writes
+  // for the default), so it needs no bank.
   std::function<void(const StageSpec&)> check_devices = [&](const StageSpec& stage) {
-    if (stage.options.has("devices") && stage.options.given("devices")) {
+    if (stage.options.has("devices") && stage.options.given("devices") &&
+        !stage.options.get<std::vector<std::string>>("devices").empty()) {
       if (!run_.devices)
         stage.options.fail("devices", "the pipeline has no device profiles to choose from");
       run_.devices->select(stage.options.get<std::vector<std::string>>("devices"), stage.options,

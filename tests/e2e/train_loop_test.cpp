@@ -73,5 +73,35 @@ TEST(TrainLoop, CheckpointsAndRowsNameTheEpochsTheyHold) {
   EXPECT_EQ(stage["epochs"], 3);
 }
 
+// pipeline.resolved.toml writes every key with its value, defaults included: run again, on a
+// gearhost that has only the plugins the run uses (no device bank), it must give the same run.
+TEST(TrainLoop, TheResolvedPipelineRerunsTheRunWithOnlyThePluginsItUses) {
+  const fs::path dir = test::temp_dir("resolved-rerun");
+  test::write_tiny_fashion(dir / "data", 200, 50);
+  const fs::path built = fs::path(GEARHOST_EXE).parent_path().parent_path();
+  fs::create_directories(dir / "bin");
+  fs::create_directories(dir / "lib/gear/plugins");
+  fs::copy_file(GEARHOST_EXE, dir / "bin/gearhost");
+  for (const char* plugin : {"gear_vgg.so", "gear_fashion_mnist.so", "gear_objectives.so"})
+    fs::create_symlink(built / "lib/gear/plugins" / plugin, dir / "lib/gear/plugins" / plugin);
+  test::write_text(dir / "p.toml", test::tiny_run_and_data(dir / "data", 4) +
+                                       test::tiny_vgg_training("0.125", 1, "lr = 0.05\n"));
+  auto run = [&](const fs::path& pipeline, const fs::path& out) {
+    std::string output;
+    const int code = test::run_command(
+        (dir / "bin/gearhost").string() + " run " + pipeline.string() + " --out " + out.string(),
+        &output);
+    EXPECT_EQ(code, 0) << output;
+  };
+  run(dir / "p.toml", dir / "first");
+  run(dir / "first/pipeline.resolved.toml", dir / "again");
+  std::ifstream a(dir / "first/checkpoints/final.pt", std::ios::binary);
+  std::ifstream b(dir / "again/checkpoints/final.pt", std::ios::binary);
+  const std::string first((std::istreambuf_iterator<char>(a)), {});
+  const std::string again((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_FALSE(first.empty());
+  EXPECT_TRUE(first == again) << "the rerun trained other weights";
+}
+
 }  // namespace
 }  // namespace gear::e2e
