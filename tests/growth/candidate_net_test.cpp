@@ -163,3 +163,24 @@ TEST(CandidateNet, VggSplitAndFreshKeepOutputs) {
 
 }  // namespace
 }  // namespace gear::plugins::growth
+
+namespace gear::plugins::growth {
+namespace {
+
+// A choice outside the candidates is refused before anything is written: the last valid split
+// channel is width - 1 and the last fresh candidate fresh - 1; one past each is out of range.
+TEST(CandidateNet, MaterializeRefusesChoicesOnePastTheLastCandidate) {
+  auto net = test::make_toy();
+  auto gen = generator(5);
+  CandidateNet candidates(*net, {"a", "b"}, 2, {}, gen);
+  EXPECT_THROW(candidates.materialize({{{4}, {}}, {{}, {}}}), std::out_of_range);
+  EXPECT_THROW(candidates.materialize({{{}, {}}, {{3}, {}}}), std::out_of_range);
+  EXPECT_THROW(candidates.materialize({{{}, {2}}, {{}, {}}}), std::out_of_range);
+  EXPECT_THROW(candidates.materialize({{{-1}, {}}, {{}, {}}}), std::out_of_range);
+  EXPECT_THROW(candidates.materialize({{{0}, {}}}), std::invalid_argument);
+  candidates.materialize({{{3}, {1}}, {{2}, {}}});
+  EXPECT_EQ(net->widths(), (std::vector<int64_t>{4 + 2, 3 + 1}));
+}
+
+}  // namespace
+}  // namespace gear::plugins::growth
