@@ -92,7 +92,15 @@ TEST(IdxReader, CorruptGzipAndMissingFiles) {
   auto dir = test::temp_dir("idx-gz");
   write_set(dir, 3, true);
   std::ofstream(dir / "train-labels-idx1-ubyte.gz", std::ios::binary) << "not gzip at all";
-  EXPECT_NE(error_of(dir).find("not a gzip file"), std::string::npos) << error_of(dir);
+  EXPECT_NE(
+      error_of(dir).find("not a gzip file: expected it to start with 0x1f 0x8b, found 0x6e 0x6f"),
+      std::string::npos)
+      << error_of(dir);
+  // Two bytes are enough to show them; one is not.
+  std::ofstream(dir / "train-labels-idx1-ubyte.gz", std::ios::binary) << "ab";
+  EXPECT_NE(error_of(dir).find("found 0x61 0x62"), std::string::npos) << error_of(dir);
+  std::ofstream(dir / "train-labels-idx1-ubyte.gz", std::ios::binary) << "a";
+  EXPECT_NE(error_of(dir).find("found a file of 1 bytes"), std::string::npos) << error_of(dir);
   auto empty = test::temp_dir("idx-missing");
   std::string missing = error_of(empty);
   EXPECT_NE(missing.find("missing"), std::string::npos) << missing;
