@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/read_gzip.h"
 #include "affine.h"
 #include "lut_ops.h"
 #include "random_crop.h"
@@ -26,17 +27,7 @@ struct GoldenCase {
   size_t input_offset = 0, output_offset = 0;
 };
 
-std::vector<uint8_t> read_gzip(const std::string& path) {
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
-  int got = 0;
-  while ((got = gzread(file, buffer, sizeof(buffer))) > 0)
-    bytes.insert(bytes.end(), buffer, buffer + got);
-  gzclose(file);
-  return bytes;
-}
+using test::read_gzip;
 
 const std::vector<GoldenCase>& cases() {
   static const std::vector<GoldenCase> all = [] {
