@@ -3,7 +3,6 @@
 // changed constant of any severity table shows up.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include <fstream>
 #include <set>
@@ -25,7 +24,9 @@ struct GoldenCase {
   size_t input_offset = 0, output_offset = 0, margin_offset = 0;
 };
 
-using test::read_gzip;
+std::vector<uint8_t> read_gzip_file(const std::string& name) {
+  return test::read_gzip(std::string(GEAR_GOLDEN_DIR) + "/" + name);
+}
 
 const std::vector<GoldenCase>& cases() {
   static const std::vector<GoldenCase> all = [] {
@@ -45,8 +46,7 @@ const std::vector<GoldenCase>& cases() {
 }
 
 const std::vector<uint8_t>& blob() {
-  static const std::vector<uint8_t> bytes =
-      read_gzip(std::string(GEAR_GOLDEN_DIR) + "/cases.bin.gz");
+  static const std::vector<uint8_t> bytes = read_gzip_file("cases.bin.gz");
   return bytes;
 }
 
@@ -105,10 +105,6 @@ TEST(CorruptionGoldens, EverySeverityAtEverySizeMatchesTheReference) {
   // 6 corruptions x 5 severities x 28, 32 and 64 px.
   EXPECT_EQ(covered.size(), 90u);
   EXPECT_EQ(checked, 150 - 2);
-}
-
-std::vector<uint8_t> read_gzip_file(const std::string& name) {
-  return read_gzip(std::string(GEAR_GOLDEN_DIR) + "/" + name);
 }
 
 // defocus_blur before truncation, on the noise images: the 32 px table's alias sigma 0.2
