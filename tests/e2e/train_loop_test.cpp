@@ -20,14 +20,11 @@ struct Table {
 };
 
 Table read_csv(const fs::path& path) {
-  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows = test::read_csv(path);
   Table table;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields;
-    std::stringstream s(line);
-    for (std::string field; std::getline(s, field, ',');) fields.push_back(field);
-    (table.header.empty() ? table.header : table.rows.emplace_back()) = fields;
-  }
+  if (rows.empty()) return table;
+  table.header = rows.front();
+  table.rows.assign(rows.begin() + 1, rows.end());
   return table;
 }
 

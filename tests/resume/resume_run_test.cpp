@@ -90,14 +90,9 @@ std::string read_text(const fs::path& path) {
 
 // metrics.csv without the columns that time the run (seconds, images/s, energy).
 std::vector<std::vector<std::string>> deterministic_rows(const fs::path& csv) {
-  std::ifstream in(csv);
-  std::string line;
   std::vector<std::vector<std::string>> rows;
   std::vector<bool> keep;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::stringstream s(line);
-    for (std::string field; std::getline(s, field, ',');) fields.push_back(field);
+  for (const std::vector<std::string>& fields : test::read_csv(csv)) {
     if (keep.empty())
       for (const auto& name : fields)
         keep.push_back(name != "seconds" && name != "images_per_second" && name != "energy_joules");

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "gear/host/pipeline.h"
@@ -141,6 +142,17 @@ fs::path write_tiny_fashion(const fs::path& dir, int train, int test) {
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string>& fields = rows.emplace_back();
+    std::stringstream s(line);
+    for (std::string field; std::getline(s, field, ',');) fields.push_back(field);
+  }
+  return rows;
 }
 
 fs::path pipeline_file(const std::string& text) {

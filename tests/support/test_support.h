@@ -49,6 +49,10 @@ std::filesystem::path write_tiny_fashion(const std::filesystem::path& dir, int t
 /// Writes `text` to `path`.
 void write_text(const std::filesystem::path& path, const std::string& text);
 
+/// The rows of a comma-separated file such as metrics.csv, header first, each split into its
+/// fields (no quoting: GEAR's CSV files have none).
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path);
+
 /// Writes `text` to `p.toml` in a fresh temp folder; returns that file's path.
 std::filesystem::path pipeline_file(const std::string& text);
 
