@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "gear/host/archive_bounds.h"
 #include "gear/host/run_folder.h"
 
 namespace gear::host {
@@ -16,6 +17,7 @@ namespace {
 // LibTorch's messages carry a C++ stack trace; the reader needs only what went wrong.
 void load_archive(torch::serialize::InputArchive& archive, const fs::path& path) {
   try {
+    check_archive_bounds(path);
     archive.load_from(path.string());
   } catch (const c10::Error& e) {
     throw std::runtime_error("cannot read checkpoint " + path.string() + ": " +

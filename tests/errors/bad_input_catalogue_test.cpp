@@ -482,6 +482,19 @@ const std::vector<Case>& cases() {
        },
        2,
        {"model.checkpoint", "format 99", "newer"}},
+      {"checkpoint-length-claim",
+       "checkpoint",
+       "a checkpoint whose data.pkl claims a 4 GB string (four flipped bytes)",
+       [](const fs::path& d) {
+         std::string bytes = text_of(finished_run() / "checkpoints/final.pt");
+         const std::string value = std::string("X\x05\x00\x00\x00", 5) + "vgg11";
+         const size_t at = bytes.find(value);
+         if (at == std::string::npos) throw std::logic_error("final.pt holds no 'vgg11' string");
+         bytes.replace(at + 1, 4, "\xe3\xff\xff\xff");
+         return from_checkpoint(d, bytes);
+       },
+       2,
+       {"model.checkpoint", "start.pt", "data.pkl", "claims 4294967267 bytes"}},
       {"checkpoint-not-torch",
        "checkpoint",
        "a text file as a checkpoint",
