@@ -23,9 +23,15 @@ constexpr uint16_t kDeflated = 8;
 // Deflate's densest encoding: 258 bytes from about two bits; 1032:1 is the bound zlib states.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
-uint64_t little_endian(const char* bytes, int width) {
+// Every read is bounds-checked: a check above it that is wrong then shows as std::out_of_range
+// (a bug here), never as a read past the buffer.
+uint64_t little_endian(std::string_view bytes, uint64_t at, int width) {
+  if (at > bytes.size() || static_cast<uint64_t>(width) > bytes.size() - at)
+    throw std::out_of_range("archive_bounds: a read of " + std::to_string(width) + " bytes at " +
+                            std::to_string(at) + " of " + std::to_string(bytes.size()));
   uint64_t value = 0;
-  for (int i = width - 1; i >= 0; --i) value = value << 8 | static_cast<unsigned char>(bytes[i]);
+  for (int i = width - 1; i >= 0; --i)
+    value = value << 8 | static_cast<unsigned char>(bytes[at + i]);
   return value;
 }
 
@@ -76,29 +82,28 @@ bool find_central_directory(ArchiveFile& file, CentralDirectory& dir) {
       file.size() > kRecord + kMaxComment ? file.size() - kRecord - kMaxComment : 0;
   const std::string tail = file.read(tail_start, file.size() - tail_start);
   for (uint64_t i = tail.size() - kRecord + 1; i-- > 0;) {
-    if (little_endian(&tail[i], 4) != kEndOfCentralDirectory) continue;
-    const char* eocd = &tail[i];
-    dir.entries = little_endian(eocd + 10, 2);
-    dir.size = little_endian(eocd + 12, 4);
-    dir.offset = little_endian(eocd + 16, 4);
+    if (little_endian(tail, i, 4) != kEndOfCentralDirectory) continue;
+    dir.entries = little_endian(tail, i + 10, 2);
+    dir.size = little_endian(tail, i + 12, 4);
+    dir.offset = little_endian(tail, i + 16, 4);
     const bool zip64 =
         dir.entries == 0xffff || dir.size == kNotInThisField32 || dir.offset == kNotInThisField32;
     if (!zip64) return true;
     const uint64_t eocd_at = tail_start + i;
     if (eocd_at < 20) throw corrupt("a zip64 end record without its locator");
     const std::string locator = file.read(eocd_at - 20, 20);
-    if (little_endian(locator.data(), 4) != kZip64Locator)
+    if (little_endian(locator, 0, 4) != kZip64Locator)
       throw corrupt("a zip64 end record without its locator");
-    const uint64_t record_at = little_endian(locator.data() + 8, 8);
+    const uint64_t record_at = little_endian(locator, 8, 8);
     if (!file.fits(record_at, 56))
       throw corrupt("the zip64 end record's offset " + std::to_string(record_at) +
                     " lies past the end");
     const std::string record = file.read(record_at, 56);
-    if (little_endian(record.data(), 4) != kZip64EndOfCentralDirectory)
+    if (little_endian(record, 0, 4) != kZip64EndOfCentralDirectory)
       throw corrupt("no zip64 end record at offset " + std::to_string(record_at));
-    dir.entries = little_endian(record.data() + 32, 8);
-    dir.size = little_endian(record.data() + 40, 8);
-    dir.offset = little_endian(record.data() + 48, 8);
+    dir.entries = little_endian(record, 32, 8);
+    dir.size = little_endian(record, 40, 8);
+    dir.offset = little_endian(record, 48, 8);
     return true;
   }
   return false;
@@ -115,21 +120,21 @@ struct Entry {
 // Reads one central-directory header at `at` in `dir`; returns the offset of the next.
 size_t read_entry(const std::string& dir, size_t at, Entry& entry) {
   constexpr size_t kFixed = 46;
-  if (dir.size() - at < kFixed || little_endian(&dir[at], 4) != kCentralHeader)
+  if (dir.size() - at < kFixed || little_endian(dir, at, 4) != kCentralHeader)
     throw corrupt("a central directory header expected at directory byte " + std::to_string(at));
-  const char* h = &dir[at];
-  entry.method = static_cast<uint16_t>(little_endian(h + 10, 2));
-  entry.compressed = little_endian(h + 20, 4);
-  entry.uncompressed = little_endian(h + 24, 4);
-  const size_t name_length = little_endian(h + 28, 2), extra_length = little_endian(h + 30, 2),
-               comment_length = little_endian(h + 32, 2);
-  entry.local_header = little_endian(h + 42, 4);
+  entry.method = static_cast<uint16_t>(little_endian(dir, at + 10, 2));
+  entry.compressed = little_endian(dir, at + 20, 4);
+  entry.uncompressed = little_endian(dir, at + 24, 4);
+  const size_t name_length = little_endian(dir, at + 28, 2),
+               extra_length = little_endian(dir, at + 30, 2),
+               comment_length = little_endian(dir, at + 32, 2);
+  entry.local_header = little_endian(dir, at + 42, 4);
   const size_t end = at + kFixed + name_length + extra_length + comment_length;
   if (end > dir.size()) throw corrupt("a central directory header runs past the directory");
   entry.name = dir.substr(at + kFixed, name_length);
   // The zip64 field holds, in this order, only the values whose 32-bit field is all ones.
   for (size_t x = at + kFixed + name_length; x + 4 <= at + kFixed + name_length + extra_length;) {
-    const uint64_t id = little_endian(&dir[x], 2), length = little_endian(&dir[x + 2], 2);
+    const uint64_t id = little_endian(dir, x, 2), length = little_endian(dir, x + 2, 2);
     const size_t data = x + 4;
     x = data + length;
     if (id != kZip64ExtraField) continue;
@@ -137,7 +142,7 @@ size_t read_entry(const std::string& dir, size_t at, Entry& entry) {
     for (uint64_t* value : {&entry.uncompressed, &entry.compressed, &entry.local_header}) {
       if (*value != kNotInThisField32) continue;
       if (field + 8 > data + length) throw corrupt("'" + entry.name + "' has a short zip64 field");
-      *value = little_endian(&dir[field], 8);
+      *value = little_endian(dir, field, 8);
       field += 8;
     }
   }
@@ -151,11 +156,11 @@ uint64_t check_entry(ArchiveFile& file, const Entry& entry) {
     throw corrupt(record + "'s local header offset " + std::to_string(entry.local_header) +
                   " lies past the end of the file (" + std::to_string(file.size()) + " bytes)");
   const std::string local = file.read(entry.local_header, 30);
-  if (little_endian(local.data(), 4) != kLocalHeader)
+  if (little_endian(local, 0, 4) != kLocalHeader)
     throw corrupt("no local header for " + record + " at offset " +
                   std::to_string(entry.local_header));
   const uint64_t data =
-      entry.local_header + 30 + little_endian(&local[26], 2) + little_endian(&local[28], 2);
+      entry.local_header + 30 + little_endian(local, 26, 2) + little_endian(local, 28, 2);
   if (!file.fits(data, entry.compressed))
     throw corrupt(record + " claims " + std::to_string(entry.compressed) + " bytes at offset " +
                   std::to_string(data) + " but the file has " + std::to_string(file.size()));
@@ -295,7 +300,7 @@ void check_pickle_bounds(std::string_view pickle, const std::string& record) {
         break;
       case Argument::kCounted: {
         if (static_cast<uint64_t>(op.width) > left) throw past_end(op.name, at, op.width, left);
-        const uint64_t count = little_endian(pickle.data() + arg, op.width);
+        const uint64_t count = little_endian(pickle, arg, op.width);
         if (count > left - op.width) throw past_end(op.name, at, count, left - op.width);
         at = arg + op.width + count;
         break;

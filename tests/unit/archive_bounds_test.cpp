@@ -76,6 +76,103 @@ TEST(PickleBounds, NothingAfterStopOrAnUnreadOpcodeIsExamined) {
   EXPECT_EQ(pickle_error("\xffX\xff\xff\xff\xff"s), "");  // LibTorch refuses 0xff itself
 }
 
+// A zip written field by field, as APPNOTE lays it out, with one stored record; `zip64` moves
+// every size and offset into the zip64 fields (all-ones in the 32-bit ones), as a writer must for
+// a file over 4 GB.
+struct HandZip {
+  std::string name = "archive/data.pkl";
+  std::string data;
+  bool zip64 = false;
+  uint64_t claimed_size = 0;  // 0: data.size()
+  bool with_locator = true;
+
+  static void put(std::string& out, uint64_t value, int width) {
+    for (int i = 0; i < width; ++i) out += static_cast<char>(value >> (8 * i) & 0xff);
+  }
+  std::string bytes() const {
+    const uint64_t size = claimed_size ? claimed_size : data.size();
+    const uint32_t small = zip64 ? 0xffffffffu : static_cast<uint32_t>(size);
+    std::string out;
+    put(out, 0x04034b50, 4);
+    put(out, 45, 2), put(out, 0, 2), put(out, 0, 2), put(out, 0, 4), put(out, 0, 4);
+    put(out, size, 4), put(out, size, 4), put(out, name.size(), 2), put(out, 0, 2);
+    out += name + data;
+    const uint64_t directory_at = out.size();
+    std::string extra;
+    if (zip64)
+      put(extra, 1, 2), put(extra, 24, 2), put(extra, size, 8), put(extra, size, 8),
+          put(extra, 0, 8);
+    put(out, 0x02014b50, 4);
+    put(out, 45, 2), put(out, 45, 2), put(out, 0, 2), put(out, 0, 2), put(out, 0, 4);
+    put(out, 0, 4), put(out, small, 4), put(out, small, 4), put(out, name.size(), 2);
+    put(out, extra.size(), 2), put(out, 0, 2), put(out, 0, 2), put(out, 0, 2), put(out, 0, 4);
+    put(out, zip64 ? 0xffffffffu : 0, 4);
+    out += name + extra;
+    const uint64_t directory_size = out.size() - directory_at;
+    if (zip64) {
+      const uint64_t record_at = out.size();
+      put(out, 0x06064b50, 4), put(out, 44, 8), put(out, 45, 2), put(out, 45, 2);
+      put(out, 0, 4), put(out, 0, 4), put(out, 1, 8), put(out, 1, 8);
+      put(out, directory_size, 8), put(out, directory_at, 8);
+      if (with_locator)
+        put(out, 0x07064b50, 4), put(out, 0, 4), put(out, record_at, 8), put(out, 1, 4);
+    }
+    put(out, 0x06054b50, 4), put(out, 0, 2), put(out, 0, 2);
+    put(out, zip64 ? 0xffff : 1, 2), put(out, zip64 ? 0xffff : 1, 2);
+    put(out, zip64 ? 0xffffffffu : directory_size, 4);
+    put(out, zip64 ? 0xffffffffu : directory_at, 4), put(out, 0, 2);
+    return out;
+  }
+};
+
+std::string archive_error(const std::string& bytes) {
+  const auto path = test::temp_dir("hand-zip") / "hand.pt";
+  test::write_text(path, bytes);
+  try {
+    check_archive_bounds(path);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::string kGoodPickle =
+    "\x80\x02X\x03\x00\x00\x00"
+    "abc."s;
+const std::string kBadPickle =
+    "\x80\x02X\x09\x00\x00\x00"
+    "abc."s;
+
+TEST(HandZip, ThePicklesOfAPlainZipAreWalked) {
+  EXPECT_EQ(archive_error(HandZip{"archive/data.pkl", kGoodPickle}.bytes()), "");
+  EXPECT_THAT(archive_error(HandZip{"archive/data.pkl", kBadPickle}.bytes()),
+              HasSubstr("'archive/data.pkl': BINUNICODE at byte 2 claims 9 bytes, 4 remain"));
+  // Only pickle records: the same bytes as tensor data are data.
+  EXPECT_EQ(archive_error(HandZip{"archive/data/0", kBadPickle}.bytes()), "");
+}
+
+TEST(HandZip, Zip64SizesAndOffsetsAreReadFromTheirRecords) {
+  // Read as the 32-bit all-ones, the record would claim 4294967295 bytes, not carry a pickle.
+  EXPECT_EQ(archive_error(HandZip{"archive/data.pkl", kGoodPickle, true}.bytes()), "");
+  EXPECT_THAT(archive_error(HandZip{"archive/data.pkl", kBadPickle, true}.bytes()),
+              HasSubstr("BINUNICODE at byte 2 claims 9 bytes, 4 remain"));
+  HandZip huge{"archive/data.pkl", kGoodPickle, true, uint64_t{1} << 40};
+  EXPECT_THAT(archive_error(huge.bytes()), HasSubstr("data.pkl' claims 1099511627776 bytes"));
+  HandZip lost{"archive/data.pkl", kGoodPickle, true};
+  lost.with_locator = false;
+  EXPECT_THAT(archive_error(lost.bytes()), HasSubstr("a zip64 end record without its locator"));
+}
+
+TEST(HandZip, MoreEntriesCountedThanTheDirectoryHoldsAreRefused) {
+  std::string bytes = HandZip{"archive/data.pkl", kGoodPickle}.bytes();
+  const size_t end_record = bytes.rfind("PK\x05\x06");
+  bytes[end_record + 10] = 2;  // two entries; the directory holds one
+  const size_t directory_size = static_cast<unsigned char>(bytes[end_record + 12]);
+  EXPECT_THAT(archive_error(bytes), HasSubstr("a central directory header expected at directory "
+                                              "byte " +
+                                              std::to_string(directory_size)));
+}
+
 // A small real checkpoint's bytes, and where its zip records sit.
 class ArchiveBounds : public ::testing::Test {
  protected:
