@@ -251,9 +251,15 @@ TEST(ChainFloors, ResidualStreamsAreChainsAndKeepTheirFloor) {
   std::vector<std::string> not_chains;
   for (size_t g = 0; g < names.size(); ++g)
     if (!is_chain(*resnet, g)) not_chains.push_back(names[g]);
+  // Each block's inner group 1.5 times as wide as its stream, so a floor taken from a
+  // neighbour's width differs from the stream's own.
+  std::vector<int64_t> widths = resnet->widths();
+  for (size_t g = 0; g < widths.size(); ++g)
+    if (!is_chain(*resnet, g)) widths[g] = widths[g] * 3 / 2;
   for (const std::string policy : {"adapt", "maintain_width", "none"}) {
-    auto net = test::build_net("resnet18", {3, 32, 32}, 0.25);
+    auto net = test::build_net("resnet18", {3, 32, 32}, 0.25, widths);
     const std::vector<int64_t> before = net->widths();
+    ASSERT_EQ(before, widths);
     FixedContext context(0.9, {3, 32, 32});
     // Only the four streams (16, 32, 64 and 128 wide) may lose channels. With a floor, 90 % of
     // the MACs is then out of reach, and each stream ends exactly at its own floor, from its own
