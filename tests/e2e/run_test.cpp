@@ -33,11 +33,7 @@ TEST_F(EndToEnd, TinyPipelineWritesACompleteRunFolder) {
   EXPECT_EQ(summary["stages"][1]["widths_after"]["conv0"], 9);
   EXPECT_EQ(summary["stages"][3]["clean_accuracy"], summary["final"]["clean_accuracy"]);
   // metrics.csv: a header and one row per training epoch.
-  std::ifstream metrics(out / "metrics.csv");
-  std::string line;
-  int rows = 0;
-  while (std::getline(metrics, line)) ++rows;
-  EXPECT_EQ(rows, 1 + 3);
+  EXPECT_EQ(test::read_csv(out / "metrics.csv").size(), 1u + 3u);
   json env = read_json(out / "env.json");
   EXPECT_EQ(env["threads"], 1);
   EXPECT_EQ(env["device"], "cpu");
@@ -141,25 +137,15 @@ TEST_F(EndToEnd, BudgetedMultiShotGrowthRecordsEveryStepAndSegment) {
   EXPECT_EQ(again.code, 0) << again.output;
 
   // metrics.csv: stage 2's segments continue one epoch count (1, 2 then 3).
-  std::ifstream metrics(out / "metrics.csv");
-  std::string header, line;
-  std::getline(metrics, header);
-  std::vector<std::string> rows;
-  while (std::getline(metrics, line)) rows.push_back(line);
-  ASSERT_EQ(rows.size(), 1u + 2u + 1u);
+  const auto rows = test::read_csv(out / "metrics.csv");
+  ASSERT_EQ(rows.size(), 1u + 1u + 2u + 1u);  // the header, then the epochs' rows
   // Columns are alphabetical (a metered run's energy_joules comes before epoch).
-  auto cells = [](const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream in(text);
-    for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
-    return out;
-  };
-  const std::vector<std::string> columns = cells(header);
+  const std::vector<std::string>& columns = rows[0];
   const size_t epoch = std::find(columns.begin(), columns.end(), "epoch") - columns.begin();
-  ASSERT_LT(epoch, columns.size()) << header;
-  EXPECT_EQ(cells(rows[1]).at(epoch), "1");
-  EXPECT_EQ(cells(rows[2]).at(epoch), "2");
-  EXPECT_EQ(cells(rows[3]).at(epoch), "3");
+  ASSERT_LT(epoch, columns.size());
+  EXPECT_EQ(rows[2].at(epoch), "1");
+  EXPECT_EQ(rows[3].at(epoch), "2");
+  EXPECT_EQ(rows[4].at(epoch), "3");
   std::ifstream log(out / "log.txt");
   std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(log_text.find("grow (fixture-duplicate, step 2/2): bound by params"),

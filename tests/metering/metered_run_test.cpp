@@ -6,7 +6,6 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "test_support.h"
 
@@ -35,25 +34,19 @@ std::string pipeline(const fs::path& data, const std::string& meter, int epochs 
 }
 
 std::vector<json> metrics_rows(const fs::path& run) {
-  std::ifstream in(run / "metrics.csv");
-  std::string header, line;
-  std::getline(in, header);
-  std::vector<std::string> columns;
-  std::stringstream hs(header);
-  for (std::string c; std::getline(hs, c, ',');) columns.push_back(c);
+  const auto table = test::read_csv(run / "metrics.csv");
   std::vector<json> rows;
-  while (std::getline(in, line)) {
+  for (size_t r = 1; r < table.size(); ++r) {
     json row;
-    std::stringstream ls(line);
-    size_t i = 0;
-    for (std::string cell; std::getline(ls, cell, ','); ++i)
-      if (!cell.empty() && i < columns.size()) {
-        try {
-          row[columns[i]] = std::stod(cell);
-        } catch (const std::exception&) {
-          row[columns[i]] = cell;
-        }
+    for (size_t i = 0; i < table[r].size() && i < table[0].size(); ++i) {
+      const std::string& cell = table[r][i];
+      if (cell.empty()) continue;
+      try {
+        row[table[0][i]] = std::stod(cell);
+      } catch (const std::exception&) {
+        row[table[0][i]] = cell;
       }
+    }
     rows.push_back(row);
   }
   return rows;
