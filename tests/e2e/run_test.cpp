@@ -142,7 +142,7 @@ TEST_F(EndToEnd, BudgetedMultiShotGrowthRecordsEveryStepAndSegment) {
   // Columns are alphabetical (a metered run's energy_joules comes before epoch).
   const std::vector<std::string>& columns = rows[0];
   const size_t epoch = std::find(columns.begin(), columns.end(), "epoch") - columns.begin();
-  ASSERT_LT(epoch, columns.size());
+  ASSERT_LT(epoch, columns.size()) << ::testing::PrintToString(columns);
   EXPECT_EQ(rows[2].at(epoch), "1");
   EXPECT_EQ(rows[3].at(epoch), "2");
   EXPECT_EQ(rows[4].at(epoch), "3");

@@ -30,11 +30,6 @@ struct Case {
   std::vector<std::string> fragments;  // each must be in the output
 };
 
-std::string text_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 fs::path shared_data() {
   static const fs::path data = test::write_tiny_fashion(test::temp_dir("catalogue-data"), 60, 20);
   return data;
@@ -449,7 +444,7 @@ const std::vector<Case>& cases() {
        "checkpoint",
        "a checkpoint cut to half its bytes",
        [](const fs::path& d) {
-         const std::string whole = text_of(finished_run() / "checkpoints/final.pt");
+         const std::string whole = test::read_text(finished_run() / "checkpoints/final.pt");
          return from_checkpoint(d, whole.substr(0, whole.size() / 2));
        },
        2,
@@ -486,7 +481,7 @@ const std::vector<Case>& cases() {
        "checkpoint",
        "a checkpoint whose data.pkl claims a 4 GB string (four flipped bytes)",
        [](const fs::path& d) {
-         std::string bytes = text_of(finished_run() / "checkpoints/final.pt");
+         std::string bytes = test::read_text(finished_run() / "checkpoints/final.pt");
          const std::string value = std::string("X\x05\x00\x00\x00", 5) + "vgg11";
          const size_t at = bytes.find(value);
          if (at == std::string::npos) throw std::logic_error("final.pt holds no 'vgg11' string");
@@ -637,7 +632,7 @@ TEST(Catalogue, DocsErrorsMdIsTheTable) {
   const fs::path doc = fs::path(GEAR_SOURCE_DIR) / "docs" / "errors.md";
   const std::string expected = catalogue_markdown();
   if (std::getenv("GEAR_WRITE_ERRORS_DOC")) test::write_text(doc, expected);
-  EXPECT_EQ(text_of(doc), expected)
+  EXPECT_EQ(test::read_text(doc), expected)
       << "docs/errors.md is out of date: GEAR_WRITE_ERRORS_DOC=1 build/bin/gear_errors_tests";
 }
 

@@ -144,6 +144,11 @@ void write_text(const fs::path& path, const std::string& text) {
   out << text;
 }
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
 std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   std::ifstream in(path);
   std::vector<std::vector<std::string>> rows;

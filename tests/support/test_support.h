@@ -49,6 +49,9 @@ std::filesystem::path write_tiny_fashion(const std::filesystem::path& dir, int t
 /// Writes `text` to `path`.
 void write_text(const std::filesystem::path& path, const std::string& text);
 
+/// The bytes of the file at `path` (empty when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
+
 /// The rows of a comma-separated file such as metrics.csv, header first, each split into its
 /// fields (no quoting: GEAR's CSV files have none).
 std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path);
