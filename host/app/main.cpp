@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "gear/dataset.h"
+#include "gear/host/distributed/launcher.h"
+#include "gear/host/distributed/world.h"
 #include "gear/host/env_info.h"
 #include "gear/host/host_schemas.h"
 #include "gear/host/logging.h"
@@ -182,6 +184,21 @@ int main(int argc, char** argv) {
   run->add_option("--jobs", jobs,
                   "with seeds: runs at once, as separate processes sharing the cores")
       ->type_name("N");
+  int nproc = 0, master_port = 0;
+  double rank_timeout = 300.0;
+  run->add_option("--nproc", nproc,
+                  "data parallelism: N ranks of this run on this machine, on torch's c10d (Gloo); "
+                  "across machines start one gearhost per rank with torchrun's or Slurm's "
+                  "variables instead")
+      ->type_name("N");
+  run->add_option("--master-port", master_port,
+                  "with --nproc: the rendezvous port on 127.0.0.1 (default: a free one)")
+      ->type_name("PORT");
+  run->add_option("--rank-timeout", rank_timeout,
+                  "data parallelism: seconds a rank waits for the others (rendezvous, each "
+                  "collective) before it reports the rank that stopped")
+      ->type_name("SECONDS")
+      ->capture_default_str();
 
   auto* validate = app.add_subcommand("validate", "check a pipeline without running it");
   validate->add_option("file", pipeline_file, "pipeline TOML file")->required();
@@ -318,6 +335,11 @@ int main(int argc, char** argv) {
     if (run->count("--jobs") && seeds.empty())
       throw ConfigError({}, "--jobs",
                         "runs the seeds of a group in parallel; give --seeds N or run.seeds");
+    if (!seeds.empty() && (nproc > 1 || rank_spec_from_env()))
+      throw ConfigError({}, "--nproc",
+                        "data parallelism runs one run on several ranks; a seed group (--seeds or "
+                        "run.seeds) is several runs: run the seeds one after another, or in "
+                        "parallel with --jobs");
     if (!seeds.empty()) {
       SeedGroupOptions group;
       group.gearhost = std::filesystem::read_symlink("/proc/self/exe");
@@ -330,12 +352,56 @@ int main(int argc, char** argv) {
       if (!out.empty()) group.out = out;
       return run_seed_group(pipeline, group);
     }
+    if (run->count("--nproc") && nproc < 1)
+      throw ConfigError({}, "--nproc", "must be at least 1, got " + std::to_string(nproc));
+    if (rank_timeout <= 0.0)
+      throw ConfigError({}, "--rank-timeout",
+                        "must be positive seconds, got " + std::to_string(rank_timeout));
+    if (master_port < 0 || master_port > 65535)
+      throw ConfigError({}, "--master-port",
+                        "must be 1..65535 (0: a free one), got " + std::to_string(master_port));
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(rank_timeout * 1000.0));
+    if (nproc > 1) {
+      // The launcher checked the pipeline above; every rank reads it again and compares.
+      LaunchOptions launch;
+      launch.gearhost = std::filesystem::read_symlink("/proc/self/exe");
+      for (int i = 1; i < argc; ++i) {
+        const std::string word = argv[i];
+        if (word == "--nproc" || word == "--master-port") {
+          ++i;
+          continue;
+        }
+        if (word.rfind("--nproc=", 0) == 0 || word.rfind("--master-port=", 0) == 0) continue;
+        launch.args.push_back(word);
+      }
+      launch.nproc = nproc;
+      launch.master_port = master_port;
+      launch.timeout = timeout;
+      return launch_ranks(launch);
+    }
     RunOptions options;
     if (!out.empty()) options.out = out;
     options.resume = resume;
     options.tty = Progress::stderr_is_tty();
+    std::unique_ptr<World> world;
+    if (const std::optional<RankSpec> spec = rank_spec_from_env()) {
+      set_console_rank(spec->rank, spec->size);
+      spdlog::info("rank {} of {} ({}), rendezvous {}:{}", spec->rank, spec->size, spec->source,
+                   spec->master_addr, spec->master_port);
+      world = std::make_unique<World>(*spec, timeout);
+      set_current_world(world.get());
+      options.world = world.get();
+    }
+    struct ClearWorld {
+      ~ClearWorld() { set_current_world(nullptr); }
+    } clear_world;
     install_run_signal_handlers();
-    run_pipeline(pipeline, registry, options);
+    try {
+      run_pipeline(pipeline, registry, options);
+    } catch (const std::exception& e) {
+      if (world && !dynamic_cast<const Interrupted*>(&e)) world->report_failure(e.what());
+      throw;
+    }
     return kExitOk;
   } catch (const Interrupted& e) {
     return stop_exit_code(e.signal());  // the runner logged where it stopped and how to resume

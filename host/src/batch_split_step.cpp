@@ -48,8 +48,8 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
   return threads > 1 ? threads : 0;
 }
 
-StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective,
-                      WorkerPool& pool) {
+StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool,
+                      double gradient_scale) {
   if (!batch_splittable(net))
     throw std::logic_error("split_step: the net does not derive from gear::BatchSplittable");
   const int64_t n = batch.labels.size(0);
@@ -72,7 +72,8 @@ StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective
     ObjectiveValue value = compute_objective(objective, net, share);
     torch::Tensor loss = value.loss * weight;
     grads[static_cast<size_t>(rank)] =
-        torch::autograd::grad({loss}, params, {}, /*retain_graph=*/false,
+        torch::autograd::grad({gradient_scale == 1.0 ? loss : loss * gradient_scale}, params, {},
+                              /*retain_graph=*/false,
                               /*create_graph=*/false, /*allow_unused=*/true);
     losses[static_cast<size_t>(rank)] = loss.detach();
     correct[static_cast<size_t>(rank)] = correct_count(value.logits, share.labels);

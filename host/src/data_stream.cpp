@@ -50,8 +50,20 @@ BatchStream::~BatchStream() {
   if (pending_.valid()) pending_.wait();
 }
 
+void BatchStream::shard(int rank, int ranks) {
+  if (ranks < 1 || rank < 0 || rank >= ranks)
+    throw std::invalid_argument("BatchStream::shard: rank " + std::to_string(rank) + " of " +
+                                std::to_string(ranks));
+  rank_ = rank;
+  ranks_ = ranks;
+}
+
 int64_t BatchStream::batches_per_epoch() const {
-  return (data_.size() + batch_size_ - 1) / batch_size_;
+  const int64_t batches = (data_.size() + batch_size_ - 1) / batch_size_;
+  // A last batch with fewer samples than ranks would leave a rank without one: every rank
+  // drops it alike.
+  const int64_t last = data_.size() - (batches - 1) * batch_size_;
+  return batches > 0 && last < ranks_ ? batches - 1 : batches;
 }
 
 void BatchStream::start_epoch(uint64_t seed, int64_t max_batches) {
@@ -75,7 +87,9 @@ void BatchStream::begin(uint64_t seed, int64_t max_batches, int64_t first_batch,
   } else {
     order_ = torch::arange(data_.size(), torch::TensorOptions().dtype(torch::kLong).device(device));
   }
-  generator_ = make_generator(device, seed ^ 0x9e3779b97f4a7c15ULL);
+  // Each rank augments its own shares: its own stream (rank 0's is a single process's).
+  generator_ = make_generator(device, seed ^ 0x9e3779b97f4a7c15ULL ^
+                                          (static_cast<uint64_t>(rank_) * 0x2545f4914f6cdd1dULL));
   if (generator_state.defined()) generator_->set_state(generator_state);
   cursor_ = first_batch;
   if (prefetch_ && cursor_ < batches_per_epoch()) launch(cursor_);
@@ -83,11 +97,15 @@ void BatchStream::begin(uint64_t seed, int64_t max_batches, int64_t first_batch,
 
 Batch BatchStream::make_batch(int64_t index) {
   torch::NoGradGuard no_grad;
-  int64_t begin = index * batch_size_;
-  int64_t end = std::min(begin + batch_size_, data_.size());
+  const int64_t global_begin = index * batch_size_;
+  const int64_t global = std::min(global_begin + batch_size_, data_.size()) - global_begin;
+  // This rank's contiguous share of the global batch: shares differ by at most one sample.
+  const int64_t begin = global_begin + global * rank_ / ranks_;
+  const int64_t end = global_begin + global * (rank_ + 1) / ranks_;
   torch::Tensor rows = order_.slice(0, begin, end);
   torch::Tensor images = data_.images.index_select(0, rows);
   Batch batch;
+  batch.global_samples = global;
   batch.labels = data_.labels.index_select(0, rows);
   torch::Tensor first = images;  // views[0] before normalisation, for the device views
   if (augmentation_) {

@@ -67,6 +67,14 @@ void install_plugin_log_sink() {
   detail::set_log_sink(std::move(sink));
 }
 
+void set_console_rank(int rank, int size) {
+  auto logger = spdlog::default_logger();
+  const std::string tag = "[rank " + std::to_string(rank) + "/" + std::to_string(size) + "] ";
+  logger->set_pattern("[%H:%M:%S] [%^%l%$] " + tag + "%v");
+  for (auto& sink : logger->sinks())
+    if (rank > 0 && sink->level() < spdlog::level::warn) sink->set_level(spdlog::level::warn);
+}
+
 void add_log_file(const std::filesystem::path& path) {
   auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string());
   file->set_level(spdlog::level::debug);

@@ -1,5 +1,8 @@
 #include "gear/host/run_context.h"
 
+#include <cmath>
+
+#include "gear/host/distributed/world.h"
 #include "gear/host/memory_format.h"
 #include "gear/host/plugin_error.h"
 #include "gear/report/tensorboard_events.h"
@@ -57,9 +60,28 @@ PassStats RunContext::evaluate_net(const DeviceData& data, const std::string& wh
                            ": read the test split while it is sealed (a search decides "
                            "on the validation split only)");
   PassStats stats;
+  // Data parallelism: each rank evaluates its contiguous share, and the ranks add their sums.
+  World* world = current_world();
+  const int64_t n = data.size();
+  DeviceData share = data;
+  if (world && n >= world->size()) {
+    const int64_t r = world->rank(), ranks = world->size();
+    share = {data.images.slice(0, n * r / ranks, n * (r + 1) / ranks),
+             data.labels.slice(0, n * r / ranks, n * (r + 1) / ranks)};
+  }
   call_plugin(pipeline.architecture.name, architecture_library(), where, [&] {
-    stats = evaluate(*net, data, pipeline.data_settings.eval_batch_size, normalizer);
+    stats = evaluate(*net, share, pipeline.data_settings.eval_batch_size, normalizer);
   });
+  if (share.size() != n) {
+    const auto local = static_cast<double>(stats.samples);
+    const torch::Tensor sums =
+        world->sum(torch::tensor({stats.loss * local, std::round(stats.accuracy * local), local},
+                                 torch::kDouble),
+                   "the sums of " + where);
+    stats.samples = n;
+    stats.loss = sums[0].item<double>() / sums[2].item<double>();
+    stats.accuracy = sums[1].item<double>() / sums[2].item<double>();
+  }
   return stats;
 }
 

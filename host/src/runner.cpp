@@ -15,6 +15,8 @@
 #include "gear/host/cost_report.h"
 #include "gear/host/cpu_allocator.h"
 #include "gear/host/device.h"
+#include "gear/host/distributed/run_distributed.h"
+#include "gear/host/distributed/world.h"
 #include "gear/host/env_info.h"
 #include "gear/host/logging.h"
 #include "gear/host/memory_format.h"
@@ -86,14 +88,20 @@ class Run {
   // A stage resumed inside: its time and energy before the resume point.
   double stage_seconds_before_ = 0.0, stage_joules_before_ = 0.0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  // A rank other than 0: its private working folder (run_distributed.h).
+  std::filesystem::path scratch_;
 };
 
 void Run::prepare() {
   const Config& run = run_.pipeline.run;
   const RunSettings& settings = run_.pipeline.run_settings;
+  World* world = run_.options.world;
+  if (world) world->check_same_pipeline(run_.pipeline.resolved_toml());
   run_.threads = static_cast<int>(settings.threads);
+  // Ranks on one machine share its cores.
   if (run_.threads == 0)
-    run_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    run_.threads = std::max(1, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) /
+                                   (world ? world->spec().local_size : 1));
   torch::set_num_threads(run_.threads);
   const std::string allocator = configure_cpu_allocator(settings.cpu_allocator);
   run_.seed = static_cast<uint64_t>(settings.seed);
@@ -106,13 +114,27 @@ void Run::prepare() {
   fs::path root = run_.options.out ? *run_.options.out
                                    : RunFolder::unique_path(settings.out, name);
   const bool resume = run_.options.resume;
-  created_folder_ = !fs::exists(root);
-  run_.folder = std::make_unique<RunFolder>(root, resume);
-  add_log_file(root / "log.txt");
+  if (!world || world->rank() == 0) {
+    created_folder_ = !fs::exists(root);
+    run_.folder = std::make_unique<RunFolder>(root, resume);
+    add_log_file(root / "log.txt");
+    if (world) world->from_rank0("run_dir", root.string());
+  } else {
+    root = world->from_rank0("run_dir", {});
+    scratch_ = rank_scratch_folder(root, world->rank(), resume);
+    run_.folder = std::make_unique<RunFolder>(scratch_, resume);
+    add_log_file(root / ("log.rank" + std::to_string(world->rank()) + ".txt"));
+  }
   set_signal_run_folder(root.string());
   spdlog::info("{} {}", resume ? "resuming the run in" : "run folder", root.string());
-  run_.prefetch =
-      use_prefetch(run_.pipeline.data_settings.prefetch, run_.device, run_.threads);
+  if (world)
+    spdlog::info("{}: each rank trains on 1/{} of every batch of {}{}", world->label(),
+                 world->size(), run_.pipeline.data_settings.batch_size,
+                 world->rank() == 0 ? "; this rank writes the run folder"
+                                    : "; working files in " + scratch_.string());
+  // The threads of every rank on this machine compete for its cores with a prefetch thread.
+  run_.prefetch = use_prefetch(run_.pipeline.data_settings.prefetch, run_.device,
+                               run_.threads * (world ? world->spec().local_size : 1));
   spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", run_.device.str(),
                run_.threads, run_.seed, run_.prefetch ? "on a background thread" : "in line",
                run_.channels_last ? "channels-last" : "contiguous");
@@ -401,6 +423,7 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"status", status},
                   {"device", run_.device.str()},
                   {"threads", run_.threads},
+                  {"ranks", run_.options.world ? run_.options.world->size() : 1},
                   {"cpu_parallelism", run_.split_workers > 1 ? "batch_split" : "intra_op"},
                   {"seed", run_.seed},
                   {"dataset", pipeline.dataset.name},
@@ -473,6 +496,7 @@ json Run::execute() {
       stage_kind(stage.kind).check(stage, run_.registry);
     load_data();
     build_model();
+    if (run_.options.world) sync_net_from_rank0(*run_.net, *run_.options.world, "the initial net");
     for (const StageSpec& stage : run_.pipeline.stages)
       stage_kind(stage.kind).check_run(stage, run_);
     const std::vector<PlannedStage> plan = plan_stages(run_.pipeline);
@@ -514,6 +538,10 @@ json Run::execute() {
       stage_energy_start_ = energy_start;
       stage_start_ = std::chrono::steady_clock::now();
       json record = kind.run(planned, run_);
+      // Stages other than training run whole on every rank; rank 0's result is the run's.
+      if (run_.options.world)
+        sync_net_from_rank0(*run_.net, *run_.options.world,
+                            "the net after stage " + std::to_string(stage.index));
       const std::optional<EnergyReading> energy_end = run_.energy_now();
       const double wall_seconds = stage_seconds_before_ + seconds_since(stage_start_);
       if (run_.resume_train) {
@@ -557,7 +585,7 @@ json Run::execute() {
       progress_.stages.push_back(record);
       write_reports("running");
       save_point(index + 1, nullptr);
-      if (const int signal = stop_signal())
+      if (const int signal = agreed_stop_signal(run_.options.world))
         throw Interrupted(signal, std::string("stopped by ") +
                                       (signal == SIGINT ? "SIGINT" : "SIGTERM") + " after stage " +
                                       std::to_string(stage.index));
@@ -600,9 +628,11 @@ json Run::execute() {
       spdlog::error("could not write the failed run's summary: {}", report_error.what());
     }
     remove_log_files();
+    remove_scratch_folder(scratch_);
     throw;
   }
   remove_log_files();
+  remove_scratch_folder(scratch_);
   return summary_;
 }
 

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "gear/host/checkpoint_policy.h"
+#include "gear/host/distributed/run_distributed.h"
+#include "gear/host/distributed/world.h"
 #include "gear/host/optim.h"
 #include "gear/host/progress.h"
 #include "gear/host/run_context.h"
@@ -75,6 +77,10 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
   LrSchedule schedule(o, epochs);
   BatchStream stream(run.train, run.pipeline.data_settings.batch_size, augmentation.get(),
                      run.normalizer, run.prefetch);
+  World* world = current_world();
+  if (world) stream.shard(world->rank(), world->size());
+  const std::string generator_key =
+      world ? "generator.rank" + std::to_string(world->rank()) : std::string("generator");
   const int64_t device_views = objective->device_views();
   std::vector<std::string> device_names;
   if (device_views > 0) {
@@ -114,12 +120,19 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     val_stats = pass_stats_from_json(j.at("val_stats"));
     load_optimizer_state(*optimizer, resumed.tensors.at("optimizer"), run.device);
     cursor.step = j.at("step").get<int64_t>();
+    const int64_t ranks = j.value("ranks", int64_t{1});
+    if (cursor.step > 0 && ranks != (world ? world->size() : 1))
+      throw std::invalid_argument(
+          "cannot resume " + where + request.label + " inside epoch " +
+          std::to_string(first_epoch + 1) + ": it was stopped with " + std::to_string(ranks) +
+          " rank(s), and each rank's share of the epoch is its own; resume with --nproc " +
+          std::to_string(ranks) + " (a resume point at an epoch's end takes any number)");
     if (cursor.step > 0) {
       cursor.samples = j.at("samples").get<int64_t>();
       cursor.seconds = j.at("seconds").get<double>();
       cursor.loss_sum = resumed.tensors.at("loss_sum").to(run.device);
       cursor.correct_sum = resumed.tensors.at("correct_sum").to(run.device);
-      cursor.generator_state = resumed.tensors.at("generator");
+      cursor.generator_state = resumed.tensors.at(generator_key);
       for (const auto& [name, tensor] : resumed.tensors)
         if (name.rfind("figure.", 0) == 0)
           cursor.figure_sums[name.substr(7)] = tensor.to(run.device);
@@ -140,20 +153,27 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
                   {"best_val", outcome.best_val},
                   {"best_epoch", outcome.best_epoch},
                   {"train_stats", to_json(train_stats)},
-                  {"val_stats", to_json(val_stats)}};
+                  {"val_stats", to_json(val_stats)},
+                  {"ranks", world ? world->size() : 1}};
     state.tensors["optimizer"] = optimizer_state(*optimizer);
     if (cursor.step > 0) {
       state.tensors["loss_sum"] = cursor.loss_sum.cpu();
       state.tensors["correct_sum"] = cursor.correct_sum.cpu();
-      state.tensors["generator"] = cursor.generator_state.cpu();
+      if (world) {
+        // Each rank draws its own augmentation stream: rank 0's point keeps every rank's.
+        const torch::Tensor all = world->all_gather(cursor.generator_state.cpu());
+        for (int r = 0; r < world->size(); ++r)
+          state.tensors["generator.rank" + std::to_string(r)] = all[r].clone();
+      } else {
+        state.tensors["generator"] = cursor.generator_state.cpu();
+      }
       for (const auto& [name, sum] : cursor.figure_sums)
         state.tensors["figure." + name] = sum.cpu();
     }
     run.save_resume_point(state);
   };
   auto last_point = std::chrono::steady_clock::now();
-  auto stop_here = [&](int64_t epoch) {
-    const int signal = stop_signal();
+  auto stop_here = [&](int64_t epoch, int signal) {
     throw Interrupted(signal, where + request.label + ": stopped by " +
                                   (signal == SIGINT ? "SIGINT" : "SIGTERM") + " with " +
                                   std::to_string(epoch) + " epoch(s) and " +
@@ -189,7 +209,7 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
       if (!cursor.paused) break;
       save_point(epoch);
       last_point = std::chrono::steady_clock::now();
-      if (stop_signal() != 0) stop_here(epoch);
+      if (const int signal = agreed_stop_signal(world)) stop_here(epoch, signal);
     }
     progress.end();
     images += train_stats.samples;
@@ -236,9 +256,10 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
       outcome.best_epoch = epoch + 1;
     }
     // The stage's last epoch needs none: the runner records one at the stage's end.
-    const bool point_due = resumable && epoch + 1 < epochs &&
+    const bool local_due = resumable && epoch + 1 < epochs &&
                            (policy.due_after_epoch(epoch + 1) ||
                             policy.due_after(seconds_since(last_point)) || stop_signal() != 0);
+    const bool point_due = world ? world->any(local_due, "agreeing on a resume point") : local_due;
     const bool kept = settings.keep_every > 0 && (epoch + 1) % settings.keep_every == 0;
     if (best || point_due || kept)
       if (const std::string bad = first_non_finite_parameter(*run.net); !bad.empty())
@@ -261,7 +282,7 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     if (point_due) {
       save_point(epoch + 1);
       last_point = std::chrono::steady_clock::now();
-      if (stop_signal() != 0) stop_here(epoch + 1);
+      if (const int signal = agreed_stop_signal(world)) stop_here(epoch + 1, signal);
     }
   }
   if (validate && epochs > 0) outcome.final_val = val_stats.accuracy;

@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "gear/host/batch_split_step.h"
+#include "gear/host/distributed/gradient_reducer.h"
+#include "gear/host/distributed/world.h"
 #include "gear/host/stopwatch.h"
 #include "gear/host/worker_pool.h"
 
@@ -73,6 +75,35 @@ PassStats cursor_stats(const EpochCursor& cursor) {
   return stats;
 }
 
+namespace {
+
+// The ranks' sums of what the epoch's steps summed on each: the global batches' stats.
+PassStats global_stats(const EpochCursor& cursor, World& world) {
+  std::vector<torch::Tensor> parts = {
+      torch::tensor({static_cast<double>(cursor.samples)}, torch::kDouble),
+      cursor.loss_sum.defined() ? cursor.loss_sum.to(torch::kCPU, torch::kDouble).reshape({1})
+                                : torch::zeros({1}, torch::kDouble),
+      cursor.correct_sum.defined() ? cursor.correct_sum.to(torch::kCPU, torch::kDouble).reshape({1})
+                                   : torch::zeros({1}, torch::kDouble)};
+  for (const auto& [name, sum] : cursor.figure_sums)
+    parts.push_back(sum.to(torch::kCPU, torch::kDouble).reshape({1}));
+  const torch::Tensor total = world.sum(torch::cat(parts), "the sums of the epoch's metrics");
+  PassStats stats;
+  stats.samples = static_cast<int64_t>(std::llround(total[0].item<double>()));
+  stats.seconds = cursor.seconds;
+  if (stats.samples > 0) {
+    const double n = total[0].item<double>();
+    stats.loss = total[1].item<double>() / n;
+    stats.accuracy = total[2].item<double>() / n;
+    int64_t k = 3;
+    for (const auto& [name, sum] : cursor.figure_sums)
+      stats.figures[name] = total[k++].item<double>() / n;
+  }
+  return stats;
+}
+
+}  // namespace
+
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, Objective& objective,
                       Progress& progress, int split_workers, EpochCursor& cursor,
@@ -80,6 +111,18 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
   net.train();
   std::optional<WorkerPool> pool;
   if (split_workers > 1) pool.emplace(split_workers);
+  // Data parallelism: gradients summed over ranks, and the SDK's layers exchange batch
+  // statistics with the other ranks (gear/ranks.h) for these steps only.
+  World* world = current_world();
+  std::optional<GradientReducer> reducer;
+  std::optional<LiveRanks> live;
+  if (world) {
+    std::vector<torch::Tensor> trainable;
+    for (const auto& p : net.parameters())
+      if (p.requires_grad()) trainable.push_back(p);
+    reducer.emplace(*world, std::move(trainable), kGradientBucketBytes);
+    live.emplace(*world);
+  }
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = cursor.seconds;
   const int64_t steps = stream.batches_per_epoch();
@@ -93,14 +136,21 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
                                   static_cast<double>(step) / static_cast<double>(steps)));
     optimizer.zero_grad();
     StepResult result;
+    // Each rank's loss weighs its share of the global batch, so the ranks' gradients sum to the
+    // global batch's mean-loss gradient (shares may differ by one sample).
+    const int64_t local = batch->labels.size(0);
+    const double share =
+        world ? static_cast<double>(local) / static_cast<double>(batch->global_samples) : 1.0;
+    if (reducer) reducer->begin(/*overlap=*/!pool);
     if (pool) {
-      result = split_step(net, *batch, objective, *pool);
+      result = split_step(net, *batch, objective, *pool, share);
     } else {
       ObjectiveValue value = compute_objective(objective, net, *batch);
-      value.loss.backward();
+      (world ? value.loss * share : value.loss).backward();
       result = {value.loss.detach(), correct_count(value.logits, batch->labels),
                 std::move(value.figures)};
     }
+    if (reducer) reducer->finish();
     // Checked before the step is applied, so a NaN never reaches the weights (on the CPU).
     const bool read_now = !result.loss.is_cuda() || (step + 1) % 20 == 0 || step + 1 == steps;
     if (read_now && !std::isfinite(result.loss.item<double>()))
@@ -126,12 +176,15 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
       progress.update(step, cursor.samples, loss_sum.item<double>() / samples,
                       correct_sum.item<double>() / samples);
     }
-    if (step < steps && pause && pause(step)) {
+    // Ranks pause at the same step: each asks, and one rank's yes is every rank's.
+    if (step < steps && pause &&
+        (world ? world->any(pause(step), "agreeing where to pause") : pause(step))) {
       cursor.paused = true;
       break;
     }
   }
   cursor.seconds = seconds_before + seconds_since(start);
+  if (world && !cursor.paused) return global_stats(cursor, *world);
   return cursor_stats(cursor);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gear/batch_split.h"
+#include "gear/ranks.h"
 
 namespace gear {
 namespace {
@@ -54,7 +55,8 @@ struct Moments {
   double count = 0.0;
 };
 
-Moments combine(const std::vector<torch::Tensor>& parts) {
+// The parts' (count, mean, M2) folded into one [3, C] of the same form.
+torch::Tensor combine_parts(const std::vector<torch::Tensor>& parts) {
   const int64_t c = parts.front().size(1);
   torch::Tensor mean = torch::zeros({c}, torch::kDouble), m2 = torch::zeros({c}, torch::kDouble);
   std::vector<double> count(static_cast<size_t>(c), 0.0);
@@ -73,11 +75,42 @@ Moments combine(const std::vector<torch::Tensor>& parts) {
       count[ch] = n;
     }
   }
+  torch::Tensor counts = torch::tensor(count, torch::kDouble);
+  return torch::stack({counts, mean, m2});
+}
+
+Moments moments_of(const torch::Tensor& folded) {
   Moments result;
-  result.count = count.empty() ? 0.0 : count.front();
-  result.mean = mean;
-  result.var = m2 / result.count;
+  result.count = folded.size(1) == 0 ? 0.0 : folded[0][0].item<double>();
+  result.mean = folded[1].contiguous();
+  result.var = folded[2] / result.count;
   return result;
+}
+
+std::vector<torch::Tensor> rows_of(const torch::Tensor& stacked) {
+  std::vector<torch::Tensor> rows;
+  for (int64_t r = 0; r < stacked.size(0); ++r) rows.push_back(stacked[r].contiguous());
+  return rows;
+}
+
+// This process's `local` (already folded over its workers) folded with every other rank's by
+// `fold`, the same on every rank. Worker 0 alone talks to the other ranks, so each rank makes one
+// sequence of collectives; it hands the result to its workers through the split under `tag`.
+template <typename Fold>
+torch::Tensor across_ranks(BatchSplit* split, int worker, const torch::Tensor& local,
+                           const void* tag, Fold fold) {
+  Ranks* ranks = current_ranks();
+  if (ranks == nullptr) return local;
+  torch::Tensor global;
+  if (worker == 0) global = fold(rows_of(ranks->all_gather(local)));
+  if (split == nullptr) return global;
+  return split->all_gather(worker, worker == 0 ? global : local, tag).front();
+}
+
+torch::Tensor sum_parts(const std::vector<torch::Tensor>& parts) {
+  torch::Tensor total = torch::zeros_like(parts.front());
+  for (const auto& part : parts) total += part;  // in order: the same sum everywhere
+  return total;
 }
 
 template <typename T>
@@ -145,7 +178,12 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
     torch::Tensor local;
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_moments",
                                [&] { local = local_moments(x.data_ptr<scalar_t>(), n, c, hw); });
-    Moments all = combine(split->all_gather(static_cast<int>(rank), local, norm));
+    const int worker = static_cast<int>(rank);
+    torch::Tensor folded =
+        split ? combine_parts(split->all_gather(worker, local, norm)) : combine_parts({local});
+    // The second tag keeps the exchange of the ranks' result apart from the workers' parts.
+    Moments all =
+        moments_of(across_ranks(split, worker, folded, &norm->running_mean, combine_parts));
     if (all.count <= 1.0)
       throw std::invalid_argument(
           "batch_norm: expected more than 1 value per channel when "
@@ -193,9 +231,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
                               mean.data_ptr<double>());
     });
     // The second tag keeps backward's rendezvous apart from forward's for the same layer.
-    std::vector<torch::Tensor> parts = split->all_gather(rank, local, &norm->options);
-    torch::Tensor total = torch::zeros_like(local);
-    for (const auto& part : parts) total += part;  // rank order: the same sum on every worker
+    torch::Tensor total = split ? sum_parts(split->all_gather(rank, local, &norm->options)) : local;
+    total = across_ranks(split, rank, total, &norm->running_var, sum_parts);
     torch::Tensor sum_dy = total[0], sum_dy_xmu = total[1];
 
     torch::Tensor k = weight.defined() ? invstd * weight.to(torch::kDouble) : invstd;
@@ -237,15 +274,16 @@ bool split_path(const torch::Tensor& input) {
 
 torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input) {
   const BatchSplitMember* member = current_batch_split();
-  if (!member || !norm.is_training() || member->split->workers() == 1) return norm.forward(input);
+  const bool split = member && member->split->workers() > 1;
+  if (!norm.is_training() || (!split && current_ranks() == nullptr)) return norm.forward(input);
   if (!split_path(input))
     throw std::invalid_argument(
-        "batch_norm: a batch split takes float or double CPU tensors "
-        "[N, C, H, W], got " +
-        c10::str(input.sizes()) + " " + std::string(c10::toString(input.scalar_type())) + " on " +
-        input.device().str());
-  return SplitBatchNorm::apply(input, norm.weight, norm.bias, &norm, member->split,
-                               static_cast<int64_t>(member->rank));
+        std::string("batch_norm: ") + (split ? "a batch split" : "data-parallel training") +
+        " takes float or double CPU tensors [N, C, H, W], got " + c10::str(input.sizes()) + " " +
+        std::string(c10::toString(input.scalar_type())) + " on " + input.device().str());
+  return SplitBatchNorm::apply(input, norm.weight, norm.bias, &norm,
+                               split ? member->split : nullptr,
+                               split ? static_cast<int64_t>(member->rank) : 0);
 }
 
 }  // namespace gear

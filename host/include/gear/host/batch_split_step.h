@@ -28,7 +28,10 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
 /// (figures too), and
 /// writes the sum of the workers' gradients (added in rank order, so a run is repeatable) into
 /// each parameter's grad, replacing it; parameters no share reached keep theirs. `net` must be
-/// batch_splittable and in training mode. All arguments are borrowed for the call.
-StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool);
+/// batch_splittable and in training mode. The gradients are of the loss times `gradient_scale`
+/// (a rank's share of the global batch); the result's loss and figures are not scaled. All
+/// arguments are borrowed for the call.
+StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool,
+                      double gradient_scale = 1.0);
 
 }  // namespace gear::host

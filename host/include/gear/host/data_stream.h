@@ -45,6 +45,8 @@ struct Batch {
   /// The stream's generator state once this batch was drawn: where a resumed epoch continues
   /// (BatchStream::resume_epoch) to draw the next batch exactly as an uninterrupted one would.
   torch::Tensor generator_state;
+  /// Samples of the global batch this one is a rank's share of (labels.size(0) without ranks).
+  int64_t global_samples = 0;
 };
 
 /// Runs `step` on the batches of one epoch of `data` (borrowed), shuffled and augmented from
@@ -76,6 +78,10 @@ class BatchStream {
   /// `bank`'s profiles `choices`, drawn per image. `bank` is borrowed and must outlive the
   /// stream.
   void add_device_views(const DeviceBank* bank, std::vector<int64_t> choices, int64_t count);
+  /// Data parallelism: each batch becomes this rank's contiguous share (of `ranks`) of the global
+  /// batch, which is the same on every rank for a seed; augmentation draws from a stream of the
+  /// rank's own. An epoch's last batch is dropped when it has fewer samples than ranks.
+  void shard(int rank, int ranks);
   /// Starts an epoch: a permutation and augmentation stream derived from `seed`. With
   /// `max_batches` > 0 the epoch ends after that many batches, and none past them is prepared.
   void start_epoch(uint64_t seed, int64_t max_batches = 0);
@@ -105,6 +111,7 @@ class BatchStream {
   torch::Tensor order_;
   std::optional<torch::Generator> generator_;
   int64_t cursor_ = 0;
+  int rank_ = 0, ranks_ = 1;
   int64_t max_batches_ = 0;
   std::future<Batch> pending_;
 };

@@ -14,6 +14,11 @@ void setup_logging(const std::string& level);
 /// plugin lines reach the console and log.txt. setup_logging() calls it.
 void install_plugin_log_sink();
 
+/// One rank of a data-parallel run: console lines carry "[rank R/N]", and ranks other than 0
+/// show only warnings and errors there (their log files keep everything). Call after
+/// setup_logging and before add_log_file.
+void set_console_rank(int rank, int size);
+
 /// Adds a file sink (everything at debug and above) to the default logger.
 void add_log_file(const std::filesystem::path& path);
 

@@ -10,6 +10,8 @@
 
 namespace gear::host {
 
+class World;
+
 /// How `gearhost run` was asked to run.
 struct RunOptions {
   /// Put the run folder exactly here (--out); otherwise <run.out>/<name>-<timestamp>.
@@ -19,6 +21,11 @@ struct RunOptions {
   /// Continue the run in `out` from its checkpoints/resume.pt (gearhost run --resume): the
   /// pipeline must be the one that run resolved (its pipeline.resolved.toml).
   bool resume = false;
+  /// This process's rank of a data-parallel run (distributed/world.h), borrowed for the run;
+  /// null for a single process. Rank 0 writes the run folder; the other ranks keep their working
+  /// files in a private temporary folder, removed when the run ends, and write only their log,
+  /// log.rank<R>.txt, into the run folder.
+  World* world = nullptr;
 };
 
 /// Runs every stage of a validated pipeline and returns summary.json's content. The run folder
