@@ -196,6 +196,8 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     const PauseCheck pause = [&](int64_t) {
       return resumable && (stop_signal() != 0 || policy.due_after(seconds_since(last_point)));
     };
+    const std::map<std::string, World::Traffic> traffic_before =
+        world ? world->traffic() : std::map<std::string, World::Traffic>{};
     for (;;) {
       try {
         train_stats = train_epoch(*run.net, stream, *optimizer, schedule, epoch, *objective,
@@ -241,6 +243,19 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     for (const auto& [name, value] : train_stats.figures)
       row[stage.objective.name + "." + name] = value;
     for (const auto& [name, value] : request.columns.items()) row[name] = value;
+    // Data parallelism: per step, the time this rank waited for the other ranks' gradients
+    // (after backward) and batch statistics, and the gradient bytes each step all-reduces.
+    if (world) {
+      const auto after = world->traffic();
+      const double steps = std::max<int64_t>(1, stream.batches_per_epoch());
+      for (const char* kind : {"gradients", "statistics"}) {
+        const auto now = after.count(kind) ? after.at(kind) : World::Traffic{};
+        const auto then = traffic_before.count(kind) ? traffic_before.at(kind) : World::Traffic{};
+        row[std::string(kind) + "_wait_ms_per_step"] = 1e3 * (now.seconds - then.seconds) / steps;
+        if (std::string(kind) == "gradients")
+          row["gradient_bytes_per_step"] = (now.bytes - then.bytes) / steps;
+      }
+    }
     if (epoch_start)
       row["energy_joules"] =
           energy_between(*epoch_start, run.energy->read(), run.energy->info()).total_joules;

@@ -27,12 +27,13 @@ class DataParallelRun : public ::testing::Test {
     test::write_tiny_fashion(*dir_ / "data", 300, 60);
   }
   // A pipeline on the tiny data: `stages` after a VGG-11 x0.125 [model], batch `batch`.
-  static fs::path pipeline(const std::string& name, const std::string& stages, int batch = 32) {
+  static fs::path pipeline(const std::string& name, const std::string& stages, int batch = 32,
+                           const std::string& data = "data") {
     const fs::path file = *dir_ / (name + ".toml");
     test::write_text(file,
                      "[run]\nseed = 5\ndevice = \"cpu\"\nthreads = 1\n[data]\nplugin = "
                      "\"fashion-mnist\"\npath = \"" +
-                         (*dir_ / "data").string() + "\"\nbatch_size = " + std::to_string(batch) +
+                         (*dir_ / data).string() + "\"\nbatch_size = " + std::to_string(batch) +
                          "\nval_split = 0.2\n[model]\narchitecture = \"vgg11\"\nwidth = "
                          "0.125\n" +
                          stages);
@@ -182,6 +183,48 @@ TEST_F(DataParallelRun, AKilledRankIsReportedAndEndsTheOthers) {
   EXPECT_EQ(summary["status"], "failed");
   EXPECT_NE(summary["error"].get<std::string>().find("rank 1 stopped answering"), std::string::npos)
       << summary["error"];
+}
+
+TEST_F(DataParallelRun, StoppedMidEpochAndResumedEndsAsTheUninterruptedRanks) {
+  // Epochs of 75 steps, so a stop lands inside one.
+  test::write_tiny_fashion(*dir_ / "more-data", 1500, 60);
+  const fs::path file =
+      pipeline("resume",
+               "[[stage]]\nkind = \"train\"\nepochs = 3\nlr = 0.05\nmomentum = 0.9\n"
+               "augmentation = { name = \"standard\", padding = 2 }\n",
+               16, "more-data");
+  ASSERT_EQ(run(file, "resume-reference", "--nproc 2").code, 0);
+  const fs::path folder = *dir_ / "resume-stopped", console = *dir_ / "resume-stopped.txt";
+  bool inside = false;
+  for (int attempt = 0; attempt < 3 && !inside; ++attempt) {
+    fs::remove_all(folder);
+    test::SpawnedGearhost launcher({"run", file.string(), "--out", folder.string(), "--nproc", "2",
+                                    "run.checkpoint_every=\"0.2 s\""},
+                                   console);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (test::read_text(folder / "log.txt").find("epoch 1/3") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // into epoch 2
+    launcher.signal(SIGINT);  // passed on to both ranks, which agree on one step to stop at
+    EXPECT_EQ(launcher.wait(), 130) << test::read_text(console);
+    inside = test::read_text(folder / "log.txt").find("with 1 epoch(s) and ") != std::string::npos;
+  }
+  EXPECT_EQ(test::summary_of(folder)["status"], "interrupted");
+  ASSERT_TRUE(inside) << "never stopped inside epoch 2: " << test::read_text(folder / "log.txt");
+  // Each rank's share of an epoch is its own: a point inside one needs the same ranks.
+  const fs::path copy = *dir_ / "resume-one-rank";
+  fs::copy(folder, copy, fs::copy_options::recursive);
+  const test::Ran one = test::gearhost("run --resume " + copy.string());
+  EXPECT_EQ(one.code, 2) << one.output;
+  EXPECT_NE(one.output.find("it was stopped with 2 rank(s)"), std::string::npos) << one.output;
+  const test::Ran resumed = test::gearhost("run --resume " + folder.string() + " --nproc 2");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_EQ(test::summary_of(folder)["status"], "completed");
+  // Each rank's augmentation stream was restored from rank 0's resume point.
+  EXPECT_TRUE(test::read_text(folder / "checkpoints/final.pt") ==
+              test::read_text(*dir_ / "resume-reference/checkpoints/final.pt"))
+      << "max weight difference " << max_weight_difference(folder, *dir_ / "resume-reference");
 }
 
 // A port nobody listens on now (bound, then released).

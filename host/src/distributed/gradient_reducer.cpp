@@ -1,5 +1,6 @@
 #include "gear/host/distributed/gradient_reducer.h"
 
+#include <chrono>
 #include <stdexcept>
 
 namespace gear::host {
@@ -120,8 +121,16 @@ void GradientReducer::finish() {
     start_ready();
   }
   torch::NoGradGuard no_grad;
+  const auto start = std::chrono::steady_clock::now();
+  int64_t bytes = 0;
+  for (Bucket& bucket : buckets_) world_.wait(bucket.reduce, "the all-reduce of gradients");
+  for (const Bucket& bucket : buckets_)
+    bytes += bucket.flat.numel() * static_cast<int64_t>(bucket.flat.element_size());
+  // What backward did not hide: the wait after it.
+  world_.count("gradients",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+               bytes);
   for (Bucket& bucket : buckets_) {
-    world_.wait(bucket.reduce, "the all-reduce of gradients");
     for (size_t s = 0; s < bucket.params.size(); ++s) {
       torch::Tensor& param = params_[bucket.params[s]];
       torch::Tensor sum =

@@ -86,9 +86,27 @@ void World::report_failure(const std::string& why) noexcept {
   }
 }
 
+void World::count(const std::string& kind, double seconds, int64_t bytes) {
+  std::lock_guard<std::mutex> lock(traffic_mutex_);
+  Traffic& t = traffic_[kind];
+  t.seconds += seconds;
+  t.calls += 1;
+  t.bytes += bytes;
+}
+
+std::map<std::string, World::Traffic> World::traffic() const {
+  std::lock_guard<std::mutex> lock(traffic_mutex_);
+  return traffic_;
+}
+
 torch::Tensor World::all_gather(const torch::Tensor& part) {
+  const auto start = std::chrono::steady_clock::now();
   try {
-    return group_->all_gather(part);
+    torch::Tensor all = group_->all_gather(part);
+    count("statistics",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          part.numel() * static_cast<int64_t>(part.element_size()));
+    return all;
   } catch (const std::exception& e) {
     fail("an all-gather of batch statistics", e);
   }

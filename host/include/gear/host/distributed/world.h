@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -58,8 +60,22 @@ class World : public gear::Ranks {
   /// "rank 1 of 4".
   std::string label() const;
 
+  /// Time this rank spent blocked in collectives of one kind, and the bytes it sent into them.
+  struct Traffic {
+    double seconds = 0.0;
+    int64_t calls = 0;
+    int64_t bytes = 0;
+  };
+  /// Adds one blocking wait of `seconds` over `bytes` to `kind` ("gradients", "statistics").
+  void count(const std::string& kind, double seconds, int64_t bytes);
+  /// The totals so far, by kind.
+  std::map<std::string, Traffic> traffic() const;
+
  private:
   std::string who_stopped();
+
+  mutable std::mutex traffic_mutex_;
+  std::map<std::string, Traffic> traffic_;
 
   RankSpec spec_;
   std::chrono::milliseconds timeout_;
