@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <torch/serialize/output-archive.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <cctype>
@@ -558,6 +560,43 @@ const std::vector<Case>& cases() {
        },
        2,
        {"a resumed run keeps its pipeline"}},
+      // ---- data parallelism
+      {"nproc-zero",
+       "command line",
+       "`--nproc 0`",
+       [](const fs::path& d) { return run_of(d, pipeline()) + " --nproc 0"; },
+       2,
+       {"--nproc", "must be at least 1, got 0"}},
+      {"nproc-port-in-use",
+       "command line",
+       "`--nproc 2 --master-port P` with P taken by another program",
+       [](const fs::path& d) {
+         // Held open until this test process ends: the port stays taken while gearhost runs.
+         const int fd = socket(AF_INET, SOCK_STREAM, 0);
+         sockaddr_in address{};
+         address.sin_family = AF_INET;
+         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+         socklen_t length = sizeof(address);
+         if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 || listen(fd, 1) != 0 ||
+             getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+           throw std::runtime_error("cannot take a port for the test");
+         return run_of(d, pipeline()) + " --nproc 2 --master-port " +
+                std::to_string(ntohs(address.sin_port));
+       },
+       2,
+       {"cannot host the ranks' rendezvous store on 127.0.0.1:", "in use?"}},
+      {"nproc-with-seeds",
+       "command line",
+       "`--nproc 2 --seeds 3`",
+       [](const fs::path& d) { return run_of(d, pipeline()) + " --nproc 2 --seeds 3"; },
+       2,
+       {"--nproc", "a seed group (--seeds or run.seeds) is several runs"}},
+      {"rank-timeout-zero",
+       "command line",
+       "`--nproc 2 --rank-timeout 0`",
+       [](const fs::path& d) { return run_of(d, pipeline()) + " --nproc 2 --rank-timeout 0"; },
+       2,
+       {"--rank-timeout", "must be positive seconds"}},
   };
   return all;
 }
