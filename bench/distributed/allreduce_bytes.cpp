@@ -40,11 +40,11 @@ int main(int argc, char** argv) {
     for (int64_t bytes = int64_t{1} << 12; bytes <= int64_t{1} << 26; bytes <<= 2) {
       torch::Tensor tensor = torch::ones({bytes / 4});
       std::vector<double> ms;
-      for (int i = 0; i < repeats + 3; ++i) {
+      for (int i = 0; i < repeats + 10; ++i) {
         const auto start = std::chrono::steady_clock::now();
         auto pending = world.all_reduce_sum(tensor);
         world.wait(pending, "bench");
-        if (i >= 3)
+        if (i >= 10)
           ms.push_back(
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                   .count());

@@ -10,7 +10,9 @@
 #include "gear/batch_norm.h"
 #include "gear/errors.h"
 #include "gear/host/distributed/gradient_reducer.h"
+#include "gear/host/distributed/run_distributed.h"
 #include "rank_processes.h"
+#include "test_support.h"
 
 namespace gear {
 namespace {
@@ -106,6 +108,52 @@ TEST(World, ARankThatFailsIsNamedWithItsReason) {
                 },
                 std::chrono::seconds(5)),
             kAllPassed2);
+}
+
+TEST(SyncNet, EveryRankTakesRank0sWeightsAndBuffers) {
+  EXPECT_EQ(test::run_ranks(3,
+                            [](World& world) {
+                              // Other weights and statistics on each rank; rank 0's rebuilt.
+                              auto seeded = [](uint64_t seed) {
+                                torch::manual_seed(seed);
+                                auto net = test::build_net("vgg11", {1, 28, 28}, 0.125);
+                                test::settle(*net, torch::randn({4, 1, 28, 28}));
+                                return net;
+                              };
+                              auto net = seeded(11 + world.rank());
+                              auto rank0 = seeded(11);
+                              host::sync_net_from_rank0(*net, world, "the test net");
+                              const auto mine = net->named_parameters();
+                              for (const auto& p : rank0->named_parameters())
+                                EXPECT_TRUE(torch::equal(mine[p.key()], p.value())) << p.key();
+                              const auto buffers = net->named_buffers();
+                              for (const auto& b : rank0->named_buffers())
+                                EXPECT_TRUE(torch::equal(buffers[b.key()], b.value()))
+                                    << "rank " << world.rank() << " " << b.key() << " "
+                                    << (buffers[b.key()] - b.value()).abs().max();
+                            }),
+            kAllPassed3);
+}
+
+TEST(SyncNet, NetsOfOtherWidthsEndTheRunNamingBoth) {
+  EXPECT_EQ(
+      test::run_ranks(
+          2,
+          [](World& world) {
+            auto net = test::build_net("vgg11", {1, 28, 28}, world.rank() == 0 ? 0.125 : 0.25);
+            try {
+              host::sync_net_from_rank0(*net, world, "the net after stage 2");
+              ADD_FAILURE() << "nets of different widths were synchronised";
+            } catch (const std::runtime_error& e) {
+              const std::string what = e.what();
+              EXPECT_NE(what.find("the net after stage 2 differs between "
+                                  "ranks: rank 0 has widths [8, 16, 32, 32, 64"),
+                        std::string::npos)
+                  << what;
+              EXPECT_NE(what.find("rank 1 [16, 32, 64, 64, 128"), std::string::npos) << what;
+            }
+          }),
+      kAllPassed2);
 }
 
 // A small net, the same on every rank, with a parameter the loss does not reach.
