@@ -3,9 +3,11 @@
 #include <torch/autograd.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "gear/batch_split.h"
+#include "gear/host/precision.h"
 #include "gear/host/trainer.h"
 
 namespace gear::host {
@@ -49,7 +51,8 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
 }
 
 StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool,
-                      double gradient_scale) {
+                      double gradient_scale, Precision precision) {
+  const bool autocast = precision == Precision::kBf16 || precision == Precision::kFp16;
   if (!batch_splittable(net))
     throw std::logic_error("split_step: the net does not derive from gear::BatchSplittable");
   const int64_t n = batch.labels.size(0);
@@ -69,13 +72,19 @@ StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective
     Batch share = share_of(batch, begin, end);
     BatchSplitScope scope(split, rank);
     const double weight = static_cast<double>(end - begin) / static_cast<double>(n);
-    ObjectiveValue value = compute_objective(objective, net, share);
+    ObjectiveValue value;
+    {
+      // Autocast is per thread: each worker sets its own, for its forward pass only.
+      std::optional<AutocastScope> cast;
+      if (autocast) cast.emplace(share.images.device(), autocast_dtype(precision));
+      value = compute_objective(objective, net, share);
+    }
     torch::Tensor loss = value.loss * weight;
     grads[static_cast<size_t>(rank)] =
         torch::autograd::grad({gradient_scale == 1.0 ? loss : loss * gradient_scale}, params, {},
                               /*retain_graph=*/false,
                               /*create_graph=*/false, /*allow_unused=*/true);
-    losses[static_cast<size_t>(rank)] = loss.detach();
+    losses[static_cast<size_t>(rank)] = loss.detach().to(torch::kFloat);
     correct[static_cast<size_t>(rank)] = correct_count(value.logits, share.labels);
     for (const auto& [name, figure] : value.figures)
       figures[static_cast<size_t>(rank)][name] = figure.detach() * weight;

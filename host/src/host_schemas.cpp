@@ -60,6 +60,12 @@ const OptionBinder<RunSettings>& run_binder() {
            "also keep checkpoints/stage<i>-epoch<e>.pt every N epochs of a train stage (last.pt "
            "and best.pt are kept anyway); 0: none")
         .at_least(0);
+    b.bind("precision", &R::precision,
+           "training steps' precision: fp32, or mixed precision: bf16 (forward under bfloat16 "
+           "autocast; CUDA, or a CPU with bf16 support) or fp16 (float16 autocast with loss "
+           "scaling: a step whose gradients overflow is skipped and the scale halved; CUDA "
+           "only). Weights, optimizer state and checkpoints stay float32")
+        .one_of({"fp32", "bf16", "fp16"});
     return b;
   }();
   return binder;

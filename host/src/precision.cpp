@@ -27,23 +27,6 @@ void set_autocast(const torch::Device& device, bool enabled, at::ScalarType dtyp
 }
 #endif
 
-// Autocast on for one forward pass; off (and its cast cache cleared) however the pass ends.
-class AutocastScope {
- public:
-  AutocastScope(const torch::Device& device, at::ScalarType dtype) : device_(device) {
-    set_autocast(device_, true, dtype);
-  }
-  ~AutocastScope() {
-    set_autocast(device_, false, device_.is_cuda() ? at::kHalf : at::kBFloat16);
-    at::autocast::clear_cache();
-  }
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  torch::Device device_;
-};
-
 // The net's weights rounded to int8 for the scope, restored however it ends.
 class Int8WeightsScope {
  public:
@@ -67,6 +50,21 @@ class Int8WeightsScope {
 };
 
 }  // namespace
+
+AutocastScope::AutocastScope(const torch::Device& device, at::ScalarType dtype) : device_(device) {
+  set_autocast(device_, true, dtype);
+}
+
+AutocastScope::~AutocastScope() {
+  set_autocast(device_, false, device_.is_cuda() ? at::kHalf : at::kBFloat16);
+  at::autocast::clear_cache();
+}
+
+at::ScalarType autocast_dtype(Precision precision) {
+  if (precision == Precision::kBf16) return at::kBFloat16;
+  if (precision == Precision::kFp16) return at::kHalf;
+  throw std::invalid_argument(std::string("no autocast dtype for ") + to_string(precision));
+}
 
 torch::Tensor int8_per_channel(const torch::Tensor& weight) {
   torch::Tensor flat = weight.reshape({weight.size(0), -1});

@@ -108,6 +108,10 @@ void Run::prepare() {
   torch::manual_seed(run_.seed);
   run_.device = resolve_device(settings.device, run.where("device"));
   run_.channels_last = use_channels_last(settings.memory_format, run_.device);
+  run_.precision = *precision_from_string(settings.precision);
+  if (run_.precision == Precision::kFp16 && !run_.device.is_cuda())
+    run.fail("precision", "fp16 training needs CUDA (the device is " + run_.device.str() +
+                              "); on the CPU use bf16, or fp32");
 
   std::string name = settings.name;
   if (name.empty()) name = run_.pipeline.file.stem().string();
@@ -135,9 +139,10 @@ void Run::prepare() {
   // The threads of every rank on this machine compete for its cores with a prefetch thread.
   run_.prefetch = use_prefetch(run_.pipeline.data_settings.prefetch, run_.device,
                                run_.threads * (world ? world->spec().local_size : 1));
-  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}", run_.device.str(),
-               run_.threads, run_.seed, run_.prefetch ? "on a background thread" : "in line",
-               run_.channels_last ? "channels-last" : "contiguous");
+  spdlog::info("device {}, {} thread(s), seed {}, batches prepared {}, {}, {} training",
+               run_.device.str(), run_.threads, run_.seed,
+               run_.prefetch ? "on a background thread" : "in line",
+               run_.channels_last ? "channels-last" : "contiguous", settings.precision);
   spdlog::info(allocator);
   if (!resume) run_.folder->write_text("pipeline.resolved.toml", run_.pipeline.resolved_toml());
   run_.energy = EnergyMonitor::open(run_.pipeline, run_.registry);
@@ -424,6 +429,7 @@ void Run::write_reports(const std::string& status, const std::string& error) {
                   {"device", run_.device.str()},
                   {"threads", run_.threads},
                   {"ranks", run_.options.world ? run_.options.world->size() : 1},
+                  {"precision", to_string(run_.precision)},
                   {"cpu_parallelism", run_.split_workers > 1 ? "batch_split" : "intra_op"},
                   {"seed", run_.seed},
                   {"dataset", pipeline.dataset.name},

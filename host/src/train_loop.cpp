@@ -79,6 +79,10 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
                      run.normalizer, run.prefetch);
   World* world = current_world();
   if (world) stream.shard(world->rank(), world->size());
+  // fp16's loss scale carries across the stage's epochs (and its resume points).
+  std::optional<GradScaler> scaler;
+  if (run.precision == Precision::kFp16) scaler.emplace();
+  const StepPrecision step_precision{run.precision, scaler ? &*scaler : nullptr};
   const std::string generator_key =
       world ? "generator.rank" + std::to_string(world->rank()) : std::string("generator");
   const int64_t device_views = objective->device_views();
@@ -119,6 +123,8 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     train_stats = pass_stats_from_json(j.at("train_stats"));
     val_stats = pass_stats_from_json(j.at("val_stats"));
     load_optimizer_state(*optimizer, resumed.tensors.at("optimizer"), run.device);
+    if (scaler && resumed.tensors.count("grad_scaler"))
+      scaler->load_state(resumed.tensors.at("grad_scaler"));
     cursor.step = j.at("step").get<int64_t>();
     const int64_t ranks = j.value("ranks", int64_t{1});
     if (cursor.step > 0 && ranks != (world ? world->size() : 1))
@@ -156,6 +162,7 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
                   {"val_stats", to_json(val_stats)},
                   {"ranks", world ? world->size() : 1}};
     state.tensors["optimizer"] = optimizer_state(*optimizer);
+    if (scaler) state.tensors["grad_scaler"] = scaler->state();
     if (cursor.step > 0) {
       state.tensors["loss_sum"] = cursor.loss_sum.cpu();
       state.tensors["correct_sum"] = cursor.correct_sum.cpu();
@@ -201,7 +208,7 @@ TrainOutcome train_net(RunContext& run, const TrainRequest& request) {
     for (;;) {
       try {
         train_stats = train_epoch(*run.net, stream, *optimizer, schedule, epoch, *objective,
-                                  progress, split_workers, cursor, pause);
+                                  progress, split_workers, cursor, pause, step_precision);
       } catch (const NonFiniteLoss& e) {
         throw std::runtime_error(where + request.label + " epoch " + std::to_string(epoch + 1) +
                                  " step " + std::to_string(e.step()) + ": " + e.what() +

@@ -10,6 +10,7 @@
 #include "gear/host/batch_split_step.h"
 #include "gear/host/distributed/gradient_reducer.h"
 #include "gear/host/distributed/world.h"
+#include "gear/host/precision.h"
 #include "gear/host/stopwatch.h"
 #include "gear/host/worker_pool.h"
 
@@ -107,8 +108,16 @@ PassStats global_stats(const EpochCursor& cursor, World& world) {
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, Objective& objective,
                       Progress& progress, int split_workers, EpochCursor& cursor,
-                      const PauseCheck& pause) {
+                      const PauseCheck& pause, const StepPrecision& precision) {
   net.train();
+  const bool autocast =
+      precision.precision == Precision::kBf16 || precision.precision == Precision::kFp16;
+  GradScaler* scaler = precision.scaler;
+  if (precision.precision == Precision::kFp16 && scaler == nullptr)
+    throw std::logic_error("train_epoch: fp16 needs a GradScaler");
+  std::vector<torch::Tensor> trainable;
+  for (const auto& p : net.parameters())
+    if (p.requires_grad()) trainable.push_back(p);
   std::optional<WorkerPool> pool;
   if (split_workers > 1) pool.emplace(split_workers);
   // Data parallelism: gradients summed over ranks, and the SDK's layers exchange batch
@@ -117,10 +126,7 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
   std::optional<GradientReducer> reducer;
   std::optional<LiveRanks> live;
   if (world) {
-    std::vector<torch::Tensor> trainable;
-    for (const auto& p : net.parameters())
-      if (p.requires_grad()) trainable.push_back(p);
-    reducer.emplace(*world, std::move(trainable), kGradientBucketBytes);
+    reducer.emplace(*world, trainable, kGradientBucketBytes);
     live.emplace(*world);
   }
   const auto start = std::chrono::steady_clock::now();
@@ -141,21 +147,31 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
     const int64_t local = batch->labels.size(0);
     const double share =
         world ? static_cast<double>(local) / static_cast<double>(batch->global_samples) : 1.0;
+    const double loss_scale = scaler ? scaler->scale() : 1.0;
     if (reducer) reducer->begin(/*overlap=*/!pool);
     if (pool) {
-      result = split_step(net, *batch, objective, *pool, share);
+      result = split_step(net, *batch, objective, *pool, share * loss_scale, precision.precision);
     } else {
-      ObjectiveValue value = compute_objective(objective, net, *batch);
-      (world ? value.loss * share : value.loss).backward();
-      result = {value.loss.detach(), correct_count(value.logits, batch->labels),
+      ObjectiveValue value;
+      {
+        // The forward pass only: backward runs outside autocast, as torch recommends.
+        std::optional<AutocastScope> scope;
+        if (autocast) scope.emplace(batch->images.device(), autocast_dtype(precision.precision));
+        value = compute_objective(objective, net, *batch);
+      }
+      const double weight = share * loss_scale;
+      (weight == 1.0 ? value.loss : value.loss * weight).backward();
+      result = {value.loss.detach().to(torch::kFloat), correct_count(value.logits, batch->labels),
                 std::move(value.figures)};
     }
     if (reducer) reducer->finish();
+    // fp16: gradients back to their true scale; an overflow anywhere skips the step everywhere.
+    const bool apply = !scaler || scaler->update(scaler->unscale_and_check(trainable, world));
     // Checked before the step is applied, so a NaN never reaches the weights (on the CPU).
     const bool read_now = !result.loss.is_cuda() || (step + 1) % 20 == 0 || step + 1 == steps;
     if (read_now && !std::isfinite(result.loss.item<double>()))
       throw NonFiniteLoss(step + 1, "the loss is " + std::to_string(result.loss.item<double>()));
-    optimizer.step();
+    if (apply) optimizer.step();
     const int64_t n = batch->labels.size(0);
     for (const auto& [name, figure] : result.figures) {
       torch::Tensor weighted = figure.detach() * static_cast<double>(n);

@@ -174,7 +174,10 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
                                const torch::Tensor& weight, const torch::Tensor& bias,
                                torch::nn::BatchNorm2dImpl* norm, BatchSplit* split, int64_t rank) {
     const int64_t n = input.size(0), c = input.size(1), hw = input.size(2) * input.size(3);
-    torch::Tensor x = input.contiguous();
+    // Under mixed precision (bf16 or fp16 autocast) the statistics and the normalisation are
+    // computed in float32, as autocast runs torch's own batch norm, and the output is cast back.
+    const bool low = input.scalar_type() != torch::kFloat && input.scalar_type() != torch::kDouble;
+    torch::Tensor x = (low ? input.to(torch::kFloat) : input).contiguous();
     torch::Tensor local;
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_moments",
                                [&] { local = local_moments(x.data_ptr<scalar_t>(), n, c, hw); });
@@ -208,7 +211,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
     ctx->saved_data["norm"] = reinterpret_cast<int64_t>(norm);
     ctx->saved_data["split"] = reinterpret_cast<int64_t>(split);
     ctx->saved_data["rank"] = rank;
-    return y.contiguous(input.suggest_memory_format());
+    ctx->saved_data["input_type"] = static_cast<int64_t>(input.scalar_type());
+    return (low ? y.to(input.scalar_type()) : y).contiguous(input.suggest_memory_format());
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
@@ -216,7 +220,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
       throw std::logic_error("batch_norm: double backward inside a batch split is not supported");
     auto saved = ctx->get_saved_variables();
     torch::Tensor x = saved[0], weight = saved[1];
-    torch::Tensor dy = grads[0].contiguous();
+    torch::Tensor dy = grads[0].to(x.scalar_type()).contiguous();
+    const auto input_type = static_cast<torch::ScalarType>(ctx->saved_data["input_type"].toInt());
     torch::Tensor mean = ctx->saved_data["mean"].toTensor();
     torch::Tensor invstd = ctx->saved_data["invstd"].toTensor();
     const double count = ctx->saved_data["count"].toDouble();
@@ -249,7 +254,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
     if (weight.defined() && ctx->needs_input_grad(1))
       grad_weight = (local[1] * invstd).to(weight.scalar_type());
     if (ctx->needs_input_grad(2)) grad_bias = local[0].to(x.scalar_type());
-    return {dx, grad_weight, grad_bias, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {dx.to(input_type), grad_weight,     grad_bias,
+            torch::Tensor(),   torch::Tensor(), torch::Tensor()};
   }
 
  private:
@@ -267,7 +273,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
 
 bool split_path(const torch::Tensor& input) {
   return input.device().is_cpu() && input.dim() == 4 &&
-         (input.scalar_type() == torch::kFloat || input.scalar_type() == torch::kDouble);
+         (input.scalar_type() == torch::kFloat || input.scalar_type() == torch::kDouble ||
+          input.scalar_type() == torch::kBFloat16 || input.scalar_type() == torch::kHalf);
 }
 
 }  // namespace
@@ -279,8 +286,9 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& 
   if (!split_path(input))
     throw std::invalid_argument(
         std::string("batch_norm: ") + (split ? "a batch split" : "data-parallel training") +
-        " takes float or double CPU tensors [N, C, H, W], got " + c10::str(input.sizes()) + " " +
-        std::string(c10::toString(input.scalar_type())) + " on " + input.device().str());
+        " takes float, double, bfloat16 or half CPU tensors [N, C, H, W], got " +
+        c10::str(input.sizes()) + " " + std::string(c10::toString(input.scalar_type())) + " on " +
+        input.device().str());
   return SplitBatchNorm::apply(input, norm.weight, norm.bias, &norm,
                                split ? member->split : nullptr,
                                split ? static_cast<int64_t>(member->rank) : 0);

@@ -213,6 +213,14 @@ const std::vector<Case>& cases() {
        },
        2,
        {"run.device", "tpu"}},
+      {"fp16-on-cpu",
+       "pipeline",
+       "`run.precision = \"fp16\"` on a CPU",
+       [](const fs::path& d) {
+         return run_of(d, pipeline({{"threads = 1", "threads = 1\nprecision = \"fp16\""}}));
+       },
+       2,
+       {"p.toml:", "run.precision", "fp16 training needs CUDA", "use bf16"}},
       {"wrong-unit",
        "pipeline",
        "`budget = { bytes = \"4 parsecs\" }`",

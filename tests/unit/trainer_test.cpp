@@ -7,6 +7,7 @@
 #include <torch/optim/sgd.h>
 
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 #include "gear/host/data_stream.h"
@@ -166,6 +167,101 @@ class RecordingObjective final : public Objective {
 DeviceData random_images(int64_t n, uint64_t seed) {
   torch::manual_seed(seed);
   return {torch::randint(0, 256, {n, 1, 28, 28}).to(torch::kUInt8), torch::randint(0, 10, {n})};
+}
+
+// One epoch of 3 steps from the same initial net, with `precision`; returns the parameters.
+struct PrecisionRun {
+  std::vector<torch::Tensor> params;
+  PassStats stats;
+  std::vector<torch::ScalarType> logit_types;
+};
+
+class DtypeObjective final : public Objective {
+ public:
+  ObjectiveValue compute(GrowableNet& net, const ObjectiveBatch& batch) override {
+    ObjectiveValue value;
+    value.logits = net.forward(batch.views.front());
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // batch-split workers call it concurrently
+      types.push_back(value.logits.scalar_type());
+    }
+    value.loss = torch::nn::functional::cross_entropy(value.logits, batch.labels);
+    return value;
+  }
+  std::vector<torch::ScalarType> types;
+
+ private:
+  std::mutex mutex_;
+};
+
+PrecisionRun train_with(const StepPrecision& precision, int split_workers = 0) {
+  const DeviceData data = random_images(48, 3);
+  Normalizer normalizer({0.5}, {0.25}, torch::kCPU, false);
+  torch::manual_seed(4);
+  auto net = test::build_net("vgg11", {1, 28, 28}, 0.0625);
+  const Config stage = train_stage({{"lr", Value(0.05)}});
+  auto optimizer = make_optimizer(stage, net->parameters());
+  LrSchedule schedule(stage, 1);
+  DtypeObjective objective;
+  BatchStream stream(data, 16, nullptr, normalizer, false);
+  stream.start_epoch(2);
+  Progress progress(false);
+  EpochCursor cursor;
+  PrecisionRun run;
+  run.stats = train_epoch(*net, stream, *optimizer, schedule, 0, objective, progress, split_workers,
+                          cursor, {}, precision);
+  for (const auto& p : net->parameters()) run.params.push_back(p.detach().clone());
+  run.logit_types = objective.types;
+  return run;
+}
+
+double max_difference(const PrecisionRun& a, const PrecisionRun& b) {
+  double worst = 0.0;
+  for (size_t i = 0; i < a.params.size(); ++i)
+    worst = std::max(worst, (a.params[i] - b.params[i]).abs().max().item<double>());
+  return worst;
+}
+
+// A power-of-two loss scale is exact in float: scaled, then unscaled, the steps are fp32's.
+TEST(TrainEpoch, ALossScaleUnscaledBeforeTheStepLeavesTheStepsAsTheyWere) {
+  const PrecisionRun plain = train_with({});
+  GradScaler scaler(1024.0);
+  const PrecisionRun scaled = train_with({Precision::kFp32, &scaler});
+  EXPECT_EQ(max_difference(plain, scaled), 0.0);
+  EXPECT_EQ(scaler.good_steps(), 3);
+  EXPECT_NEAR(scaled.stats.loss, plain.stats.loss, 1e-12) << "the loss is reported unscaled";
+}
+
+// A scale that overflows every gradient: each step is skipped (the weights stay the initial
+// ones) and the scale halves per step.
+TEST(TrainEpoch, OverflowedScaledGradientsSkipTheStep) {
+  GradScaler scaler(1e45);  // beyond float even halved 3 times: every gradient is infinite
+  const PrecisionRun overflowed = train_with({Precision::kFp32, &scaler});
+  torch::manual_seed(4);
+  auto initial = test::build_net("vgg11", {1, 28, 28}, 0.0625);
+  const auto params = initial->parameters();
+  for (size_t i = 0; i < params.size(); ++i)
+    EXPECT_TRUE(torch::equal(overflowed.params[i], params[i])) << "parameter " << i << " moved";
+  EXPECT_DOUBLE_EQ(scaler.scale(), 1e45 / 8.0);
+  EXPECT_TRUE(std::isfinite(overflowed.stats.loss));
+}
+
+// bf16 autocast on the CPU: the forward pass computes in bfloat16 (the logits say so), the
+// weights stay float32, and the steps land near fp32's; so with the batch split over 2 workers,
+// whose batch norm computes the bf16 activations' statistics in float32.
+TEST(TrainEpoch, Bf16AutocastTrainsCloseToFp32) {
+  const PrecisionRun fp32 = train_with({});
+  for (int workers : {0, 2}) {
+    const PrecisionRun bf16 = train_with({Precision::kBf16, nullptr}, workers);
+    ASSERT_EQ(bf16.logit_types.size(), workers ? 6u : 3u);
+    for (auto type : bf16.logit_types) EXPECT_EQ(type, torch::kBFloat16) << workers;
+    for (const auto& p : bf16.params) EXPECT_EQ(p.scalar_type(), torch::kFloat);
+    const double difference = max_difference(fp32, bf16);
+    EXPECT_GT(difference, 0.0) << "autocast changed nothing";
+    EXPECT_LT(difference, 2e-2) << workers;
+    EXPECT_NEAR(bf16.stats.loss, fp32.stats.loss, 0.05) << workers;
+  }
+  EXPECT_EQ(train_with({}).logit_types, std::vector<torch::ScalarType>(3, torch::kFloat));
 }
 
 // The epoch's statistics are sample-weighted means over its batches (the last one is short), and

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "gear/device_profile.h"
 #include "gear/growable_net.h"
 #include "gear/host/data_stream.h"
 #include "gear/host/trainer.h"
@@ -29,9 +30,10 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
 /// writes the sum of the workers' gradients (added in rank order, so a run is repeatable) into
 /// each parameter's grad, replacing it; parameters no share reached keep theirs. `net` must be
 /// batch_splittable and in training mode. The gradients are of the loss times `gradient_scale`
-/// (a rank's share of the global batch); the result's loss and figures are not scaled. All
+/// (a rank's share of the global batch, times fp16's loss scale); the result's loss and figures
+/// are not scaled. With kBf16 or kFp16 each worker runs its forward pass under autocast. All
 /// arguments are borrowed for the call.
 StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool,
-                      double gradient_scale = 1.0);
+                      double gradient_scale = 1.0, Precision precision = Precision::kFp32);
 
 }  // namespace gear::host

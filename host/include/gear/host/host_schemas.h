@@ -30,6 +30,9 @@ struct RunSettings {
   /// (checkpoint_policy.h reads it).
   std::string checkpoint_every = "1 epoch";
   int64_t keep_every = 0;  ///< > 0: also keep the weights of every N-th epoch of a train stage
+  /// Training steps' precision: "fp32", or "bf16" / "fp16" mixed precision (autocast; fp16 with
+  /// loss scaling, CUDA only).
+  std::string precision = "fp32";
 };
 
 /// The host keys of [meter] (the power meter plugin adds its own).

@@ -19,6 +19,24 @@ namespace gear::host {
 void with_precision(GrowableNet& net, Precision precision, const torch::Device& device,
                     const std::function<void()>& forward);
 
+/// Autocast at `dtype` (kBFloat16, or kHalf on CUDA) on `device` for the calling thread until
+/// destroyed (autocast state is per thread: each worker of a batch split makes its own); off,
+/// with its cast cache cleared, however the scope ends.
+class AutocastScope {
+ public:
+  AutocastScope(const torch::Device& device, at::ScalarType dtype);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  torch::Device device_;
+};
+
+/// The autocast dtype of a training precision: kBFloat16 for kBf16, kHalf for kFp16; throws
+/// std::invalid_argument for the others (fp32 trains without autocast; int8 is inference only).
+at::ScalarType autocast_dtype(Precision precision);
+
 /// `weight` rounded to symmetric int8 per output channel (dimension 0) and scaled back:
 /// round(w / s).clamp(-127, 127) * s with s = max|w| / 127 over each output channel.
 torch::Tensor int8_per_channel(const torch::Tensor& weight);

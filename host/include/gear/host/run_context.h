@@ -47,6 +47,8 @@ struct RunContext {
   bool channels_last = false;
   /// > 1: batch-split training over this many CPU workers (batch_split_step.h).
   int split_workers = 0;
+  /// Training steps' precision (run.precision): kFp32, kBf16 or kFp16.
+  Precision precision = Precision::kFp32;
   uint64_t seed = 0;
   DatasetInfo info;
   /// The classes the run trains and tests on (data.classes, or all of info's).

@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "gear/device_profile.h"
 #include "gear/growable_net.h"
 #include "gear/host/data_stream.h"
+#include "gear/host/grad_scaler.h"
 #include "gear/host/optim.h"
 #include "gear/host/progress.h"
 #include "gear/objective.h"
@@ -74,6 +76,15 @@ struct EpochCursor {
 /// Asked after every step with the steps done; true pauses the epoch there.
 using PauseCheck = std::function<bool(int64_t step)>;
 
+/// A training step's precision: the forward pass under autocast for bf16 and fp16 (weights,
+/// gradients and optimizer state stay float32), and fp16's loss scaler.
+struct StepPrecision {
+  Precision precision = Precision::kFp32;
+  /// Loss scaling: required for kFp16 (the host gives it no other precision); borrowed, kept
+  /// across a stage's epochs.
+  GradScaler* scaler = nullptr;
+};
+
 /// The loss of a training step was NaN or infinite: the weights after it are not trained.
 class NonFiniteLoss : public std::runtime_error {
  public:
@@ -91,11 +102,12 @@ class NonFiniteLoss : public std::runtime_error {
 /// must be batch_splittable and the objective support it); otherwise each op uses the intra-op
 /// threads. Returns the stats of the steps done so far; with cursor.paused set when `pause`
 /// returned true before the last step. Throws NonFiniteLoss for a NaN or infinite loss (read
-/// every step on the CPU; on a GPU, where a read waits for the device, every 20 steps).
+/// every step on the CPU; on a GPU, where a read waits for the device, every 20 steps). With
+/// fp16, a step whose unscaled gradients are not finite (on any rank) is skipped, not applied.
 PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optimizer& optimizer,
                       const LrSchedule& schedule, int64_t epoch, Objective& objective,
                       Progress& progress, int split_workers, EpochCursor& cursor,
-                      const PauseCheck& pause = {});
+                      const PauseCheck& pause = {}, const StepPrecision& precision = {});
 
 /// The stats of the steps `cursor` has summed (one read of its sums).
 PassStats cursor_stats(const EpochCursor& cursor);
