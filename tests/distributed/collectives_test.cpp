@@ -234,6 +234,36 @@ TEST(GradientReducer, SumsTheGradientsAStepWroteWithoutHooks) {
             kAllPassed2);
 }
 
+// Buckets hold one dtype (and device) each, filled from the last parameter up to their size,
+// and every dtype's gradients are summed.
+TEST(GradientReducer, BucketsHoldOneDtypeUpToTheirSize) {
+  EXPECT_EQ(test::run_ranks(
+                2,
+                [](World& world) {
+                  const double r = world.rank() + 1.0;
+                  auto param = [&](torch::ScalarType type) {
+                    torch::Tensor p = torch::zeros({10}, type).requires_grad_(true);
+                    p.mutable_grad() = torch::full({10}, r, type);
+                    return p;
+                  };
+                  // Backward order d, c, b, a: float, double, float, float.
+                  std::vector<torch::Tensor> params = {param(torch::kFloat), param(torch::kFloat),
+                                                       param(torch::kDouble), param(torch::kFloat)};
+                  host::GradientReducer roomy(world, params, 1 << 20);
+                  EXPECT_EQ(roomy.buckets(), 3) << "d | c | b a";
+                  host::GradientReducer tight(world, params,
+                                              80);  // two float gradients of 40 bytes
+                  EXPECT_EQ(tight.buckets(), 3);
+                  host::GradientReducer tiny(world, params, 40);
+                  EXPECT_EQ(tiny.buckets(), 4);
+                  roomy.begin(false);
+                  roomy.finish();
+                  for (const auto& p : params)
+                    EXPECT_TRUE(torch::equal(p.grad(), torch::full({10}, 3.0, p.scalar_type())));
+                }),
+            kAllPassed2);
+}
+
 // Two ranks, each with half of a batch of 8 (3 + 5: unequal shares), through gear::batch_norm,
 // against torch's BatchNorm2d on the whole batch in one process.
 TEST(BatchNormAcrossRanks, MatchesOneProcessOnTheWholeBatch) {
