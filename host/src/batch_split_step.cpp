@@ -52,7 +52,7 @@ int batch_split_workers(const std::string& mode, const torch::Device& device, in
 
 StepResult split_step(GrowableNet& net, const Batch& batch, Objective& objective, WorkerPool& pool,
                       double gradient_scale, Precision precision) {
-  const bool autocast = precision == Precision::kBf16 || precision == Precision::kFp16;
+  const bool autocast = uses_autocast(precision);
   if (!batch_splittable(net))
     throw std::logic_error("split_step: the net does not derive from gear::BatchSplittable");
   const int64_t n = batch.labels.size(0);

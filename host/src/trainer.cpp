@@ -89,18 +89,14 @@ PassStats global_stats(const EpochCursor& cursor, World& world) {
   for (const auto& [name, sum] : cursor.figure_sums)
     parts.push_back(sum.to(torch::kCPU, torch::kDouble).reshape({1}));
   const torch::Tensor total = world.sum(torch::cat(parts), "the sums of the epoch's metrics");
-  PassStats stats;
-  stats.samples = static_cast<int64_t>(std::llround(total[0].item<double>()));
-  stats.seconds = cursor.seconds;
-  if (stats.samples > 0) {
-    const double n = total[0].item<double>();
-    stats.loss = total[1].item<double>() / n;
-    stats.accuracy = total[2].item<double>() / n;
-    int64_t k = 3;
-    for (const auto& [name, sum] : cursor.figure_sums)
-      stats.figures[name] = total[k++].item<double>() / n;
-  }
-  return stats;
+  // The cursor of one process that ran every rank's steps: cursor_stats turns it into means.
+  EpochCursor global = cursor;
+  global.samples = static_cast<int64_t>(std::llround(total[0].item<double>()));
+  global.loss_sum = total[1];
+  global.correct_sum = total[2];
+  int64_t k = 3;
+  for (auto& [name, sum] : global.figure_sums) sum = total[k++];
+  return cursor_stats(global);
 }
 
 }  // namespace
@@ -110,8 +106,7 @@ PassStats train_epoch(GrowableNet& net, BatchStream& stream, torch::optim::Optim
                       Progress& progress, int split_workers, EpochCursor& cursor,
                       const PauseCheck& pause, const StepPrecision& precision) {
   net.train();
-  const bool autocast =
-      precision.precision == Precision::kBf16 || precision.precision == Precision::kFp16;
+  const bool autocast = uses_autocast(precision.precision);
   GradScaler* scaler = precision.scaler;
   if (precision.precision == Precision::kFp16 && scaler == nullptr)
     throw std::logic_error("train_epoch: fp16 needs a GradScaler");

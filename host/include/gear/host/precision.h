@@ -33,6 +33,11 @@ class AutocastScope {
   torch::Device device_;
 };
 
+/// Whether training at `precision` runs its forward pass under autocast (kBf16, kFp16).
+inline bool uses_autocast(Precision precision) {
+  return precision == Precision::kBf16 || precision == Precision::kFp16;
+}
+
 /// The autocast dtype of a training precision: kBFloat16 for kBf16, kHalf for kFp16; throws
 /// std::invalid_argument for the others (fp32 trains without autocast; int8 is inference only).
 at::ScalarType autocast_dtype(Precision precision);
