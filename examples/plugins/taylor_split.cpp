@@ -101,7 +101,9 @@ class TaylorSplit final : public GrowthStrategy {
 
  private:
   // |sum over batches, samples and positions of a * dL/da| per channel of each group. Scored in
-  // eval mode, so BatchNorm's running statistics stay as trained.
+  // eval mode, so BatchNorm's running statistics stay as trained. With several ranks each scores
+  // its share of every batch (the mean loss weighted by the share) and the sums are added over
+  // the ranks, so every rank ranks the same channels.
   std::vector<torch::Tensor> taylor_scores(GrowableNet& net, GrowthContext& context,
                                            const std::vector<std::string>& names) {
     std::vector<torch::Tensor> sums(names.size());
@@ -118,21 +120,21 @@ class TaylorSplit final : public GrowthStrategy {
     const bool was_training = net.is_training();
     net.eval();
     int64_t done = 0;
-    context.for_each_batch(
-        [&](const torch::Tensor& images, const torch::Tensor& labels) {
+    context.for_each_shard(
+        [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
           net.zero_grad();
-          torch::nn::functional::cross_entropy(net.forward(images), labels).backward();
+          (share * torch::nn::functional::cross_entropy(net.forward(images), labels)).backward();
           report_progress("taylor-split scoring batches", ++done, options_.batches);
         },
         options_.batches);
     net.zero_grad();
     net.train(was_training);
     taps.clear();  // stop observing before the surgery
-    for (size_t g = 0; g < names.size(); ++g) {
+    for (size_t g = 0; g < names.size(); ++g)
       if (!sums[g].defined())
         throw std::runtime_error("taylor-split: group " + names[g] + " reported no gradient");
-      sums[g] = sums[g].abs();
-    }
+    context.sum_across_ranks(sums);
+    for (auto& sum : sums) sum = sum.abs();
     return sums;
   }
 

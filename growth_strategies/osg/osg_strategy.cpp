@@ -75,12 +75,15 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   torch::optim::RMSprop optimizer(
       candidates.parameters(),
       torch::optim::RMSpropOptions(options_.lr).alpha(options_.alpha).momentum(options_.momentum));
-  auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels) {
+  // In a data-parallel run each rank holds `share` of every global batch: its mean loss weighted
+  // by the share, with the gradients summed over the ranks, is the global batch's on every rank.
+  auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels,
+                              double share) {
     candidates.render_candidates();
     torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);
-    loss.backward();
+    (share == 1.0 ? loss : loss * share).backward();
     candidates.pull_gradients();
-    return loss.item<double>();
+    return share * loss.item<double>();
   };
   auto clear_gates = [&] {
     for (size_t g = 0; g < names.size(); ++g) candidates.gate(g).mutable_grad() = torch::Tensor();
@@ -90,10 +93,16 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   double candidate_loss = 0.0;
   int64_t steps = 0;
   // batches limits each pass; the host then prepares no batch past it.
+  const std::vector<torch::Tensor> trained = candidates.parameters();
   for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
-    context.for_each_batch(
-        [&](const torch::Tensor& images, const torch::Tensor& labels) {
-          candidate_loss += forward_backward(images, labels);
+    context.for_each_shard(
+        [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
+          candidate_loss += forward_backward(images, labels, share);
+          std::vector<torch::Tensor> grads;
+          for (const auto& p : trained)
+            if (p.grad().defined()) grads.push_back(p.grad());
+          context.sum_across_ranks(grads);
+          // The penalty is the same on every rank: added once, after the sum.
           torch::Tensor penalty = torch::zeros({}, images.options());
           for (const auto& v : candidates.split_directions()) penalty = penalty + v.pow(2).sum();
           for (const auto& w : candidates.fresh_inputs())
@@ -114,18 +123,29 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   clear_gates();
   double score_loss = 0.0;
   int64_t batches = 0;
-  context.for_each_batch(
-      [&](const torch::Tensor& images, const torch::Tensor& labels) {
-        score_loss += forward_backward(images, labels);
+  context.for_each_shard(
+      [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
+        score_loss += forward_backward(images, labels, share);
         optimizer.zero_grad();
         ++batches;
       },
       options_.batches);
   if (batches == 0) throw std::runtime_error("osg: the training split yielded no batch to score");
+  // The gates' share-weighted gradients, and the losses, summed over the ranks in one exchange.
+  std::vector<torch::Tensor> sums;
+  for (size_t g = 0; g < names.size(); ++g) {
+    torch::Tensor& gate = candidates.gate(g);
+    if (!gate.grad().defined()) gate.mutable_grad() = torch::zeros_like(gate);
+    sums.push_back(gate.grad());
+  }
+  torch::Tensor losses = torch::tensor({candidate_loss, score_loss}, torch::kDouble);
+  sums.push_back(losses);
+  context.sum_across_ranks(sums);
+  candidate_loss = losses[0].item<double>();
+  score_loss = losses[1].item<double>();
   std::vector<std::vector<double>> scores;
   for (size_t g = 0; g < names.size(); ++g) {
     torch::Tensor grad = candidates.gate(g).grad();
-    if (!grad.defined()) grad = torch::zeros_like(candidates.gate(g));
     grad = (grad / static_cast<double>(batches)).to(torch::kCPU, torch::kDouble).contiguous();
     scores.emplace_back(grad.data_ptr<double>(), grad.data_ptr<double>() + grad.numel());
   }

@@ -131,22 +131,6 @@ Batch BatchStream::make_batch(int64_t index) {
   return batch;
 }
 
-void for_each_batch_of(
-    const DeviceData& data, int64_t batch_size, Augmentation* augmentation,
-    const Normalizer& normalizer, bool prefetch, uint64_t seed, int64_t max_batches,
-    const std::function<void(const torch::Tensor& images, const torch::Tensor& labels)>& step) {
-  BatchStream stream(data, batch_size, augmentation, normalizer, prefetch);
-  stream.start_epoch(seed, max_batches);
-  while (auto batch = stream.next()) {
-    if (batch->views.size() <= 1) {
-      step(batch->images, batch->labels);
-    } else {
-      const auto repeats = static_cast<int64_t>(batch->views.size());
-      step(torch::cat(batch->views, 0), batch->labels.repeat({repeats}));
-    }
-  }
-}
-
 bool use_prefetch(const std::string& mode, const torch::Device& device, int threads) {
   if (mode == "on") return true;
   if (mode == "off") return false;

@@ -5,6 +5,8 @@
 #include <numeric>
 
 #include "gear/host/device.h"
+#include "gear/host/distributed/world.h"
+#include "gear/host/stage_passes.h"
 #include "gear/host/train_memory.h"
 
 namespace gear::host {
@@ -33,14 +35,23 @@ namespace {
 class HostGrowthContext final : public GrowthContext {
  public:
   explicit HostGrowthContext(GrowthInputs& inputs)
-      : inputs_(inputs), generator_(make_generator(torch::kCPU, inputs.seed)) {}
+      : inputs_(inputs),
+        generator_(make_generator(torch::kCPU, inputs.seed)),
+        passes_(*inputs.train, inputs.batch_size, inputs.augmentation, inputs.normalizer,
+                inputs.prefetch, inputs.seed, current_world()) {}
 
   torch::Device device() const override { return inputs_.train->images.device(); }
 
   void for_each_batch(const BatchStep& step, int64_t max_batches) override {
-    for_each_batch_of(*inputs_.train, inputs_.batch_size, inputs_.augmentation, inputs_.normalizer,
-                      inputs_.prefetch, inputs_.seed + 7919 * ++passes_, max_batches, step);
+    passes_.for_each_batch(step, max_batches);
   }
+  void for_each_shard(const ShardStep& step, int64_t max_batches) override {
+    passes_.for_each_shard(step, max_batches);
+  }
+  void sum_across_ranks(const std::vector<torch::Tensor>& tensors) override {
+    passes_.sum_across_ranks(tensors);
+  }
+  const PassCounts& pass_counts() const { return passes_.counts(); }
 
   torch::Generator& generator() override { return generator_; }
   std::vector<int64_t> sample_shape() const override { return inputs_.sample_shape; }
@@ -54,7 +65,7 @@ class HostGrowthContext final : public GrowthContext {
  private:
   GrowthInputs& inputs_;
   torch::Generator generator_;
-  uint64_t passes_ = 0;
+  StagePasses passes_;
 };
 
 int64_t total(const std::vector<int64_t>& values) {
@@ -80,6 +91,13 @@ nlohmann::json per_group(const std::vector<std::string>& names,
   nlohmann::json out = nlohmann::json::object();
   for (size_t i = 0; i < names.size() && i < values.size(); ++i) out[names[i]] = values[i];
   return out;
+}
+
+nlohmann::json passes_json(const PassCounts& counts) {
+  return {{"passes", counts.passes},          {"batches", counts.batches},
+          {"samples", counts.samples},        {"sharded", counts.sharded},
+          {"sums_across_ranks", counts.sums}, {"seconds", counts.seconds},
+          {"sum_seconds", counts.sum_seconds}};
 }
 
 nlohmann::json records_json(const std::map<std::string, Value>& records) {
@@ -125,7 +143,8 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
       {"bytes_before", bytes_before},
       {"bytes_after", model_bytes(net)},
       {"metrics", result.metrics},
-      {"records", records_json(result.records)}};
+      {"records", records_json(result.records)},
+      {"data_passes", passes_json(context.pass_counts())}};
   const torch::Device device = inputs.train->images.device();
   if (inputs.budget.train_memory)
     record["train_memory_after"] =

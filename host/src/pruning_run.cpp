@@ -4,9 +4,11 @@
 
 #include "gear/host/data_stream.h"
 #include "gear/host/device.h"
+#include "gear/host/distributed/world.h"
 #include "gear/host/growth_stage.h"
 #include "gear/host/plugin_error.h"
 #include "gear/host/run_context.h"
+#include "gear/host/stage_passes.h"
 #include "gear/host/toml_config.h"
 
 namespace gear::host {
@@ -18,22 +20,31 @@ using nlohmann::json;
 class HostPruningContext final : public PruningContext {
  public:
   HostPruningContext(RunContext& run, PruneTarget target, uint64_t seed)
-      : run_(run), target_(target), seed_(seed), generator_(make_generator(torch::kCPU, seed)) {}
+      : run_(run),
+        target_(target),
+        generator_(make_generator(torch::kCPU, seed)),
+        passes_(run.train, run.pipeline.data_settings.batch_size, nullptr, run.normalizer,
+                run.prefetch, seed, current_world()) {}
   torch::Device device() const override { return run_.device; }
   const PruneTarget& target() const override { return target_; }
   const std::vector<int64_t>& sample_shape() const override { return run_.info.image_shape; }
   torch::Generator& generator() override { return generator_; }
   void for_each_batch(const GrowthContext::BatchStep& step, int64_t max_batches) override {
-    for_each_batch_of(run_.train, run_.pipeline.data_settings.batch_size, nullptr, run_.normalizer,
-                      run_.prefetch, seed_ + 7919 * ++passes_, max_batches, step);
+    passes_.for_each_batch(step, max_batches);
   }
+  void for_each_shard(const GrowthContext::ShardStep& step, int64_t max_batches) override {
+    passes_.for_each_shard(step, max_batches);
+  }
+  void sum_across_ranks(const std::vector<torch::Tensor>& tensors) override {
+    passes_.sum_across_ranks(tensors);
+  }
+  const PassCounts& pass_counts() const { return passes_.counts(); }
 
  private:
   RunContext& run_;
   PruneTarget target_;
-  uint64_t seed_;
   torch::Generator generator_;
-  uint64_t passes_ = 0;
+  StagePasses passes_;
 };
 
 constexpr PruneMeasure kMeasures[] = {PruneMeasure::kParams, PruneMeasure::kMacs,
@@ -133,7 +144,8 @@ json prune_net(RunContext& run, Pruner& pruner, const StageSpec& stage, const Pr
           {"freed_fraction", freed_measure},
           {"bound_by", result.bound_by},
           {"metrics", result.metrics},
-          {"records", records_json(result.records)}};
+          {"records", records_json(result.records)},
+          {"data_passes", passes_json(context.pass_counts())}};
 }
 
 }  // namespace gear::host

@@ -35,8 +35,9 @@ ChannelScores TaylorPruner::taylor_scores(GrowableNet& net, PruningContext& cont
   }
   const bool was_training = net.is_training();
   net.eval();
-  context.for_each_batch(
-      [&](const torch::Tensor& images, const torch::Tensor& labels) {
+  // Sums over samples: each rank sums its shares, and the ranks' sums add up to the whole's.
+  context.for_each_shard(
+      [&](const torch::Tensor& images, const torch::Tensor& labels, double) {
         net.zero_grad();
         torch::Tensor loss = torch::nn::functional::cross_entropy(
             net.forward(images), labels,
@@ -45,6 +46,10 @@ ChannelScores TaylorPruner::taylor_scores(GrowableNet& net, PruningContext& cont
       },
       batches);
   observations.clear();
+  std::vector<torch::Tensor> defined;
+  for (const auto& s : sums)
+    if (s.defined()) defined.push_back(s);
+  context.sum_across_ranks(defined);
   net.zero_grad();
   net.train(was_training);
   ChannelScores out(groups.size());

@@ -197,6 +197,32 @@ void bind_growth(py::module_& m) {
           py::arg("step"),
           "Calls step(images, labels) on every training batch of one epoch: normalised float "
           "images [N, C, H, W] and int64 labels, on the run's device.")
+      .def(
+          "for_each_shard",
+          [](const ContextHandle& h, const py::function& step, int64_t max_batches) {
+            GrowthContext& context = h.live();
+            py::gil_scoped_release release;
+            context.for_each_shard(
+                [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
+                  py::gil_scoped_acquire gil;
+                  step(images, labels, share);
+                },
+                max_batches);
+          },
+          py::arg("step"), py::arg("max_batches") = 0,
+          "for_each_batch for several ranks: step(images, labels, share) gets this rank's share "
+          "of every batch and its fraction of the batch (1.0 in one process). Weight a mean loss "
+          "by share and add the gradients with sum_across_ranks.")
+      .def(
+          "sum_across_ranks",
+          [](const ContextHandle& h, const std::vector<torch::Tensor>& tensors) {
+            GrowthContext& context = h.live();
+            py::gil_scoped_release release;
+            context.sum_across_ranks(tensors);
+          },
+          py::arg("tensors"),
+          "Replaces each tensor by its sum over the ranks, in place (nothing in one process). "
+          "Every rank must call it alike.")
       .def_property_readonly(
           "generator",
           [](const ContextHandle& h) {

@@ -126,7 +126,18 @@ TEST_F(DataParallelRun, TwoRanksTrainTheWeightsOfOneProcessWithTheWholeBatch) {
         << entry.path();
 }
 
-TEST_F(DataParallelRun, AGrowStageDecidesAlikeOnEveryRank) {
+// The first record of `kind` in a run's stages.json.
+nlohmann::json stage_record(const fs::path& run, const std::string& kind) {
+  const nlohmann::json stages = nlohmann::json::parse(test::read_text(run / "stages.json"));
+  for (const auto& stage : stages)
+    if (stage["kind"] == kind) return stage;
+  ADD_FAILURE() << "no " << kind << " stage in " << run;
+  return {};
+}
+
+// Each rank passes over its share of the data; the summed gate gradients make every rank's scores
+// the one process's, so the widths and the grown weights agree.
+TEST_F(DataParallelRun, AGrowStageShardsItsPassesAndDecidesAsOneProcess) {
   const fs::path file = pipeline(
       "grow", std::string(kTrain) +
                   "[[stage]]\nkind = \"grow\"\nstrategy = \"osg\"\ngamma = 0.5\ncandidates = 4\n"
@@ -142,6 +153,42 @@ TEST_F(DataParallelRun, AGrowStageDecidesAlikeOnEveryRank) {
             nlohmann::json(std::vector<int64_t>{8, 16, 32, 32, 64, 64, 64, 64}))
       << "the grow stage grew nothing";
   EXPECT_LT(max_weight_difference(*dir_ / "grow-ranks", *dir_ / "grow-split"), 1e-4);
+
+  const nlohmann::json a = stage_record(*dir_ / "grow-split", "grow"),
+                       b = stage_record(*dir_ / "grow-ranks", "grow");
+  // One candidate epoch and the scoring pass, 3 batches of 32 each: rank 0 was given 16 of each.
+  EXPECT_EQ(a["data_passes"]["samples"], 2 * 3 * 32);
+  EXPECT_EQ(b["data_passes"]["samples"], 2 * 3 * 16);
+  EXPECT_EQ(b["data_passes"]["sharded"], true);
+  EXPECT_EQ(a["data_passes"]["sharded"], false);
+  // A sum per candidate step, and one for the scores.
+  EXPECT_EQ(b["data_passes"]["sums_across_ranks"], 3 + 1);
+  for (const char* figure :
+       {"mean_kept_score", "score_threshold", "scoring_loss", "candidate_loss"}) {
+    const double x = a["metrics"][figure], y = b["metrics"][figure];
+    EXPECT_NEAR(y, x, 1e-5 * std::max(1.0, std::abs(x))) << figure;
+  }
+}
+
+// Taylor scores are sums over samples: the ranks' sums of their shares are the whole batches',
+// so the same channels go.
+TEST_F(DataParallelRun, ATaylorPruneStageShardsItsScoringAndRemovesTheSameChannels) {
+  const fs::path file =
+      pipeline("prune", std::string(kTrain) +
+                            "[[stage]]\nkind = \"prune\"\npruner = \"taylor\"\nbatches = 4\n"
+                            "target = { params = 0.4 }\n");
+  // The train stage before: the split run trains the ranks' weights bit for bit (above).
+  ASSERT_EQ(run(file, "prune-one", "run.threads=2").code, 0);
+  const test::Ran ranks = run(file, "prune-ranks", "--nproc 2");
+  ASSERT_EQ(ranks.code, 0) << ranks.output;
+  const nlohmann::json a = stage_record(*dir_ / "prune-one", "prune"),
+                       b = stage_record(*dir_ / "prune-ranks", "prune");
+  EXPECT_EQ(b["widths_after"], a["widths_after"]);
+  EXPECT_NE(a["widths_after"], a["widths_before"]) << "nothing was pruned";
+  EXPECT_EQ(b["records"], a["records"]) << "the removed channels differ";
+  EXPECT_EQ(a["data_passes"]["samples"], 4 * 32);
+  EXPECT_EQ(b["data_passes"]["samples"], 4 * 16);
+  EXPECT_EQ(b["data_passes"]["sums_across_ranks"], 1);
 }
 
 // The pid of the launcher's child that runs rank `rank`.

@@ -214,3 +214,47 @@ def test_a_strategy_scores_on_the_training_batches_with_autograd(tmp_path):
         net.widths
     with pytest.raises(RuntimeError, match="one grow\\(\\) call"):
         context.generator
+
+
+SHARDED = '''
+import torch
+
+import gear
+
+
+class ShardCounter(gear.GrowthStrategy):
+    """Grows nothing; reports the shares it was given and what a sum across ranks made of 1."""
+
+    def grow(self, net, context):
+        shares, sizes = [], []
+
+        def step(images, labels, share):
+            shares.append(share)
+            sizes.append(images.shape[0])
+
+        context.for_each_shard(step, 2)
+        ones = torch.ones(3, dtype=torch.float64)
+        context.sum_across_ranks([ones])
+        return {"split": {}, "metrics": {
+            "steps": len(shares), "share": shares[0], "share_total": sum(shares),
+            "local_batch": sizes[0], "summed_one": float(ones[0])}}
+'''
+
+
+def test_a_python_strategy_shards_its_passes_over_ranks(tmp_path):
+    (tmp_path / "sharded.py").write_text(SHARDED)
+    path = tmp_path / "sharded.toml"
+    path.write_text(tiny_pipeline(GROW.format(target="sharded.ShardCounter", options="")))
+    one = gear.run(str(path), out=str(tmp_path / "one"), log_level="warn")["stages"][0]
+    assert one["metrics"] == {"steps": 2, "share": 1.0, "share_total": 2.0, "local_batch": 64,
+                              "summed_one": 1.0}
+    assert one["data_passes"]["sharded"] is False
+    code, output = run_gearhost("run", path, "--out", tmp_path / "two", "--nproc", "2",
+                                "run.threads=1")
+    assert code == 0, output
+    two = json.loads((tmp_path / "two" / "stages.json").read_text())[0]
+    assert two["metrics"] == {"steps": 2, "share": 0.5, "share_total": 1.0, "local_batch": 32,
+                              "summed_one": 2.0}
+    assert two["data_passes"]["sharded"] is True
+    assert two["data_passes"]["samples"] == 2 * 32
+    assert two["data_passes"]["sums_across_ranks"] == 1

@@ -100,3 +100,50 @@ def test_a_class_that_is_no_pruner_is_refused(tmp_path):
     code, output = run_gearhost("run", pipeline, "--out", tmp_path / "run")
     assert code == 2, output
     assert "not a subclass of gear.Pruner" in output, output
+
+
+SHARDED = '''
+import torch
+
+import gear
+
+
+class ShardedScores(gear.Pruner):
+    """Removes conv1's first channel; reports its shares and what a sum across ranks made of 1."""
+
+    def prune(self, net, context):
+        shares, sizes = [], []
+
+        def step(images, labels, share):
+            shares.append(share)
+            sizes.append(images.shape[0])
+
+        context.for_each_shard(step, 3)
+        ones = torch.ones(2, dtype=torch.float32)
+        context.sum_across_ranks([ones])
+        net.select("conv1", list(range(1, net.widths["conv1"])))
+        return gear.PruneResult(bound_by="target", metrics={
+            "steps": len(shares), "share_total": sum(shares), "local_batch": sizes[0],
+            "summed_one": float(ones[0])})
+'''
+
+
+def test_a_python_pruner_scores_its_share_on_each_rank(tmp_path):
+    (tmp_path / "sharded_scores.py").write_text(SHARDED)
+    path = tmp_path / "sharded.toml"
+    path.write_text(tiny_pipeline(PRUNE.format(target="sharded_scores.ShardedScores",
+                                               fraction=0.01, options="")))
+    code, output = run_gearhost("run", path, "--out", tmp_path / "one", "run.threads=1")
+    assert code == 0, output
+    one = json.loads((tmp_path / "one" / "stages.json").read_text())[0]
+    assert one["metrics"] == {"steps": 3, "share_total": 3.0, "local_batch": 64,
+                              "summed_one": 1.0}
+    code, output = run_gearhost("run", path, "--out", tmp_path / "two", "--nproc", "2",
+                                "run.threads=1")
+    assert code == 0, output
+    two = json.loads((tmp_path / "two" / "stages.json").read_text())[0]
+    assert two["metrics"] == {"steps": 3, "share_total": 1.5, "local_batch": 32,
+                              "summed_one": 2.0}
+    assert two["data_passes"] == {**two["data_passes"], "sharded": True, "samples": 3 * 32,
+                                  "sums_across_ranks": 1}
+    assert two["widths_after"] == one["widths_after"]

@@ -51,6 +51,29 @@ class GrowthContext {
   /// One input sample's shape [C, H, W] (for MACs), or empty when the host does not say. Since
   /// SDK 0.4.
   virtual std::vector<int64_t> sample_shape() const { return {}; }
+
+  /// What for_each_shard() passes to its step: this rank's share of one global batch (images
+  /// and labels as for BatchStep, valid during the call only) and `share`, its samples over the
+  /// global batch's (1 in one process). Since SDK 0.11.
+  using ShardStep =
+      std::function<void(const torch::Tensor& images, const torch::Tensor& labels, double share)>;
+  /// for_each_batch() for data-parallel runs: the same shuffled global batches, but each rank
+  /// gets only its share of every one, and every rank gets the same number of steps. A strategy
+  /// that multiplies its mean loss by `share` and then adds its gradients over the ranks with
+  /// sum_across_ranks() holds the global batch's gradient on every rank, so every rank takes the
+  /// same decision on a fraction of the work. In one process this is for_each_batch() with
+  /// share 1 (the default, for hosts without ranks). `step` is borrowed for the call. Since
+  /// SDK 0.11.
+  virtual void for_each_shard(const ShardStep& step, int64_t max_batches) {
+    for_each_batch([&](const torch::Tensor& images,
+                       const torch::Tensor& labels) { step(images, labels, 1.0); },
+                   max_batches);
+  }
+  /// Replaces each of `tensors` (borrowed; any device, floating or integer) by its sum over the
+  /// ranks, in place; does nothing in one process. A collective: every rank calls it the same
+  /// number of times with tensors of the same shapes and dtypes, in the same order. Throws
+  /// std::runtime_error naming the rank that failed or did not answer. Since SDK 0.11.
+  virtual void sum_across_ranks(const std::vector<torch::Tensor>& tensors) { (void)tensors; }
 };
 
 /// What a growth step did, recorded in stages.json and summary.json.

@@ -53,6 +53,19 @@ class PruningContext {
   virtual void for_each_batch(const GrowthContext::BatchStep& step, int64_t max_batches) = 0;
   /// Seeded generator for the pruner's random draws (CPU).
   virtual torch::Generator& generator() = 0;
+  /// for_each_batch() sharded over the ranks of a data-parallel run, as
+  /// GrowthContext::for_each_shard(): each rank gets its share of every global batch and that
+  /// share's fraction of the batch. Scores summed over samples and then added over the ranks with
+  /// sum_across_ranks() are the whole batches' on every rank. `step` is borrowed for the call.
+  /// Since SDK 0.11.
+  virtual void for_each_shard(const GrowthContext::ShardStep& step, int64_t max_batches) {
+    for_each_batch([&](const torch::Tensor& images,
+                       const torch::Tensor& labels) { step(images, labels, 1.0); },
+                   max_batches);
+  }
+  /// Replaces each of `tensors` (borrowed) by its sum over the ranks, in place; nothing in one
+  /// process. A collective, as GrowthContext::sum_across_ranks(). Since SDK 0.11.
+  virtual void sum_across_ranks(const std::vector<torch::Tensor>& tensors) { (void)tensors; }
 };
 
 /// What a pruning step did, recorded in stages.json.

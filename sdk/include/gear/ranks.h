@@ -30,8 +30,8 @@ class GEAR_EXPORT Ranks {
 };
 
 /// The ranks this process trains with, or nullptr: a single process, or any phase but the host's
-/// training steps (growth, pruning and evaluation run whole on every rank, where exchanging
-/// statistics would count samples twice).
+/// training steps. Growth and pruning exchange through their contexts instead
+/// (GrowthContext::sum_across_ranks), and score in eval mode, where batch norm exchanges nothing.
 GEAR_EXPORT Ranks* current_ranks();
 
 /// Installs `ranks` (borrowed; nullptr removes it) for the whole process. The host calls it

@@ -49,15 +49,6 @@ struct Batch {
   int64_t global_samples = 0;
 };
 
-/// Runs `step` on the batches of one epoch of `data` (borrowed), shuffled and augmented from
-/// `seed`, stopping after `max_batches` (0: all) without preparing the rest; a batch with
-/// several views is passed on as one tensor of all views with the labels repeated. What
-/// strategies and pruners see through their context's for_each_batch.
-void for_each_batch_of(
-    const DeviceData& data, int64_t batch_size, Augmentation* augmentation,
-    const Normalizer& normalizer, bool prefetch, uint64_t seed, int64_t max_batches,
-    const std::function<void(const torch::Tensor& images, const torch::Tensor& labels)>& step);
-
 /// Whether batches are prepared on a background thread for `mode` ("on", "off", "auto") on
 /// `device` with `threads` intra-op threads. "auto" prefetches unless the device is the CPU and
 /// the threads already occupy every core: there the second thread competes with the training
