@@ -23,12 +23,11 @@ import argparse
 import csv
 import json
 import os
-import platform
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
+
+import rounds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PIPELINE = os.path.join(ROOT, "bench", "pipelines", "throughput.toml")
@@ -79,17 +78,13 @@ def main():
                                                             "gear_bench_allreduce"))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    rows = {name: [] for name in CONFIGS}
+    names = list(CONFIGS)
     with tempfile.TemporaryDirectory() as tmp:
-        names = list(CONFIGS)
-        for r in range(args.repeats):
-            for name in names[r % len(names):] + names[:r % len(names)]:
-                overrides, flags = CONFIGS[name]
-                row = run_once(args.gearhost, overrides, flags,
-                               os.path.join(tmp, f"{r}-{names.index(name)}"))
-                rows[name].append(row)
-                print(f"round {r + 1}/{args.repeats} {name}: "
-                      f"{float(row['images_per_second']):.0f} img/s", file=sys.stderr)
+        rows = rounds.interleaved(
+            names, args.repeats,
+            lambda name, r: run_once(args.gearhost, *CONFIGS[name],
+                                     os.path.join(tmp, f"{r}-{names.index(name)}")),
+            lambda row: f"{float(row['images_per_second']):.0f} img/s")
     results = {}
     for name, runs in rows.items():
         ips = [float(r["images_per_second"]) for r in runs]
@@ -119,9 +114,7 @@ def main():
                 "efficiency": compute_s / (compute_s + comm),
                 "speedup_over_one_rank": p * compute_s / (compute_s + comm),
             }
-    record = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    rounds.save("data_parallel", {
         "pipeline": os.path.relpath(PIPELINE, ROOT),
         "overrides": COMMON,
         "repeats": args.repeats,
@@ -129,11 +122,7 @@ def main():
         "loopback_allreduce": {"points": points, "latency_ms": 1e3 * latency,
                                "bandwidth_gb_per_s": bandwidth / 1e9},
         "projection_weak_scaling_64_per_rank": projection,
-    }
-    out = os.path.join(ROOT, "bench", "results", "data_parallel.json")
-    with open(out, "w") as f:
-        json.dump(record, f, indent=2)
-        f.write("\n")
+    })
     print("| configuration | images/s (median) | vs 1 process x 2 threads |")
     print("|---|---|---|")
     base = results["1 process x 2 threads"]["median_images_per_second"]

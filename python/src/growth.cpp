@@ -14,6 +14,7 @@
 #include "gear/python_bridge.h"
 #include "net_handle.h"
 #include "python_component.h"
+#include "shard_calls.h"
 
 namespace gear::python {
 
@@ -179,9 +180,10 @@ void bind_growth(py::module_& m) {
         "`batch_size`, seeded by `seed`, within `budget` ({params, bytes, train_memory}). "
         "Returns what stages.json records for a grow stage: widths before and after, channels "
         "kept, params, the strategy's figures and records.");
-  py::class_<ContextHandle>(m, "GrowthContext",
-                            "What the host offers a growth strategy during grow(): the training "
-                            "batches, a seeded generator, the budget.")
+  with_shard_calls(py::class_<ContextHandle>(
+                       m, "GrowthContext",
+                       "What the host offers a growth strategy during grow(): the training "
+                       "batches, a seeded generator, the budget."))
       .def_property_readonly("device",
                              [](const ContextHandle& h) { return h.live().device().str(); })
       .def(
@@ -197,32 +199,6 @@ void bind_growth(py::module_& m) {
           py::arg("step"),
           "Calls step(images, labels) on every training batch of one epoch: normalised float "
           "images [N, C, H, W] and int64 labels, on the run's device.")
-      .def(
-          "for_each_shard",
-          [](const ContextHandle& h, const py::function& step, int64_t max_batches) {
-            GrowthContext& context = h.live();
-            py::gil_scoped_release release;
-            context.for_each_shard(
-                [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
-                  py::gil_scoped_acquire gil;
-                  step(images, labels, share);
-                },
-                max_batches);
-          },
-          py::arg("step"), py::arg("max_batches") = 0,
-          "for_each_batch for several ranks: step(images, labels, share) gets this rank's share "
-          "of every batch and its fraction of the batch (1.0 in one process). Weight a mean loss "
-          "by share and add the gradients with sum_across_ranks.")
-      .def(
-          "sum_across_ranks",
-          [](const ContextHandle& h, const std::vector<torch::Tensor>& tensors) {
-            GrowthContext& context = h.live();
-            py::gil_scoped_release release;
-            context.sum_across_ranks(tensors);
-          },
-          py::arg("tensors"),
-          "Replaces each tensor by its sum over the ranks, in place (nothing in one process). "
-          "Every rank must call it alike.")
       .def_property_readonly(
           "generator",
           [](const ContextHandle& h) {

@@ -7,6 +7,7 @@
 #include "gear/pruner.h"
 #include "gear/python_bridge.h"
 #include "python_component.h"
+#include "shard_calls.h"
 
 namespace gear::python {
 
@@ -73,9 +74,10 @@ std::shared_ptr<Pruner> make_pruner(const Config& options, const OptionSchema& b
 }  // namespace
 
 void bind_pruning(py::module_& m) {
-  py::class_<PruningContextHandle>(m, "PruningContext",
-                                   "What the host offers a pruner during prune(): the target, "
-                                   "the training batches, a seeded generator.")
+  with_shard_calls(
+      py::class_<PruningContextHandle>(m, "PruningContext",
+                                       "What the host offers a pruner during prune(): the target, "
+                                       "the training batches, a seeded generator."))
       .def_property_readonly("device",
                              [](const PruningContextHandle& h) { return h.live().device().str(); })
       .def_property_readonly(
@@ -105,32 +107,6 @@ void bind_pruning(py::module_& m) {
           py::arg("step"), py::arg("max_batches") = 0,
           "Calls step(images, labels) on up to max_batches (0: all) shuffled training batches: "
           "normalised float images [N, C, H, W] and int64 labels, on the run's device.")
-      .def(
-          "for_each_shard",
-          [](const PruningContextHandle& h, const py::function& step, int64_t max_batches) {
-            PruningContext& context = h.live();
-            py::gil_scoped_release release;
-            context.for_each_shard(
-                [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
-                  py::gil_scoped_acquire gil;
-                  step(images, labels, share);
-                },
-                max_batches);
-          },
-          py::arg("step"), py::arg("max_batches") = 0,
-          "for_each_batch for several ranks: step(images, labels, share) gets this rank's share "
-          "of every batch and its fraction of the batch (1.0 in one process); add summed scores "
-          "over the ranks with sum_across_ranks.")
-      .def(
-          "sum_across_ranks",
-          [](const PruningContextHandle& h, const std::vector<torch::Tensor>& tensors) {
-            PruningContext& context = h.live();
-            py::gil_scoped_release release;
-            context.sum_across_ranks(tensors);
-          },
-          py::arg("tensors"),
-          "Replaces each tensor by its sum over the ranks, in place (nothing in one process). "
-          "Every rank must call it alike.")
       .def_property_readonly(
           "generator",
           [](const PruningContextHandle& h) {

@@ -1,0 +1,33 @@
+"""What the side-by-side benchmarks share: configurations run in interleaved rounds, and the
+result record written to bench/results/ without machine paths."""
+import json
+import os
+import platform
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def interleaved(names, repeats, run_one, describe):
+    """Runs run_one(name, r) for every name in `repeats` rounds; round r starts at the r-th name,
+    so the machine's drift falls on all configurations alike. Prints describe(result) per run to
+    stderr and returns {name: [result per round]}."""
+    rows = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            row = run_one(name, r)
+            rows[name].append(row)
+            print(f"round {r + 1}/{repeats} {name}: {describe(row)}", file=sys.stderr)
+    return rows
+
+
+def save(name, fields):
+    """Writes bench/results/<name>.json: the date, the machine (architecture and cores only), then
+    `fields`. Returns the record."""
+    record = {"date": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores", **fields}
+    with open(os.path.join(ROOT, "bench", "results", f"{name}.json"), "w") as f:
+        json.dump(record, f, indent=2)
+        f.write("\n")
+    return record
