@@ -3,14 +3,14 @@
 // and a grow stage; a killed rank reported by name; bad input refused with exit 2.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "gear/host/checkpoint.h"
+#include "loopback_port.h"
 #include "spawned_gearhost.h"
 #include "test_support.h"
 
@@ -274,19 +274,6 @@ TEST_F(DataParallelRun, StoppedMidEpochAndResumedEndsAsTheUninterruptedRanks) {
       << "max weight difference " << max_weight_difference(folder, *dir_ / "resume-reference");
 }
 
-// A port nobody listens on now (bound, then released).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::vector<std::string> rank_env(int rank, int port) {
   return {"RANK=" + std::to_string(rank),
           "WORLD_SIZE=2",
@@ -298,7 +285,7 @@ std::vector<std::string> rank_env(int rank, int port) {
 
 TEST_F(DataParallelRun, RanksStartedByTorchrunsVariablesMeetAndCompareTheirPipelines) {
   const fs::path file = pipeline("env", kTrain);
-  const int port = free_port();
+  const int port = test::free_port();
   {
     // The ranks' own variables (rank 0 hosts the store), as torchrun or srun start them.
     test::SpawnedGearhost r0({"run", file.string(), "--out", (*dir_ / "env").string()},
@@ -310,7 +297,7 @@ TEST_F(DataParallelRun, RanksStartedByTorchrunsVariablesMeetAndCompareTheirPipel
   }
   EXPECT_EQ(test::summary_of(*dir_ / "env")["ranks"], 2);
   // Rank 1 with another learning rate: both refuse to start, naming it.
-  const int other = free_port();
+  const int other = test::free_port();
   test::SpawnedGearhost r0({"run", file.string(), "--out", (*dir_ / "env-bad").string()},
                            *dir_ / "bad0.txt", rank_env(0, other));
   test::SpawnedGearhost r1(
@@ -330,18 +317,11 @@ TEST_F(DataParallelRun, BadLaunchesAreRefusedWithExit2) {
   EXPECT_NE(zero.output.find("--nproc: must be at least 1, got 0"), std::string::npos)
       << zero.output;
   // A port in use.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(listen(fd, 4), 0);
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  const int port = ntohs(address.sin_port);
+  std::optional<test::HeldPort> held(std::in_place);
+  const int port = held->port();
   test::Ran busy =
       test::gearhost("run " + file.string() + " --nproc 2 --master-port " + std::to_string(port));
-  close(fd);
+  held.reset();
   EXPECT_EQ(busy.code, 2);
   EXPECT_NE(busy.output.find("cannot host the ranks' rendezvous store on 127.0.0.1:" +
                              std::to_string(port)),

@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 #include <torch/serialize/output-archive.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <zlib.h>
 
 #include <cctype>
@@ -14,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "loopback_port.h"
 #include "test_support.h"
 
 namespace gear {
@@ -580,16 +579,8 @@ const std::vector<Case>& cases() {
        "`--nproc 2 --master-port P` with P taken by another program",
        [](const fs::path& d) {
          // Held open until this test process ends: the port stays taken while gearhost runs.
-         const int fd = socket(AF_INET, SOCK_STREAM, 0);
-         sockaddr_in address{};
-         address.sin_family = AF_INET;
-         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-         socklen_t length = sizeof(address);
-         if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 || listen(fd, 1) != 0 ||
-             getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-           throw std::runtime_error("cannot take a port for the test");
-         return run_of(d, pipeline()) + " --nproc 2 --master-port " +
-                std::to_string(ntohs(address.sin_port));
+         static const test::HeldPort* held = new test::HeldPort();
+         return run_of(d, pipeline()) + " --nproc 2 --master-port " + std::to_string(held->port());
        },
        2,
        {"cannot host the ranks' rendezvous store on 127.0.0.1:", "in use?"}},

@@ -151,13 +151,17 @@ TEST_F(Resume, KilledAtRandomMomentsEndsBitIdentical) {
   std::uniform_real_distribution<double> fraction(0.3, 0.6);
   const double seconds = reference_seconds();
   int kills = 0;
-  // Each kill lands after a seeded share of the reference run's time: under load a process may
-  // finish before its kill, so a few more tries are allowed.
+  // Each kill lands after a seeded share of what is left of the reference run's time (a resumed
+  // run redoes at least what it lost, so it has at least that left): a share of the whole run
+  // let a resumed run finish before its kill under load.
+  double left = seconds;
   for (int attempt = 0; attempt < 8 && kills < 3; ++attempt) {
     std::vector<std::string> a =
         attempt == 0 ? args : std::vector<std::string>{"run", "--resume", run.string()};
     Gearhost process(a, run.string() + ".txt");
-    std::this_thread::sleep_for(std::chrono::duration<double>(fraction(draw) * seconds));
+    const double wait = fraction(draw) * left;
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    left -= wait;
     if (!process.running()) break;
     process.signal(SIGKILL);
     EXPECT_EQ(process.wait(), 128 + SIGKILL);
