@@ -93,13 +93,6 @@ nlohmann::json per_group(const std::vector<std::string>& names,
   return out;
 }
 
-nlohmann::json passes_json(const PassCounts& counts) {
-  return {{"passes", counts.passes},          {"batches", counts.batches},
-          {"samples", counts.samples},        {"sharded", counts.sharded},
-          {"sums_across_ranks", counts.sums}, {"seconds", counts.seconds},
-          {"sum_seconds", counts.sum_seconds}};
-}
-
 nlohmann::json records_json(const std::map<std::string, Value>& records) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, value] : records)

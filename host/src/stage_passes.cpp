@@ -41,17 +41,23 @@ void StagePasses::run(bool shard, const GrowthContext::ShardStep& step, int64_t 
     const double share =
         static_cast<double>(batch->labels.size(0)) / static_cast<double>(batch->global_samples);
     ++counts_.batches;
-    if (batch->views.size() <= 1) {
-      counts_.samples += batch->images.size(0);
-      step(batch->images, batch->labels, share);
-    } else {
-      const auto repeats = static_cast<int64_t>(batch->views.size());
-      torch::Tensor images = torch::cat(batch->views, 0);
-      counts_.samples += images.size(0);
-      step(images, batch->labels.repeat({repeats}), share);
+    // Several views go as one tensor of all of them, with the labels repeated.
+    torch::Tensor images = batch->images, labels = batch->labels;
+    if (batch->views.size() > 1) {
+      images = torch::cat(batch->views, 0);
+      labels = labels.repeat({static_cast<int64_t>(batch->views.size())});
     }
+    counts_.samples += images.size(0);
+    step(images, labels, share);
   }
   counts_.seconds += seconds_since(start);
+}
+
+nlohmann::json passes_json(const PassCounts& counts) {
+  return {{"passes", counts.passes},          {"batches", counts.batches},
+          {"samples", counts.samples},        {"sharded", counts.sharded},
+          {"sums_across_ranks", counts.sums}, {"seconds", counts.seconds},
+          {"sum_seconds", counts.sum_seconds}};
 }
 
 void StagePasses::sum_across_ranks(const std::vector<torch::Tensor>& tensors) {
@@ -69,8 +75,9 @@ void StagePasses::sum_across_ranks(const std::vector<torch::Tensor>& tensors) {
   for (const auto& [dtype, indices] : by_dtype) {
     std::vector<torch::Tensor> flat;
     for (size_t i : indices) flat.push_back(tensors[i].detach().reshape({-1}).to(torch::kCPU));
+    torch::Tensor total = torch::cat(flat);
     const auto start = std::chrono::steady_clock::now();
-    torch::Tensor total = world_->sum(torch::cat(flat), "a sum across ranks of a stage's plugin");
+    world_->sum_in_place(total, "a sum across ranks of a stage's plugin");
     const double seconds = seconds_since(start);
     counts_.sum_seconds += seconds;
     world_->count("stages", seconds, total.numel() * static_cast<int64_t>(total.element_size()));

@@ -126,14 +126,18 @@ void World::wait(PendingReduce& pending, const std::string& what) {
 
 torch::Tensor World::sum(const torch::Tensor& tensor, const std::string& what) {
   torch::Tensor total = tensor.detach().clone().contiguous();
+  sum_in_place(total, what);
+  return total;
+}
+
+void World::sum_in_place(torch::Tensor& tensor, const std::string& what) {
   PendingReduce pending;
   try {
-    pending = group_->all_reduce_sum(total);
+    pending = group_->all_reduce_sum(tensor);
   } catch (const std::exception& e) {
     fail(what, e);
   }
   wait(pending, what);
-  return total;
 }
 
 void World::broadcast(torch::Tensor& tensor, int root) {

@@ -8,7 +8,6 @@
 #include "gear/growth_strategy.h"
 #include "gear/host/data_stream.h"
 #include "gear/host/pipeline.h"
-#include "gear/host/stage_passes.h"
 
 namespace gear::host {
 
@@ -44,10 +43,6 @@ nlohmann::json run_growth(const StageSpec& stage, const Registry& registry, Grow
 
 /// {group name: value} for parallel `names` and `values` (borrowed), as the records write them.
 nlohmann::json per_group(const std::vector<std::string>& names, const std::vector<int64_t>& values);
-
-/// What a stage's plugin passed over (stages.json's "data_passes"): passes, global batches,
-/// samples this rank was given, whether they were shards, and the sums across ranks.
-nlohmann::json passes_json(const PassCounts& counts);
 
 /// A plugin's records (GrowthResult::records, PruneResult::records) as JSON.
 nlohmann::json records_json(const std::map<std::string, Value>& records);

@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "gear/growth_strategy.h"
@@ -27,6 +28,10 @@ struct PassCounts {
   double seconds = 0.0;      ///< wall time inside the passes, the plugin's steps included
   double sum_seconds = 0.0;  ///< wall time inside sum_across_ranks
 };
+
+/// `counts` as a stage record's "data_passes": passes, global batches, samples this rank was
+/// given, whether they were shards, the sums across ranks, and the seconds in both.
+nlohmann::json passes_json(const PassCounts& counts);
 
 /// One stage's passes. Each pass reshuffles the data from the stage's seed and the pass's
 /// number, so every rank draws the same global batches.

@@ -43,6 +43,9 @@ class World : public gear::Ranks {
   void wait(PendingReduce& pending, const std::string& what);
   /// The sum over ranks of `tensor` (a new tensor; `tensor` is unchanged).
   torch::Tensor sum(const torch::Tensor& tensor, const std::string& what);
+  /// Replaces `tensor` (contiguous, on the CPU) by its sum over ranks; a failure names `what`
+  /// and the ranks that stopped, as sum() does.
+  void sum_in_place(torch::Tensor& tensor, const std::string& what);
   /// Overwrites `tensor` (contiguous) on every rank with rank `root`'s.
   void broadcast(torch::Tensor& tensor, int root);
   /// Whether `flag` is true on any rank: how ranks agree to pause or stop at the same step.
