@@ -25,7 +25,6 @@ import json
 import os
 import statistics
 import subprocess
-import tempfile
 
 import rounds
 
@@ -50,13 +49,6 @@ def last_row(run):
         return list(csv.DictReader(f))[-1]
 
 
-def run_once(gearhost, overrides, flags, out):
-    cmd = [gearhost, "run", PIPELINE, *COMMON, *overrides, "--out", out, "--log-level", "warn",
-           *flags]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return last_row(out)
-
-
 def allreduce_curve(binary):
     out = subprocess.run([binary, "2", "20"], check=True, capture_output=True, text=True).stdout
     points = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
@@ -78,13 +70,9 @@ def main():
                                                             "gear_bench_allreduce"))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    names = list(CONFIGS)
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = rounds.interleaved(
-            names, args.repeats,
-            lambda name, r: run_once(args.gearhost, *CONFIGS[name],
-                                     os.path.join(tmp, f"{r}-{names.index(name)}")),
-            lambda row: f"{float(row['images_per_second']):.0f} img/s")
+    rows = rounds.gearhost_rounds(
+        args.gearhost, PIPELINE, COMMON, CONFIGS, args.repeats, last_row,
+        lambda row: f"{float(row['images_per_second']):.0f} img/s")
     results = {}
     for name, runs in rows.items():
         ips = [float(r["images_per_second"]) for r in runs]

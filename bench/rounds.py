@@ -3,7 +3,9 @@ result record written to bench/results/ without machine paths."""
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,6 +22,23 @@ def interleaved(names, repeats, run_one, describe):
             rows[name].append(row)
             print(f"round {r + 1}/{repeats} {name}: {describe(row)}", file=sys.stderr)
     return rows
+
+
+def gearhost_rounds(gearhost, pipeline, common, configs, repeats, read, describe):
+    """Runs `gearhost run pipeline *common *overrides --out DIR *flags` for every
+    configs[name] = (overrides, flags), in interleaved rounds, each in a fresh temporary run
+    folder that read(DIR) turns into that run's result before it is removed. Returns
+    {name: [result per round]}."""
+    names = list(configs)
+    with tempfile.TemporaryDirectory() as tmp:
+        def run_one(name, r):
+            overrides, flags = configs[name]
+            out = os.path.join(tmp, f"{r}-{names.index(name)}")
+            subprocess.run([gearhost, "run", pipeline, *common, *overrides, "--out", out,
+                            "--log-level", "warn", *flags], check=True,
+                           stdout=subprocess.DEVNULL)
+            return read(out)
+        return interleaved(names, repeats, run_one, describe)
 
 
 def save(name, fields):

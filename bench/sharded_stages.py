@@ -22,8 +22,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import tempfile
 
 import rounds
 
@@ -37,10 +35,7 @@ CONFIGS = {
 }
 
 
-def run_once(gearhost, overrides, flags, out):
-    cmd = [gearhost, "run", PIPELINE, *COMMON, *overrides, "--out", out, "--log-level", "warn",
-           *flags]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+def read_run(out):
     with open(os.path.join(out, "stages.json")) as f:
         stages = {s["kind"]: s for s in json.load(f)}
     grow, prune = stages["grow"], stages["prune"]
@@ -58,13 +53,9 @@ def main():
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build", "bin", "gearhost"))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    names = list(CONFIGS)
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = rounds.interleaved(
-            names, args.repeats,
-            lambda name, r: run_once(args.gearhost, *CONFIGS[name],
-                                     os.path.join(tmp, f"{r}-{names.index(name)}")),
-            lambda row: f"grow {row['grow_seconds']:.2f} s, prune {row['prune_seconds']:.2f} s")
+    rows = rounds.gearhost_rounds(
+        args.gearhost, PIPELINE, COMMON, CONFIGS, args.repeats, read_run,
+        lambda row: f"grow {row['grow_seconds']:.2f} s, prune {row['prune_seconds']:.2f} s")
     reference = rows["1 process x 2 threads"][0]["widths"]
     results = {}
     for name, runs in rows.items():
@@ -82,7 +73,7 @@ def main():
     rounds.save("sharded_stages", {"pipeline": os.path.relpath(PIPELINE, ROOT),
                                    "overrides": COMMON, "repeats": args.repeats,
                                    "results": results})
-    base = results[names[0]]
+    base = results["1 process x 1 thread"]
     print("| configuration | OSG passes (s) | Taylor prune stage (s) | grow samples per rank |"
           " same widths as 1 x 2 |")
     print("|---|---|---|---|---|")
