@@ -3,6 +3,7 @@
 /// @file
 /// MobileNet-V1 (Howard et al. 2017) and MobileNet-V2 (Sandler et al. 2018) for small images.
 
+#include <gear/batch_split.h>
 #include <gear/growable_net.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -29,8 +30,9 @@ class SeparableBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SeparableBlock);
 
-/// MobileNet-V1; `widths` follows layout.groups.
-class MobileNetV1Impl : public GrowableNet {
+/// MobileNet-V1; `widths` follows layout.groups. Batch-splittable, like MobileNet-V2: every
+/// BatchNorm goes through gear::batch_norm and forward draws no random numbers.
+class MobileNetV1Impl : public GrowableNet, public BatchSplittable {
  public:
   MobileNetV1Impl(const MobileNetV1Layout& layout, const std::vector<int64_t>& widths,
                   int64_t in_channels, int64_t num_classes, int64_t stem_stride);
@@ -62,8 +64,8 @@ class InvertedResidualImpl : public torch::nn::Module {
 };
 TORCH_MODULE(InvertedResidual);
 
-/// MobileNet-V2; `widths` follows layout.groups.
-class MobileNetV2Impl : public GrowableNet {
+/// MobileNet-V2; `widths` follows layout.groups. Batch-splittable.
+class MobileNetV2Impl : public GrowableNet, public BatchSplittable {
  public:
   MobileNetV2Impl(const MobileNetV2Layout& layout, const std::vector<int64_t>& widths,
                   int64_t in_channels, int64_t num_classes, int64_t stem_stride);

@@ -1,3 +1,5 @@
+#include <gear/batch_norm.h>
+
 #include <string>
 
 #include "layers.h"
@@ -13,8 +15,8 @@ SeparableBlockImpl::SeparableBlockImpl(int64_t in, int64_t out, int64_t stride) 
 }
 
 torch::Tensor SeparableBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = depthwise_bn->forward(depthwise->forward(x)).relu_();
-  return output_tap(pointwise_bn->forward(pointwise->forward(y))).relu_();
+  torch::Tensor y = batch_norm(*depthwise_bn, depthwise->forward(x)).relu_();
+  return output_tap(batch_norm(*pointwise_bn, pointwise->forward(y))).relu_();
 }
 
 MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
@@ -59,7 +61,7 @@ MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
 }
 
 torch::Tensor MobileNetV1Impl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_tap_(stem_bn_->forward(stem_->forward(input))).relu_();
+  torch::Tensor x = stem_tap_(batch_norm(*stem_bn_, stem_->forward(input))).relu_();
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

@@ -1,3 +1,5 @@
+#include <gear/batch_norm.h>
+
 #include <string>
 
 #include "layers.h"
@@ -22,9 +24,9 @@ InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t expanded, int64_t
 
 torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = x;
-  if (expand) y = expand_tap(expand_bn->forward(expand->forward(y))).clamp_(0.0, 6.0);
-  y = depthwise_bn->forward(depthwise->forward(y)).clamp_(0.0, 6.0);
-  y = project_bn->forward(project->forward(y));
+  if (expand) y = expand_tap(batch_norm(*expand_bn, expand->forward(y))).clamp_(0.0, 6.0);
+  y = batch_norm(*depthwise_bn, depthwise->forward(y)).clamp_(0.0, 6.0);
+  y = batch_norm(*project_bn, project->forward(y));
   if (residual) y += x;
   return output_tap(y);
 }
@@ -98,9 +100,9 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
 }
 
 torch::Tensor MobileNetV2Impl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_tap_(stem_bn_->forward(stem_->forward(input))).clamp_(0.0, 6.0);
+  torch::Tensor x = stem_tap_(batch_norm(*stem_bn_, stem_->forward(input))).clamp_(0.0, 6.0);
   for (auto& block : blocks_) x = block->forward(x);
-  x = head_tap_(head_bn_->forward(head_->forward(x))).clamp_(0.0, 6.0);
+  x = head_tap_(batch_norm(*head_bn_, head_->forward(x))).clamp_(0.0, 6.0);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);
 }

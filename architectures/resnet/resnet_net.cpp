@@ -1,5 +1,7 @@
 #include "resnet_net.h"
 
+#include <gear/batch_norm.h>
+
 #include <memory>
 #include <stdexcept>
 
@@ -41,9 +43,9 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t s
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = inner_tap(bn1->forward(conv1->forward(x))).relu_();
-  y = bn2->forward(conv2->forward(y));
-  y += shortcut ? shortcut_bn->forward(shortcut->forward(x)) : x;
+  torch::Tensor y = inner_tap(batch_norm(*bn1, conv1->forward(x))).relu_();
+  y = batch_norm(*bn2, conv2->forward(y));
+  y += shortcut ? batch_norm(*shortcut_bn, shortcut->forward(x)) : x;
   return stream_tap(y).relu_();
 }
 
@@ -130,7 +132,7 @@ ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& w
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_tap_(stem_bn_->forward(stem_->forward(input))).relu_();
+  torch::Tensor x = stem_tap_(batch_norm(*stem_bn_, stem_->forward(input))).relu_();
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

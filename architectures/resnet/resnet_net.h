@@ -3,6 +3,7 @@
 /// @file
 /// ResNet with BasicBlocks (He et al. 2016), CIFAR-style: a 3x3 stem, no max-pool.
 
+#include <gear/batch_split.h>
 #include <gear/growable_net.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -49,7 +50,9 @@ TORCH_MODULE(BasicBlock);
 
 /// The network. `widths` follows resnet_group_names(); `stem_stride` is 1 for CIFAR-size inputs
 /// and 2 for 64x64 (Tiny ImageNet), which keeps the stages at 32, 16, 8 and 4 pixels.
-class ResNetImpl : public GrowableNet {
+/// Batch-splittable: every BatchNorm goes through gear::batch_norm and forward draws no random
+/// numbers.
+class ResNetImpl : public GrowableNet, public BatchSplittable {
  public:
   ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& widths, int64_t in_channels,
              int64_t num_classes, int64_t stem_stride);
