@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """GEAR vs Python PyTorch eager: training throughput, side by side in one invocation.
 
-Same model (VGG-11, CIFAR style, width 0.25), batch 128, crop(pad 2)+flip augmentation, SGD with
+Same model (--architecture: vgg11, resnet18 or mobilenet_v2, CIFAR style, width 0.25; the
+Python nets are bench/eager_nets.py, layer for layer the plugins' ones), batch 128, crop(pad 2)+flip augmentation, SGD with
 Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two epochs is
 timed. Every measurement is a fresh process. Runners:
   gear                  gearhost's defaults (contiguous layout, run.cpu_allocator = "retain",
@@ -18,7 +19,8 @@ Each configuration is repeated and interleaved to spread machine noise; medians 
 each ratio also as the median of its per-repeat ratios (a runner's 1- and 2-thread runs follow
 each other; runner pairs are a few runs apart). --runners picks a subset.
 
-Usage: /usr/bin/python3 bench/train_throughput.py [--gearhost build/bin/gearhost] [--repeats 3]
+Usage: /usr/bin/python3 bench/train_throughput.py [--architecture resnet18] [--threads 2,1]
+       [--gearhost build/bin/gearhost] [--repeats 3]
        [--before <an earlier build's gearhost>]
 """
 import argparse
@@ -35,37 +37,14 @@ import time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import eager_nets  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WIDTHS = [16, "M", 32, "M", 64, 64, "M", 128, 128, "M", 128, 128, "M"]  # vgg11 x 0.25
 BATCH, IMAGES, PAD, EPOCHS = 128, 12800, 2, 2
 MEAN, STD = 0.2860, 0.3530
-
-
-class Vgg(nn.Module):
-    """The same network as architectures/vgg: conv3x3(no bias)+BN+ReLU, pools skipped at 1x1,
-    adaptive average pool, 1x1 conv classifier."""
-
-    def __init__(self, in_channels=1, classes=10, size=28):
-        super().__init__()
-        layers, c = [], in_channels
-        for item in WIDTHS:
-            if item == "M":
-                if size > 1:
-                    layers.append(nn.MaxPool2d(2))
-                    size //= 2
-            else:
-                layers += [nn.Conv2d(c, item, 3, padding=1, bias=False), nn.BatchNorm2d(item),
-                           nn.ReLU(inplace=True)]
-                c = item
-        self.features = nn.Sequential(*layers)
-        self.classifier = nn.Conv2d(c, classes, 1)
-
-    def forward(self, x):
-        x = F.adaptive_avg_pool2d(self.features(x), 1)
-        return self.classifier(x).flatten(1)
 
 
 # (GEAR runner, Python runner) pairs the results report as ratios, each at 1 and 2 threads.
@@ -110,7 +89,7 @@ def train_loop(model, batches, channels_last=False):
     return rates[-1]
 
 
-def python_idiomatic(images, labels, threads):
+def python_idiomatic(architecture, images, labels, threads):
     """torchvision transforms per image, DataLoader with the main process doing the work."""
     import torchvision.transforms as T
     from PIL import Image
@@ -127,10 +106,10 @@ def python_idiomatic(images, labels, threads):
             return transform(Image.fromarray(images[i, 0].numpy(), mode="L")), labels[i]
 
     loader = torch.utils.data.DataLoader(Data(), batch_size=BATCH, shuffle=True, num_workers=0)
-    return train_loop(Vgg(), lambda: loader)
+    return train_loop(eager_nets.build(architecture), lambda: loader)
 
 
-def python_batched(images, labels, threads, channels_last=False):
+def python_batched(architecture, images, labels, threads, channels_last=False):
     """The data path written the way GEAR does it: batched gather + crop + flip on tensors."""
     torch.set_num_threads(threads)
     torch.manual_seed(1)
@@ -151,19 +130,21 @@ def python_batched(images, labels, threads, channels_last=False):
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             yield (x.float() / 255 - MEAN) / STD, labels[idx]
 
-    return train_loop(Vgg(), batches, channels_last)
+    return train_loop(eager_nets.build(architecture), batches, channels_last)
 
 
 # GEAR's run.cpu_allocator = "retain" (host/src/cpu_allocator.cpp), for a Python process.
 RETAIN_TUNABLES = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=2147483647"
 
 
-def gear(gearhost, threads, memory_format="auto", prefetch="auto", parallelism="auto"):
+def gear(gearhost, architecture, threads, memory_format="auto", prefetch="auto",
+         parallelism="auto"):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
         subprocess.run([gearhost, "--log-level", "warn", "run",
                         os.path.join(ROOT, "bench/pipelines/throughput.toml"),
-                        f"run.threads={threads}", f"run.memory_format={memory_format}",
+                        f"run.threads={threads}", f"model.architecture={architecture}",
+                        f"run.memory_format={memory_format}",
                         f"data.prefetch={prefetch}", f"run.cpu_parallelism={parallelism}",
                         "--out", out], check=True)
         with open(os.path.join(out, "metrics.csv")) as f:
@@ -171,50 +152,60 @@ def gear(gearhost, threads, memory_format="auto", prefetch="auto", parallelism="
         return float(rows[-1]["images_per_second"])
 
 
-def python_worker(name, threads):
+def python_worker(name, architecture, threads):
     """Runs one Python measurement in this (fresh) process and prints its images/s."""
     images, labels = load_fashion(IMAGES)
     if name == "python_idiomatic":
-        rate = python_idiomatic(images, labels, threads)
+        rate = python_idiomatic(architecture, images, labels, threads)
     else:
-        rate = python_batched(images, labels, threads, channels_last="channels_last" in name)
+        rate = python_batched(architecture, images, labels, threads,
+                              channels_last="channels_last" in name)
     print(rate)
 
 
-def python(name, threads, tunables=None):
+def python(name, architecture, threads, tunables=None):
     env = dict(os.environ)
     env.pop("GLIBC_TUNABLES", None)
     if tunables:
         env["GLIBC_TUNABLES"] = tunables
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name,
-                           str(threads)], env=env, check=True, capture_output=True, text=True)
+                           architecture, str(threads)], env=env, check=True, capture_output=True, text=True)
     return float(done.stdout.split()[-1])
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
-        return python_worker(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        return python_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/train_throughput.json"))
+    parser.add_argument("--architecture", default="vgg11", choices=sorted(eager_nets.NETS))
+    parser.add_argument("--threads", default="2,1",
+                        help="comma-separated thread counts, each runner's run in this order")
+    parser.add_argument("--out", default="",
+                        help="default: bench/results/train_throughput.json for vgg11, else "
+                             "train_throughput_<architecture>.json")
     parser.add_argument("--runners", default="",
                         help="comma-separated subset of the runners (default: all)")
     parser.add_argument("--before", default="",
                         help="another gearhost (an earlier build) measured as the runner "
                              "gear_before, interleaved with this one, for before/after ratios")
     args = parser.parse_args()
+    arch = args.architecture
+    threads = [int(t) for t in args.threads.split(",")]
+    out = args.out or os.path.join(ROOT, "bench/results", "train_throughput.json" if arch == "vgg11"
+                                   else f"train_throughput_{arch}.json")
     runners = {
-        "gear": lambda t: gear(args.gearhost, t),
-        "gear_intra_op": lambda t: gear(args.gearhost, t, parallelism="intra_op"),
-        "gear_prefetch_off": lambda t: gear(args.gearhost, t, prefetch="off"),
-        "gear_channels_last": lambda t: gear(args.gearhost, t, "channels_last"),
-        "gear_before": lambda t: gear(args.before, t),
-        "python_idiomatic": lambda t: python("python_idiomatic", t),
-        "python_batched": lambda t: python("python_batched", t),
-        "python_batched_retain": lambda t: python("python_batched", t, RETAIN_TUNABLES),
+        "gear": lambda t: gear(args.gearhost, arch, t),
+        "gear_intra_op": lambda t: gear(args.gearhost, arch, t, parallelism="intra_op"),
+        "gear_prefetch_off": lambda t: gear(args.gearhost, arch, t, prefetch="off"),
+        "gear_channels_last": lambda t: gear(args.gearhost, arch, t, "channels_last"),
+        "gear_before": lambda t: gear(args.before, arch, t),
+        "python_idiomatic": lambda t: python("python_idiomatic", arch, t),
+        "python_batched": lambda t: python("python_batched", arch, t),
+        "python_batched_retain": lambda t: python("python_batched", arch, t, RETAIN_TUNABLES),
         "python_batched_channels_last_retain":
-            lambda t: python("python_batched_channels_last", t, RETAIN_TUNABLES),
+            lambda t: python("python_batched_channels_last", arch, t, RETAIN_TUNABLES),
     }
     if not args.before:
         del runners["gear_before"]
@@ -224,19 +215,31 @@ def main():
         if unknown:
             parser.error(f"unknown runners {unknown}; known: {', '.join(runners)}")
         runners = {name: runners[name] for name in chosen}
-    samples = {f"{name}@{t}": [] for name in runners for t in (1, 2)}
+    samples = {f"{name}@{t}": [] for name in runners for t in threads}
     # A runner's 2- and 1-thread runs follow each other, so their ratio is measured seconds apart.
     for r in range(args.repeats):
         for name, fn in runners.items():
-            for t in (2, 1):
+            for t in threads:
                 rate = fn(t)
                 samples[f"{name}@{t}"].append(rate)
                 print(f"repeat {r + 1}: {name:36s} threads={t}: {rate:8.0f} img/s", flush=True)
     median = {k: statistics.median(v) for k, v in samples.items()}
-    compared = [(a, b, t) for a, b in COMPARISONS for t in (1, 2) if a in runners and b in runners]
+    compared = [(a, b, t) for a, b in COMPARISONS for t in threads if a in runners and b in runners]
+    both = 1 in threads and 2 in threads
+    # Each side in its best layout and allocator, on the same batched data path: the issue's
+    # "GEAR vs PyTorch eager" figure. gear_intra_op counts as a GEAR layout choice.
+    gear_side = [n for n in runners if n.startswith("gear") and n != "gear_before"]
+    eager_side = [n for n in runners if n.startswith("python_batched")]
+    best = {}
+    for t in threads:
+        if gear_side and eager_side:
+            g = max(gear_side, key=lambda n: median[f"{n}@{t}"])
+            p = max(eager_side, key=lambda n: median[f"{n}@{t}"])
+            best[f"@{t}"] = {"gear": g, "eager": p,
+                             "ratio": median[f"{g}@{t}"] / median[f"{p}@{t}"]}
     result = {
-        "benchmark": "training throughput (images/s), VGG-11 x0.25, Fashion-MNIST 28x28, batch 128, "
-                     "crop+flip, SGD Nesterov; second epoch of 12,800 images",
+        "benchmark": f"training throughput (images/s), {arch} x0.25, Fashion-MNIST 28x28, batch "
+                     "128, crop+flip, SGD Nesterov; second epoch of 12,800 images",
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "torch": torch.__version__},
         "images_per_second_median": median,
@@ -247,20 +250,23 @@ def main():
             f"{a}_vs_{b}@{t}": statistics.median(
                 x / y for x, y in zip(samples[f"{a}@{t}"], samples[f"{b}@{t}"]))
             for a, b, t in compared},
-        "thread_speedup_1_to_2": {name: median[f"{name}@2"] / median[f"{name}@1"]
-                                  for name in runners},
-        "paired_thread_speedup_1_to_2": {
-            name: statistics.median(x / y for x, y in zip(samples[f"{name}@2"],
-                                                          samples[f"{name}@1"]))
-            for name in runners},
+        "best_layout_vs_eager": best,
         "recorded": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
+    if both:
+        result["thread_speedup_1_to_2"] = {name: median[f"{name}@2"] / median[f"{name}@1"]
+                                           for name in runners}
+        result["paired_thread_speedup_1_to_2"] = {
+            name: statistics.median(x / y for x, y in zip(samples[f"{name}@2"],
+                                                          samples[f"{name}@1"]))
+            for name in runners}
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
         json.dump(result, f, indent=2)
-    print(json.dumps({k: result[k] for k in ("ratios", "paired_ratios_median",
+    print(json.dumps({k: result[k] for k in ("ratios", "paired_ratios_median", "best_layout_vs_eager",
                                              "thread_speedup_1_to_2",
-                                             "paired_thread_speedup_1_to_2")}, indent=2))
+                                             "paired_thread_speedup_1_to_2") if k in result},
+                     indent=2))
 
 
 if __name__ == "__main__":
