@@ -191,7 +191,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--reference-images", type=int, default=512)
     parser.add_argument("--gear-images", type=int, default=4096)
-    parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/augmentation_throughput.json"))
+    parser.add_argument("--out",
+                        default=os.path.join(ROOT, "bench/results/augmentation_throughput.json"))
     args = parser.parse_args()
     rates = {}
     for r in range(args.repeats):

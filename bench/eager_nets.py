@@ -122,7 +122,8 @@ class MobileNetV2(nn.Module):
     def __init__(self, width=0.25, in_channels=1, classes=10):
         super().__init__()
         c = scaled(32, width)
-        self.stem = nn.Sequential(conv(in_channels, c, 3), nn.BatchNorm2d(c), nn.ReLU6(inplace=True))
+        self.stem = nn.Sequential(conv(in_channels, c, 3), nn.BatchNorm2d(c),
+                                  nn.ReLU6(inplace=True))
         blocks, standard_in = [], 32
         for expansion, w, count, stride in self.STAGES:
             out = scaled(w, width)

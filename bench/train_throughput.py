@@ -2,9 +2,9 @@
 """GEAR vs Python PyTorch eager: training throughput, side by side in one invocation.
 
 Same model (--architecture: vgg11, resnet18 or mobilenet_v2, CIFAR style, width 0.25; the
-Python nets are bench/eager_nets.py, layer for layer the plugins' ones), batch 128, crop(pad 2)+flip augmentation, SGD with
-Nesterov momentum, on the first 12,800 Fashion-MNIST training images; the second of two epochs is
-timed. Every measurement is a fresh process. Runners:
+Python nets are bench/eager_nets.py, layer for layer the plugins' ones), batch 128, crop(pad
+2)+flip augmentation, SGD with Nesterov momentum, on the first 12,800 Fashion-MNIST training
+images; the second of two epochs is timed. Every measurement is a fresh process. Runners:
   gear                  gearhost's defaults (contiguous layout, run.cpu_allocator = "retain",
                         run.cpu_parallelism = "auto": batch split over the threads when 2+)
   gear_intra_op         run.cpu_parallelism = "intra_op": one share, each op over all threads
@@ -169,7 +169,8 @@ def python(name, architecture, threads, tunables=None):
     if tunables:
         env["GLIBC_TUNABLES"] = tunables
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name,
-                           architecture, str(threads)], env=env, check=True, capture_output=True, text=True)
+                           architecture, str(threads)],
+                          env=env, check=True, capture_output=True, text=True)
     return float(done.stdout.split()[-1])
 
 
@@ -225,18 +226,15 @@ def main():
                 print(f"repeat {r + 1}: {name:36s} threads={t}: {rate:8.0f} img/s", flush=True)
     median = {k: statistics.median(v) for k, v in samples.items()}
     compared = [(a, b, t) for a, b in COMPARISONS for t in threads if a in runners and b in runners]
-    both = 1 in threads and 2 in threads
     # Each side in its best layout and allocator, on the same batched data path: the issue's
     # "GEAR vs PyTorch eager" figure. gear_intra_op counts as a GEAR layout choice.
     gear_side = [n for n in runners if n.startswith("gear") and n != "gear_before"]
     eager_side = [n for n in runners if n.startswith("python_batched")]
     best = {}
-    for t in threads:
-        if gear_side and eager_side:
-            g = max(gear_side, key=lambda n: median[f"{n}@{t}"])
-            p = max(eager_side, key=lambda n: median[f"{n}@{t}"])
-            best[f"@{t}"] = {"gear": g, "eager": p,
-                             "ratio": median[f"{g}@{t}"] / median[f"{p}@{t}"]}
+    for t in threads if gear_side and eager_side else ():
+        g = max(gear_side, key=lambda n: median[f"{n}@{t}"])
+        p = max(eager_side, key=lambda n: median[f"{n}@{t}"])
+        best[f"@{t}"] = {"gear": g, "eager": p, "ratio": median[f"{g}@{t}"] / median[f"{p}@{t}"]}
     result = {
         "benchmark": f"training throughput (images/s), {arch} x0.25, Fashion-MNIST 28x28, batch "
                      "128, crop+flip, SGD Nesterov; second epoch of 12,800 images",
@@ -253,7 +251,7 @@ def main():
         "best_layout_vs_eager": best,
         "recorded": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    if both:
+    if 1 in threads and 2 in threads:
         result["thread_speedup_1_to_2"] = {name: median[f"{name}@2"] / median[f"{name}@1"]
                                            for name in runners}
         result["paired_thread_speedup_1_to_2"] = {
@@ -263,8 +261,8 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(result, f, indent=2)
-    print(json.dumps({k: result[k] for k in ("ratios", "paired_ratios_median", "best_layout_vs_eager",
-                                             "thread_speedup_1_to_2",
+    print(json.dumps({k: result[k] for k in ("ratios", "paired_ratios_median",
+                                             "best_layout_vs_eager", "thread_speedup_1_to_2",
                                              "paired_thread_speedup_1_to_2") if k in result},
                      indent=2))
 
