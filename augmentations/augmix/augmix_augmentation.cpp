@@ -97,36 +97,28 @@ torch::Tensor run_chains_by_step(torch::Tensor chains, const ChainDraws& draws) 
   return chains;
 }
 
-torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
-  // On the CPU each chain runs all its ops in one fused pass, in parallel over chains; the
-  // enhance ops (all_ops) keep the step-by-step path.
-  const bool enhance = draws.ops.numel() > 0 &&
-                       draws.ops.max().item<int64_t>() >= static_cast<int64_t>(ops::AugOp::kColor);
-  if (chains.device().is_cpu() && !enhance)
-    return ops::run_augmix_chains_cpu(chains, draws.depth, draws.ops, draws.levels, draws.negate,
-                                      chains.size(3));
-  return run_chains_by_step(std::move(chains), draws);
-}
-
 namespace {
 
-// mix_chains in one pass over the uint8 data (the tensor version makes three float passes).
-torch::Tensor mix_chains_cpu(const torch::Tensor& clean, const torch::Tensor& chains,
-                             const MixDraws& draws) {
+// (1 - m) x + m sum_k w_k chain_k(x) for every view and sample, in one pass over the uint8 data
+// (the tensor version makes three float passes). `chain(j, image, scratch)` gives chain j's image
+// for sample i (`image`; j = (view * width + k) * n + i), using the thread's `scratch` as it needs.
+template <typename ChainImage>
+torch::Tensor mix_cpu(const torch::Tensor& clean, const MixDraws& draws, int64_t scratch_bytes,
+                      const ChainImage& chain) {
   const int64_t views = draws.weights.size(0), width = draws.weights.size(1);
   const int64_t n = clean.size(0), size = clean[0].numel();
-  torch::Tensor base = clean.contiguous(), stacked = chains.contiguous();
+  torch::Tensor base = clean.contiguous();
   torch::Tensor weights = draws.weights.to(torch::kFloat32).contiguous();
   torch::Tensor skip = draws.skip.to(torch::kFloat32).contiguous();
   torch::Tensor out = torch::empty({views, n, clean.size(1), clean.size(2), clean.size(3)},
                                    torch::TensorOptions().dtype(torch::kFloat32));
   const uint8_t* x = base.data_ptr<uint8_t>();
-  const uint8_t* chain = stacked.data_ptr<uint8_t>();
   const float* wt = weights.data_ptr<float>();
   const float* m = skip.data_ptr<float>();
   float* o = out.data_ptr<float>();
   at::parallel_for(0, views * n, 8, [&](int64_t begin, int64_t end) {
     std::vector<float> scale(static_cast<size_t>(width));
+    std::vector<uint8_t> scratch(static_cast<size_t>(scratch_bytes));
     for (int64_t vn = begin; vn < end; ++vn) {
       const int64_t v = vn / n, i = vn % n;
       const float share = m[vn];
@@ -136,7 +128,7 @@ torch::Tensor mix_chains_cpu(const torch::Tensor& clean, const torch::Tensor& ch
       const uint8_t* src = x + i * size;
       for (int64_t p = 0; p < size; ++p) dst[p] = keep * static_cast<float>(src[p]);
       for (int64_t k = 0; k < width; ++k) {
-        const uint8_t* ck = chain + ((v * width + k) * n + i) * size;
+        const uint8_t* ck = chain((v * width + k) * n + i, src, scratch.data());
         const float sk = scale[k];
         for (int64_t p = 0; p < size; ++p) dst[p] += sk * static_cast<float>(ck[p]);
       }
@@ -145,7 +137,44 @@ torch::Tensor mix_chains_cpu(const torch::Tensor& clean, const torch::Tensor& ch
   return out;
 }
 
+torch::Tensor mix_chains_cpu(const torch::Tensor& clean, const torch::Tensor& chains,
+                             const MixDraws& draws) {
+  torch::Tensor stacked = chains.contiguous();
+  const uint8_t* data = stacked.data_ptr<uint8_t>();
+  const int64_t size = clean[0].numel();
+  return mix_cpu(clean, draws, 0,
+                 [&](int64_t j, const uint8_t*, uint8_t*) { return data + j * size; });
+}
+
+// Runs each chain on its sample inside the mixing pass: no stacked copy of the batch, no chain
+// tensor, and every image stays in the core's cache from its first op to its mix.
+torch::Tensor augment_and_mix_cpu(const torch::Tensor& clean, const ChainDraws& chain_draws,
+                                  const MixDraws& mix_draws) {
+  const int64_t c = clean.size(1), h = clean.size(2), w = clean.size(3);
+  const ops::ChainKernel kernel(chain_draws.depth, chain_draws.ops, chain_draws.levels,
+                                chain_draws.negate, w);
+  return mix_cpu(clean, mix_draws, 2 * c * h * w,
+                 [&](int64_t j, const uint8_t* image, uint8_t* scratch) {
+                   return kernel.run(j, image, nullptr, scratch, c, h, w);
+                 });
+}
+
+bool fused_chains_apply(const torch::Tensor& images, const ChainDraws& draws) {
+  return images.device().is_cpu() &&
+         !(draws.ops.numel() > 0 &&
+           draws.ops.max().item<int64_t>() >= static_cast<int64_t>(ops::AugOp::kColor));
+}
+
 }  // namespace
+
+torch::Tensor run_chains(torch::Tensor chains, const ChainDraws& draws) {
+  // On the CPU each chain runs all its ops in one fused pass, in parallel over chains; the
+  // enhance ops (all_ops) keep the step-by-step path.
+  if (fused_chains_apply(chains, draws))
+    return ops::run_augmix_chains_cpu(chains, draws.depth, draws.ops, draws.levels, draws.negate,
+                                      chains.size(3));
+  return run_chains_by_step(std::move(chains), draws);
+}
 
 torch::Tensor mix_chains(const torch::Tensor& clean, const torch::Tensor& chains,
                          const MixDraws& draws) {
@@ -181,7 +210,9 @@ AugmentedBatch AugMixAugmentation::augment(const torch::Tensor& images,
   ChainDraws chain_draws = draw_chains(options_, chains * n, device, generator);
   MixDraws mix_draws = draw_mixing(options_, views, n, device, generator);
   torch::Tensor mixed =
-      mix_chains(base, run_chains(base.repeat({chains, 1, 1, 1}), chain_draws), mix_draws);
+      fused_chains_apply(base, chain_draws)
+          ? augment_and_mix_cpu(base, chain_draws, mix_draws)
+          : mix_chains(base, run_chains(base.repeat({chains, 1, 1, 1}), chain_draws), mix_draws);
 
   AugmentedBatch batch;
   if (!options_.jsd) {

@@ -106,44 +106,59 @@ void apply_one(AugOp op, double magnitude, const uint8_t* in, uint8_t* out, int6
 
 }  // namespace
 
+ChainKernel::ChainKernel(const torch::Tensor& depth, const torch::Tensor& ops,
+                         const torch::Tensor& levels, const torch::Tensor& negate,
+                         int64_t image_size)
+    : depth_(depth.to(torch::kCPU, torch::kLong).contiguous()),
+      ops_(ops.to(torch::kCPU, torch::kLong).contiguous()),
+      levels_(levels.to(torch::kCPU, torch::kFloat64).contiguous()),
+      negate_(negate.to(torch::kCPU, torch::kBool).contiguous()),
+      chains_(depth_.size(0)),
+      steps_(ops_.size(0)),
+      image_size_(image_size) {
+  if (ops_.numel() > 0 && ops_.max().item<int64_t>() >= static_cast<int64_t>(AugOp::kColor))
+    throw std::invalid_argument("fused chains: enhance ops are not supported");
+}
+
+const uint8_t* ChainKernel::run(int64_t m, const uint8_t* in, uint8_t* out, uint8_t* scratch,
+                                int64_t channels, int64_t h, int64_t w) const {
+  const int64_t image = channels * h * w;
+  const int64_t n_ops = std::min(depth_.data_ptr<int64_t>()[m], steps_);
+  if (n_ops <= 0) {
+    if (!out) return in;
+    std::memcpy(out, in, static_cast<size_t>(image));
+    return out;
+  }
+  const int64_t* id = ops_.data_ptr<int64_t>();
+  const double* level = levels_.data_ptr<double>();
+  const bool* flip = negate_.data_ptr<bool>();
+  // Ping-pong between the two scratch halves; with `out`, the last op writes straight into it.
+  const uint8_t* current = in;
+  for (int64_t s = 0; s < n_ops; ++s) {
+    uint8_t* target = out && s + 1 == n_ops ? out : scratch + (s % 2) * image;
+    const auto op = static_cast<AugOp>(id[s * chains_ + m]);
+    const double magnitude =
+        augmix_magnitude(op, level[s * chains_ + m], flip[s * chains_ + m], image_size_);
+    apply_one(op, magnitude, current, target, channels, h, w);
+    current = target;
+  }
+  return current;
+}
+
 torch::Tensor run_augmix_chains_cpu(const torch::Tensor& chains, const torch::Tensor& depth,
                                     const torch::Tensor& ops, const torch::Tensor& levels,
                                     const torch::Tensor& negate, int64_t image_size) {
+  const ChainKernel kernel(depth, ops, levels, negate, image_size);
   torch::Tensor in = chains.contiguous();
-  torch::Tensor d = depth.to(torch::kLong).contiguous();
-  torch::Tensor op_ids = ops.to(torch::kLong).contiguous();
-  torch::Tensor lv = levels.to(torch::kFloat64).contiguous();
-  torch::Tensor neg = negate.to(torch::kBool).contiguous();
   const int64_t m = in.size(0), c = in.size(1), h = in.size(2), w = in.size(3);
-  const int64_t steps = op_ids.size(0), image = c * h * w;
-  if (op_ids.numel() > 0 && op_ids.max().item<int64_t>() >= static_cast<int64_t>(AugOp::kColor))
-    throw std::invalid_argument("fused chains: enhance ops are not supported");
+  const int64_t image = c * h * w;
   torch::Tensor out = torch::empty_like(in);
   const uint8_t* src = in.data_ptr<uint8_t>();
   uint8_t* dst = out.data_ptr<uint8_t>();
-  const int64_t* dp = d.data_ptr<int64_t>();
-  const int64_t* id = op_ids.data_ptr<int64_t>();
-  const double* level = lv.data_ptr<double>();
-  const bool* flip = neg.data_ptr<bool>();
   at::parallel_for(0, m, 8, [&](int64_t begin, int64_t end) {
     std::vector<uint8_t> scratch(static_cast<size_t>(2 * image));
-    for (int64_t i = begin; i < end; ++i) {
-      // Ping-pong between two buffers; the last op writes straight into the output.
-      const uint8_t* current = src + i * image;
-      const int64_t n_ops = std::min(dp[i], steps);
-      if (n_ops <= 0) {
-        std::memcpy(dst + i * image, current, static_cast<size_t>(image));
-        continue;
-      }
-      for (int64_t s = 0; s < n_ops; ++s) {
-        uint8_t* target = s + 1 == n_ops ? dst + i * image : scratch.data() + (s % 2) * image;
-        const auto op = static_cast<AugOp>(id[s * m + i]);
-        const double magnitude =
-            augmix_magnitude(op, level[s * m + i], flip[s * m + i], image_size);
-        apply_one(op, magnitude, current, target, c, h, w);
-        current = target;
-      }
-    }
+    for (int64_t i = begin; i < end; ++i)
+      kernel.run(i, src + i * image, dst + i * image, scratch.data(), c, h, w);
   });
   return out;
 }

@@ -183,6 +183,28 @@ TEST(AugMixPolicy, FusedCpuChainsMatchTheStepByStepPath) {
   }
 }
 
+TEST(AugMixPolicy, AugmentRunsEachChainOnItsSampleAndMixesItIntoItsView) {
+  // augment() fuses chains and mixing on the CPU; replaying its draws through the step-by-step
+  // chains of a stacked copy of the batch and the separate mixing gives the same views bit for bit.
+  for (AugMixOptions options : {AugMixOptions{}, era_options()}) {
+    options.crop = options.flip = false;
+    options.jsd = true;
+    options.views = 2;
+    AugMixAugmentation augmix{options};
+    const int64_t n = 37, chains = options.views * options.width;
+    torch::Tensor images = torch::randint(0, 256, {n, 3, 12, 12}, torch::kUInt8);
+    torch::Generator g = generator(15), replay = generator(15);
+    std::vector<torch::Tensor> views = augmix.augment(images, g).views;
+    ChainDraws chain_draws = draw_chains(augmix.options(), chains * n, torch::kCPU, replay);
+    MixDraws mix_draws = draw_mixing(augmix.options(), options.views, n, torch::kCPU, replay);
+    torch::Tensor expected = mix_chains(
+        images, run_chains_by_step(images.repeat({chains, 1, 1, 1}), chain_draws), mix_draws);
+    ASSERT_EQ(views.size(), 3u);
+    for (int64_t v = 0; v < options.views; ++v)
+      EXPECT_TRUE(torch::equal(views[static_cast<size_t>(v + 1)], expected[v])) << v;
+  }
+}
+
 TEST(AugMixOps, ScalarMagnitudesEqualTheTensorOnes) {
   const int64_t n = 13 * 200;
   torch::Tensor op_ids = torch::arange(n) % 13;
