@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "gear/log.h"
 #include "growth_options.h"
 #include "selection.h"
+#include "tap_scores.h"
 
 namespace gear::plugins::growth {
 namespace {
@@ -54,6 +56,10 @@ const OptionBinder<OsgOptions>& OsgStrategy::binder() {
     init.bind("fresh_out_init", &CandidateInit::fresh_out, "fresh outgoing weights start U(-x, x)")
         .at_least(0.0);
     b.include(&OsgOptions::init, init);
+    b.bind("tap_scores", &OsgOptions::tap_scores,
+           "score the groups whose channels come from one producer and norm from the activations "
+           "and gradients at their taps (the same scores, without weight gradients); false: "
+           "every group from its weight gradients");
     return b;
   }();
   return binder;
@@ -77,10 +83,14 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
       torch::optim::RMSpropOptions(options_.lr).alpha(options_.alpha).momentum(options_.momentum));
   // In a data-parallel run each rank holds `share` of every global batch: its mean loss weighted
   // by the share, with the gradients summed over the ranks, is the global batch's on every rank.
+  int64_t candidate_macs = 0;     // per sample, measured once on the rendered candidate net
+  std::optional<TapScores> taps;  // during the scoring pass
   auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels,
                               double share) {
     candidates.render_candidates();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);
+    if (candidate_macs == 0) candidate_macs = net.macs(images.sizes().slice(1).vec());
+    torch::Tensor loss = torch::nn::functional::cross_entropy(
+        net.forward(taps ? taps->input(images) : images), labels);
     (share == 1.0 ? loss : loss * share).backward();
     candidates.pull_gradients();
     return share * loss.item<double>();
@@ -122,14 +132,20 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   start = std::chrono::steady_clock::now();
   clear_gates();
   double score_loss = 0.0;
-  int64_t batches = 0;
+  int64_t batches = 0, tap_scored = 0;
   context.for_each_shard(
       [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
+        if (options_.tap_scores && !taps) {
+          taps.emplace(net, candidates, images.sizes().slice(1).vec());
+          taps->begin();
+          tap_scored = taps->count();
+        }
         score_loss += forward_backward(images, labels, share);
         optimizer.zero_grad();
         ++batches;
       },
       options_.batches);
+  taps.reset();
   if (batches == 0) throw std::runtime_error("osg: the training split yielded no batch to score");
   // The gates' share-weighted gradients, and the losses, summed over the ranks in one exchange.
   std::vector<torch::Tensor> sums;
@@ -187,6 +203,8 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
                     {"scoring_seconds", scoring_seconds},
                     {"selection_seconds", seconds_since(start)},
                     {"candidate_steps", static_cast<double>(steps)},
+                    {"candidate_macs", static_cast<double>(candidate_macs)},
+                    {"tap_scored_groups", static_cast<double>(tap_scored)},
                     {"candidate_loss", steps ? candidate_loss / static_cast<double>(steps) : 0.0},
                     {"scoring_loss", score_loss / static_cast<double>(batches)},
                     {"candidates", static_cast<double>(offered)},
