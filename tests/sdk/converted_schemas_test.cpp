@@ -56,7 +56,12 @@ OptionSchema legacy_osg_schema() {
       .add_float("fresh_in_init", 0.1, "fresh incoming weights start N(0, fresh_in_init^2)")
       .at_least(0.0)
       .add_float("fresh_out_init", 0.01, "fresh outgoing weights start U(-x, x)")
-      .at_least(0.0);
+      .at_least(0.0)
+      // Added after the conversion (tap scoring); declared once, in the binder, like the rest.
+      .add_bool("tap_scores", true,
+                "score the groups whose channels come from one producer and norm from the "
+                "activations and gradients at their taps (the same scores, without weight "
+                "gradients); false: every group from its weight gradients");
 }
 
 OptionSchema legacy_random_schema() {
@@ -143,7 +148,7 @@ TEST(ConvertedSchemas, OsgDeclaresTheSameOptionsInTheSameOrder) {
   EXPECT_EQ(names_of(growth::OsgStrategy::schema()),
             (std::vector<std::string>{"gamma", "groups", "candidates", "epochs", "batches", "lr",
                                       "momentum", "alpha", "penalty", "fresh_penalty", "split_init",
-                                      "fresh_in_init", "fresh_out_init"}));
+                                      "fresh_in_init", "fresh_out_init", "tap_scores"}));
   expect_same_schema(growth::OsgStrategy::schema(), legacy_osg_schema());
 }
 
@@ -156,7 +161,7 @@ TEST(ConvertedSchemas, OsgReadsEveryOption) {
   const growth::OsgOptions o = growth::OsgStrategy::binder().read(parse_stage(
       "gamma = 1.25\ngroups = [\"b\"]\ncandidates = 11\nepochs = 2\nbatches = 3\nlr = 0.5\n"
       "momentum = 0.25\nalpha = 0.75\npenalty = 0.125\nfresh_penalty = 0.0625\n"
-      "split_init = 0.2\nfresh_in_init = 0.3\nfresh_out_init = 0.4\n",
+      "split_init = 0.2\nfresh_in_init = 0.3\nfresh_out_init = 0.4\ntap_scores = false\n",
       growth::OsgStrategy::schema()));
   EXPECT_EQ(o.growth.gamma, 1.25);
   EXPECT_EQ(o.growth.groups, (std::vector<std::string>{"b"}));
@@ -171,6 +176,7 @@ TEST(ConvertedSchemas, OsgReadsEveryOption) {
   EXPECT_EQ(o.init.split, 0.2);
   EXPECT_EQ(o.init.fresh_in, 0.3);
   EXPECT_EQ(o.init.fresh_out, 0.4);
+  EXPECT_FALSE(o.tap_scores);
 }
 
 TEST(ConvertedSchemas, RandomAndNet2WiderReadTheirOptions) {
