@@ -94,8 +94,9 @@ TEST_F(DataParallelRun, TwoRanksTrainTheWeightsOfOneProcessWithTheWholeBatch) {
     EXPECT_LT(split, 1e-6);
     // One process on whole batches normalises with LibTorch's kernels, not the exchanged
     // double-precision moments: float rounding apart, which 16 steps of momentum SGD amplify
-    // (a single step is compared tightly below).
-    EXPECT_LT(whole, 5e-2);
+    // (a single step is compared below): 0.069 at batch 32 on an AVX2-only EPYC, less with
+    // AVX-512.
+    EXPECT_LT(whole, 0.15);
     // The same global statistics in metrics.csv: loss over both ranks' samples, validation
     // over both ranks' shares of the split.
     for (size_t row : {1, 2}) {
@@ -114,10 +115,17 @@ TEST_F(DataParallelRun, TwoRanksTrainTheWeightsOfOneProcessWithTheWholeBatch) {
   const fs::path step =
       pipeline("step", "[[stage]]\nkind = \"train\"\nepochs = 1\nlr = 0.5\n", 240);
   ASSERT_EQ(run(step, "step-whole", "").code, 0);
+  ASSERT_EQ(run(step, "step-split", "run.threads=2").code, 0);
   ASSERT_EQ(run(step, "step-ranks", "--nproc 2").code, 0);
   const double one_step = max_weight_difference(*dir_ / "step-ranks", *dir_ / "step-whole");
-  std::printf("one step of batch 240: max weight difference %.3g\n", one_step);
-  EXPECT_LT(one_step, 1e-5);
+  const double one_split = max_weight_difference(*dir_ / "step-ranks", *dir_ / "step-split");
+  std::printf("one step of batch 240: max weight difference %.3g (to the split run %.3g)\n",
+              one_step, one_split);
+  EXPECT_LT(one_split, 1e-6);
+  // Against LibTorch's kernels on the whole batch only float rounding separates them, but how
+  // much depends on the convolution algorithms oneDNN picks for 240 and for 120 images on this
+  // CPU: under 1e-5 with AVX-512, 3.4e-4 on an AVX2-only EPYC.
+  EXPECT_LT(one_step, 2e-3);
   EXPECT_GT(max_weight_difference(*dir_ / "step-whole", *dir_ / "split32"), 1e-2)
       << "the comparison cannot tell trained weights apart";
   // Rank 1's working folders are gone.
