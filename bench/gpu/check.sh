@@ -5,18 +5,22 @@
 # cifar-10-batches-bin), then runs the test suite with whatever time is left.
 #
 # Usage: bench/gpu/check.sh OUT_DIR [BUDGET_SECONDS=560]
+#   STEPS=backtrace,tests,gearnn2 (any order; default gearnn2,tests) chooses what follows the build.
 # Environment: EPOCH_SCALE (run.epoch_scale of the timed run, default 1: the paper's schedule),
-#   RUN_CAP (seconds the timed run may take at most), OVERRIDES (more key=value overrides of the timed run), DATA, TORCH_PREFIX, JOBS (default: every core), DEBS (a folder of Debian -dev packages to
-#   unpack and build against where the machine lacks GEAR's libraries; see bench/README.md),
+#   RUN_CAP (seconds the timed run may take at most), OVERRIDES (more key=value overrides of the
+#   timed run), DATA, TORCH_PREFIX, JOBS (default: every core), BACKTRACE_TEST (a ctest name),
+#   DEBS (a folder of Debian -dev packages to unpack and build against where the machine lacks
+#   GEAR's libraries; see bench/README.md),
 #   FASHION_DEB (Debian's dataset-fashion-mnist package, unpacked to / where the tests' default
 #   dataset is missing).
 # Writes to OUT_DIR: env.txt, build.log (its errors in build_errors.txt when it fails),
-# gearnn2_summary.json, gearnn2_stages.json and gearnn2.log, ctest.log, and check.json with the times.
+# gearnn2_summary.json, gearnn2_stages.json and gearnn2.log, ctest.log, backtrace.txt, and
+# check.json with the times.
 set -uo pipefail
 out=$(realpath -m "$1")
 budget=${2:-560}
 mkdir -p "$out"
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 started=$(date +%s)
 # Seconds of the budget left, less a reserve, and never under 30.
 left() {
@@ -68,14 +72,19 @@ if [[ -n "${FASHION_DEB:-}" && ! -d /usr/share/datasets/fashion-mnist ]]; then
 fi
 # The out-of-tree plugin test configures a project of its own: it finds LibTorch through this.
 export CMAKE_PREFIX_PATH=${prefix//;/:}
-cuda_root=$(dirname "$(dirname "$(command -v nvcc)")")
+cuda_root=$(dirname "$(dirname "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")")
 
 configure_start=$(date +%s)
-rm -f build-gpu/CMakeCache.txt  # a rerun finds the libraries again
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEAR_BUILD_PYTHON=OFF \
-  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="$extra_flags" \
-  -DCUDAToolkit_ROOT="$cuda_root" -DTORCH_CUDA_ARCH_LIST=9.0 "${extra_cmake[@]}" >"$out/build.log" 2>&1 &&
-  cmake --build build-gpu -j "$jobs" -- -k 0 >>"$out/build.log" 2>&1
+if [[ "${BUILD:-1}" == 0 ]]; then  # BUILD=0: the steps again on build-gpu as it stands
+  true
+else
+  rm -f build-gpu/CMakeCache.txt  # a rerun finds the libraries again
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEAR_BUILD_PYTHON=OFF \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="$extra_flags" \
+    -DCUDAToolkit_ROOT="$cuda_root" -DTORCH_CUDA_ARCH_LIST=9.0 "${extra_cmake[@]}" \
+    >"$out/build.log" 2>&1 &&
+    cmake --build build-gpu -j "$jobs" -- -k 0 >>"$out/build.log" 2>&1
+fi
 built=$?
 build_seconds=$(($(date +%s) - configure_start))
 if [[ $built -ne 0 ]]; then
@@ -84,27 +93,60 @@ if [[ $built -ne 0 ]]; then
   exit 1
 fi
 
-data=${DATA:-/tmp/cifar10-format}
-[[ -n "${DATA:-}" ]] || python3 bench/gpu/make_cifar10_format.py "$data"
-run_start=$(date +%s)
-cap=$(left 200)
-cap=$((cap > ${RUN_CAP:-100000} ? ${RUN_CAP:-100000} : cap))
-# shellcheck disable=SC2086  # OVERRIDES is a list of words
-timeout "$cap" build-gpu/bin/gearhost run examples/pipelines/gearnn2_cifar10_vgg19.toml \
-  data.path="$data" run.device=cuda run.epoch_scale="$scale" ${OVERRIDES:-} \
-  --out /tmp/gearnn2-vgg19 >"$out/gearnn2.log" 2>&1
-ran=$?
-run_seconds=$(($(date +%s) - run_start))
-cp /tmp/gearnn2-vgg19/summary.json "$out/gearnn2_summary.json" 2>/dev/null
-cp /tmp/gearnn2-vgg19/stages.json "$out/gearnn2_stages.json" 2>/dev/null
+# A backtrace of one test that passed its assertions and then crashed on exit on the first
+# machine this ran on (bench/README.md, "On a GPU"), where cuda-gdb is there.
+backtrace() {
+  local name=${BACKTRACE_TEST:-Budget.IntegerBytesAndNoBudget} command
+  command=$(ctest --test-dir build-gpu -N -V -R "^$name\$" | sed -n 's/.*Test command: //p')
+  [[ -n "$command" ]] && command -v cuda-gdb >/dev/null || return 0
+  # shellcheck disable=SC2086  # the test's command line, as ctest prints it
+  timeout 120 cuda-gdb -batch -ex run -ex bt -ex 'info sharedlibrary' --args $command \
+    >"$out/backtrace.txt" 2>&1
+}
 
-ctest_start=$(date +%s)
-timeout "$(left 10)" ctest --test-dir build-gpu -j "$jobs" --timeout 300 \
-  --output-on-failure >"$out/ctest.log" 2>&1
-tested=$?
-ctest_seconds=$(($(date +%s) - ctest_start))
+gearnn2() {
+  data=${DATA:-/tmp/cifar10-format}
+  [[ -n "${DATA:-}" ]] || python3 bench/gpu/make_cifar10_format.py "$data"
+  local start cap
+  start=$(date +%s)
+  cap=$(left "$1")
+  cap=$((cap > ${RUN_CAP:-100000} ? ${RUN_CAP:-100000} : cap))
+  # shellcheck disable=SC2086  # OVERRIDES is a list of words
+  timeout "$cap" build-gpu/bin/gearhost run examples/pipelines/gearnn2_cifar10_vgg19.toml \
+    data.path="$data" run.device=cuda run.epoch_scale="$scale" ${OVERRIDES:-} \
+    --out /tmp/gearnn2-vgg19 >"$out/gearnn2.log" 2>&1
+  ran=$?
+  run_seconds=$(($(date +%s) - start))
+  cp /tmp/gearnn2-vgg19/summary.json "$out/gearnn2_summary.json" 2>/dev/null
+  cp /tmp/gearnn2-vgg19/stages.json "$out/gearnn2_stages.json" 2>/dev/null
+}
+
+tests() {
+  local start
+  start=$(date +%s)
+  # Two intra-op threads per test: 16 tests of 16 threads each on 16 cores ran up to 20x slower.
+  OMP_NUM_THREADS=2 timeout "$(left "$1")" ctest --test-dir build-gpu -j "$jobs" --timeout 300 \
+    --output-on-failure >"$out/ctest.log" 2>&1
+  tested=$?
+  ctest_seconds=$(($(date +%s) - start))
+}
+
+# STEPS: the order of the checks after the build (the first run: gearnn2 then tests).
+ran=null run_seconds=null tested=null ctest_seconds=null
+steps=${STEPS:-gearnn2,tests}
+IFS=, read -ra order <<<"$steps"
+for i in "${!order[@]}"; do
+  reserve=10
+  ((i + 1 < ${#order[@]})) && reserve=200  # leave the later steps some of the budget
+  case ${order[$i]} in
+    backtrace) backtrace ;;
+    gearnn2) gearnn2 "$reserve" ;;
+    tests) tests "$reserve" ;;
+    *) echo "check.sh: unknown step ${order[$i]} (backtrace, gearnn2, tests)" >&2; exit 2 ;;
+  esac
+done
 cat >"$out/check.json" <<JSON
-{"built": true, "build_seconds": $build_seconds, "epoch_scale": $scale,
+{"built": true, "build_seconds": $build_seconds, "epoch_scale": $scale, "steps": "$steps",
  "gearnn2_exit": $ran, "gearnn2_seconds": $run_seconds,
  "ctest_exit": $tested, "ctest_seconds": $ctest_seconds}
 JSON
