@@ -12,12 +12,12 @@ epoch-equivalents, whatever the size of the training split. This script measures
 per-batch times with gearhost in one run per width (VGG-11 on Fashion-MNIST: a backbone epoch,
 the OSG step on --batches batches, two epochs of the grown net, the same batches and threads),
 once scoring every group from its weight gradients and once scoring at the taps the groups that
-allow it (`tap_scores`, the default), and splits the candidate network's multiply-accumulates (gearhost's `candidate_macs`) into the
-blocks of each convolution: old and split channels to old and split channels, and everything
-that touches the K fresh channels.
+allow it (`tap_scores`, the default), and splits the candidate network's multiply-accumulates
+(gearhost's `candidate_macs`) into the blocks of each convolution: old and split channels to old
+and split channels, and everything that touches the K fresh channels.
 
 Usage: /usr/bin/python3 bench/osg_step.py [--gearhost build/bin/gearhost] [--widths 0.125,0.5]
-           [--candidates 70] [--batches 12] [--threads 0]
+           [--candidates 70] [--batches 12] [--threads 0] [--repeats 1]
 Writes bench/results/osg_step.json.
 """
 import argparse
@@ -25,6 +25,7 @@ import csv
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,7 @@ strategy = "osg"
 gamma = 0.9
 candidates = {candidates}
 batches = {batches}
+tap_scores = {tap_scores}
 
 [[stage]]
 name = "grown"
@@ -133,6 +135,9 @@ def measure(gearhost, width, tap_scores, args, workdir):
         summary = json.load(f)
     grow = next(s for s in summary["stages"] if s["kind"] == "grow")
     m = grow["metrics"]
+    # The options must have reached the stage (an earlier version of this script dropped them).
+    if (m["tap_scored_groups"] > 0) != tap_scores:
+        sys.exit(f"tap_scores = {tap_scores} but {m['tap_scored_groups']} groups scored at taps")
     # The grown net's second epoch (the first one also warms the allocator up).
     grown_rate = images_per_second(os.path.join(out, "metrics.csv"), 1)[-1]
     train = BATCH / grown_rate
@@ -160,6 +165,22 @@ def measure(gearhost, width, tap_scores, args, workdir):
     }
 
 
+def median_row(repeats):
+    """The first repeat's record with each per-batch time the median over the repeats, and the
+    epoch-equivalents of those medians; each repeat's times kept under "repeats"."""
+    timed = ("candidate_seconds_per_batch", "scoring_seconds_per_batch",
+             "grown_train_seconds_per_batch")
+    row = dict(repeats[0])
+    for key in timed:
+        row[key] = round(statistics.median(r[key] for r in repeats), 4)
+    row["epoch_equivalents"] = round((row["candidate_seconds_per_batch"] +
+                                      row["scoring_seconds_per_batch"]) /
+                                     row["grown_train_seconds_per_batch"], 2)
+    row["epoch_equivalents_each"] = [r["epoch_equivalents"] for r in repeats]
+    row["repeats"] = [{k: r[k] for k in timed} for r in repeats]
+    return row
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gearhost", default=os.path.join(ROOT, "build/bin/gearhost"))
@@ -167,13 +188,22 @@ def main():
     parser.add_argument("--candidates", type=int, default=70)
     parser.add_argument("--batches", type=int, default=12)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each configuration, interleaved; medians are reported")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/osg_step.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        rows = [measure(args.gearhost, float(w), taps, args, workdir)
-                for w in args.widths.split(",") for taps in (False, True)]
+        configs = [(float(w), taps) for w in args.widths.split(",") for taps in (False, True)]
+        runs = {c: [] for c in configs}
+        for repeat in range(args.repeats):
+            for width, taps in configs:
+                folder = os.path.join(workdir, f"repeat{repeat}")
+                os.makedirs(folder, exist_ok=True)
+                runs[(width, taps)].append(measure(args.gearhost, width, taps, args, folder))
+        rows = [median_row(runs[c]) for c in configs]
     for r in rows:
-        print(f"width {r['width']}, tap_scores {r['tap_scores']}: candidate {r['candidate_seconds_per_batch']} s, scoring "
+        print(f"width {r['width']}, tap_scores {r['tap_scores']}: "
+              f"candidate {r['candidate_seconds_per_batch']} s, scoring "
               f"{r['scoring_seconds_per_batch']} s, grown train "
               f"{r['grown_train_seconds_per_batch']} s per batch -> {r['epoch_equivalents']} "
               f"epoch-equivalents; MACs {r['mac_ratio']}x the grown net's; conv MAC shares "
@@ -182,7 +212,7 @@ def main():
         json.dump({"what": "OSG growth step (one candidate epoch + one scoring pass) in training "
                            "epochs of the grown net, VGG-11 on Fashion-MNIST, batch 128",
                    "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                   "threads": args.threads, "rows": rows}, f, indent=1)
+                   "threads": args.threads, "repeats": args.repeats, "rows": rows}, f, indent=1)
         f.write("\n")
 
 
