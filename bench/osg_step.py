@@ -196,9 +196,9 @@ def main():
         configs = [(float(w), taps) for w in args.widths.split(",") for taps in (False, True)]
         runs = {c: [] for c in configs}
         for repeat in range(args.repeats):
+            folder = os.path.join(workdir, f"repeat{repeat}")
+            os.makedirs(folder)
             for width, taps in configs:
-                folder = os.path.join(workdir, f"repeat{repeat}")
-                os.makedirs(folder, exist_ok=True)
                 runs[(width, taps)].append(measure(args.gearhost, width, taps, args, folder))
         rows = [median_row(runs[c]) for c in configs]
     for r in rows:

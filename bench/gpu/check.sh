@@ -106,7 +106,11 @@ backtrace() {
 
 gearnn2() {
   data=${DATA:-/tmp/cifar10-format}
-  [[ -n "${DATA:-}" ]] || python3 bench/gpu/make_cifar10_format.py "$data"
+  # Written once per machine; a rerun (BUILD=0) reuses it.
+  [[ -n "${DATA:-}" || -f "$data/test_batch.bin" ]] ||
+    python3 bench/gpu/make_cifar10_format.py "$data"
+  # gearhost refuses a run folder that holds a run: a rerun starts afresh.
+  rm -rf /tmp/gearnn2-vgg19
   local start cap
   start=$(date +%s)
   cap=$(left "$1")
