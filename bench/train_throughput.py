@@ -11,6 +11,7 @@ images; the second of two epochs is timed. Every measurement is a fresh process.
   gear_prefetch_off     data.prefetch = "off": at 1 thread gearhost otherwise prepares batches on
                         the spare core, so this is the one-core figure for thread scaling
   gear_channels_last    run.memory_format = "channels_last"
+  gear_channels_last_intra_op   ... with run.cpu_parallelism = "intra_op"
   python_idiomatic      torchvision transforms per image through a DataLoader
   python_batched        the data path written the way GEAR does it (batched crop/flip on tensors)
   python_batched_retain the same with GEAR's allocator settings as GLIBC_TUNABLES
@@ -201,6 +202,8 @@ def main():
         "gear_intra_op": lambda t: gear(args.gearhost, arch, t, parallelism="intra_op"),
         "gear_prefetch_off": lambda t: gear(args.gearhost, arch, t, prefetch="off"),
         "gear_channels_last": lambda t: gear(args.gearhost, arch, t, "channels_last"),
+        "gear_channels_last_intra_op":
+            lambda t: gear(args.gearhost, arch, t, "channels_last", parallelism="intra_op"),
         "gear_before": lambda t: gear(args.before, arch, t),
         "python_idiomatic": lambda t: python("python_idiomatic", arch, t),
         "python_batched": lambda t: python("python_batched", arch, t),

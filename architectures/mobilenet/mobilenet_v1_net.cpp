@@ -15,8 +15,10 @@ SeparableBlockImpl::SeparableBlockImpl(int64_t in, int64_t out, int64_t stride) 
 }
 
 torch::Tensor SeparableBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = batch_norm(*depthwise_bn, depthwise->forward(x)).relu_();
-  return output_tap(batch_norm(*pointwise_bn, pointwise->forward(y))).relu_();
+  const torch::Tensor y =
+      batch_norm_act(*depthwise_bn, depthwise->forward(x), NormActivation::kRelu);
+  return batch_norm_act(*pointwise_bn, pointwise->forward(y), NormActivation::kRelu, {},
+                        output_tap);
 }
 
 MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
@@ -61,7 +63,8 @@ MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
 }
 
 torch::Tensor MobileNetV1Impl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_tap_(batch_norm(*stem_bn_, stem_->forward(input))).relu_();
+  torch::Tensor x =
+      batch_norm_act(*stem_bn_, stem_->forward(input), NormActivation::kRelu, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

@@ -24,11 +24,11 @@ InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t expanded, int64_t
 
 torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = x;
-  if (expand) y = expand_tap(batch_norm(*expand_bn, expand->forward(y))).clamp_(0.0, 6.0);
-  y = batch_norm(*depthwise_bn, depthwise->forward(y)).clamp_(0.0, 6.0);
-  y = batch_norm(*project_bn, project->forward(y));
-  if (residual) y += x;
-  return output_tap(y);
+  if (expand)
+    y = batch_norm_act(*expand_bn, expand->forward(y), NormActivation::kRelu6, {}, expand_tap);
+  y = batch_norm_act(*depthwise_bn, depthwise->forward(y), NormActivation::kRelu6);
+  return batch_norm_act(*project_bn, project->forward(y), NormActivation::kIdentity,
+                        residual ? x : torch::Tensor(), output_tap);
 }
 
 MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
@@ -100,9 +100,10 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
 }
 
 torch::Tensor MobileNetV2Impl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_tap_(batch_norm(*stem_bn_, stem_->forward(input))).clamp_(0.0, 6.0);
+  torch::Tensor x =
+      batch_norm_act(*stem_bn_, stem_->forward(input), NormActivation::kRelu6, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
-  x = head_tap_(batch_norm(*head_bn_, head_->forward(x))).clamp_(0.0, 6.0);
+  x = batch_norm_act(*head_bn_, head_->forward(x), NormActivation::kRelu6, {}, head_tap_);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);
 }

@@ -29,7 +29,8 @@ std::vector<int64_t> resnet_standard_widths(const ResNetLayout& layout) {
   return widths;
 }
 
-BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t stride) {
+BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t stride)
+    : stride(stride) {
   conv1 = register_module("conv1", conv_no_bias(in, inner, 3, stride));
   bn1 = register_module("bn1", torch::nn::BatchNorm2d(inner));
   conv2 = register_module("conv2", conv_no_bias(inner, out, 3, 1));
@@ -37,16 +38,23 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t s
   // Only the block that opens a stage (stride 2, new stream) projects its input; the other blocks
   // add the stream itself, whatever the current widths are.
   if (stride != 1) {
-    shortcut = register_module("shortcut", conv_no_bias(in, out, 1, stride));
+    shortcut = register_module("shortcut", conv_no_bias(in, out, 1, 1));
     shortcut_bn = register_module("shortcut_bn", torch::nn::BatchNorm2d(out));
   }
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = inner_tap(batch_norm(*bn1, conv1->forward(x))).relu_();
-  y = batch_norm(*bn2, conv2->forward(y));
-  y += shortcut ? batch_norm(*shortcut_bn, shortcut->forward(x)) : x;
-  return stream_tap(y).relu_();
+  const torch::Tensor y =
+      batch_norm_act(*bn1, conv1->forward(x), NormActivation::kRelu, {}, inner_tap);
+  // Subsample, then a stride-1 1x1 conv: a strided 1x1 conv's values, without LibTorch 1.13's
+  // channels-last backward of one (heap corruption).
+  const torch::Tensor stream =
+      shortcut
+          ? batch_norm(*shortcut_bn,
+                       shortcut->forward(
+                           x.slice(2, 0, c10::nullopt, stride).slice(3, 0, c10::nullopt, stride)))
+          : x;
+  return batch_norm_act(*bn2, conv2->forward(y), NormActivation::kRelu, stream, stream_tap);
 }
 
 ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& widths,
@@ -132,7 +140,8 @@ ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& w
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor input) {
-  torch::Tensor x = stem_tap_(batch_norm(*stem_bn_, stem_->forward(input))).relu_();
+  torch::Tensor x =
+      batch_norm_act(*stem_bn_, stem_->forward(input), NormActivation::kRelu, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

@@ -36,6 +36,8 @@ std::vector<int64_t> resnet_standard_widths(const ResNetLayout& layout);
 
 /// conv3x3-BN-ReLU-conv3x3-BN plus the input, then ReLU. A block with stride 2 opens a stage and
 /// adds its input through a strided 1x1 conv + BN (the new stage's stream); others add it as is.
+/// The strided 1x1 conv runs as a subsample followed by a stride-1 1x1 conv (the same values and
+/// MACs): LibTorch 1.13's backward of a strided 1x1 conv is unsafe in channels-last.
 class BasicBlockImpl : public torch::nn::Module {
  public:
   BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t stride);
@@ -43,6 +45,7 @@ class BasicBlockImpl : public torch::nn::Module {
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, shortcut_bn{nullptr};
+  int64_t stride = 1;  ///< of conv1 and of the shortcut's subsample
   /// Taps of the inner group (after bn1) and of the stream (the sum, before the last ReLU).
   GroupTap inner_tap, stream_tap;
 };

@@ -56,7 +56,7 @@ void VggImpl::initialise() {
 torch::Tensor VggImpl::forward(torch::Tensor input) {
   torch::Tensor x = input;
   for (size_t i = 0; i < convs_.size(); ++i) {
-    x = taps_[i](batch_norm(*norms_[i], convs_[i]->forward(x))).relu_();
+    x = batch_norm_act(*norms_[i], convs_[i]->forward(x), NormActivation::kRelu, {}, taps_[i]);
     if (!pool_after_[i]) continue;
     // Small inputs (28x28 -> 14, 7, 3, 1) run out of resolution before the last pool: a pool
     // along a dimension of size 1 would fail, so that dimension is left alone.

@@ -1,12 +1,13 @@
 #include "gear/batch_norm.h"
 
-#include <ATen/Dispatch.h>
 #include <torch/autograd.h>
 
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "batch_norm_kernels.h"
 #include "gear/batch_split.h"
 #include "gear/ranks.h"
 
@@ -14,40 +15,6 @@ namespace gear {
 namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
-
-// Per-channel count, mean and sum of squared deviations (M2) of this worker's share, two-pass in
-// double: [3, C] = (count, mean, M2).
-template <typename T>
-torch::Tensor local_moments(const T* x, int64_t n, int64_t c, int64_t hw) {
-  torch::Tensor out = torch::empty({3, c}, torch::kDouble);
-  double* count = out.data_ptr<double>();
-  double* mean = count + c;
-  double* m2 = mean + c;
-  for (int64_t ch = 0; ch < c; ++ch) {
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-      const T* row = x + (i * c + ch) * hw;
-      T s = 0;
-#pragma omp simd reduction(+ : s)
-      for (int64_t j = 0; j < hw; ++j) s += row[j];
-      sum += s;
-    }
-    const double m = sum / static_cast<double>(n * hw);
-    double dev = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-      const T* row = x + (i * c + ch) * hw;
-      const T mt = static_cast<T>(m);
-      T s = 0;
-#pragma omp simd reduction(+ : s)
-      for (int64_t j = 0; j < hw; ++j) s += (row[j] - mt) * (row[j] - mt);
-      dev += s;
-    }
-    count[ch] = static_cast<double>(n * hw);
-    mean[ch] = m;
-    m2[ch] = dev;
-  }
-  return out;
-}
 
 // Chan et al.'s pairwise update, folded over the workers in rank order (the same on every worker).
 struct Moments {
@@ -113,74 +80,42 @@ torch::Tensor sum_parts(const std::vector<torch::Tensor>& parts) {
   return total;
 }
 
-template <typename T>
-void normalise(const T* x, T* y, int64_t n, int64_t c, int64_t hw, const double* scale,
-               const double* shift) {
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T a = static_cast<T>(scale[ch]), b = static_cast<T>(shift[ch]);
-      const T* in = x + (i * c + ch) * hw;
-      T* out = y + (i * c + ch) * hw;
-#pragma omp simd
-      for (int64_t j = 0; j < hw; ++j) out[j] = in[j] * a + b;
-    }
-  }
+detail::NormGeometry geometry_of(const torch::Tensor& x) {
+  detail::NormGeometry g;
+  g.n = x.size(0);
+  g.c = x.size(1);
+  g.hw = x.size(2) * x.size(3);
+  g.channels_last = x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast;
+  return g;
 }
 
-// [2, C]: sum of dy and of dy * (x - mean) over this worker's share.
-template <typename T>
-torch::Tensor local_grad_sums(const T* x, const T* dy, int64_t n, int64_t c, int64_t hw,
-                              const double* mean) {
-  torch::Tensor out = torch::zeros({2, c}, torch::kDouble);
-  double* sum_dy = out.data_ptr<double>();
-  double* sum_dy_xmu = sum_dy + c;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T m = static_cast<T>(mean[ch]);
-      const T* xr = x + (i * c + ch) * hw;
-      const T* gr = dy + (i * c + ch) * hw;
-      T s = 0, sx = 0;
-#pragma omp simd reduction(+ : s, sx)
-      for (int64_t j = 0; j < hw; ++j) {
-        s += gr[j];
-        sx += gr[j] * (xr[j] - m);
-      }
-      sum_dy[ch] += s;
-      sum_dy_xmu[ch] += sx;
-    }
-  }
-  return out;
+// The norm (statistics of the whole batch: every worker's share, then every rank's), the residual
+// and the activation in one autograd node; see batch_norm_act.
+// Autograd's custom functions take no undefined tensor: an absent weight, bias or residual is
+// passed as an empty tensor (a real one has at least one element).
+torch::Tensor absent_as_empty(const torch::Tensor& t) {
+  return t.defined() ? t : torch::empty({0});
 }
 
-// dx = c1 * dy + c2 * x + c3, per channel.
-template <typename T>
-void grad_input(const T* x, const T* dy, T* dx, int64_t n, int64_t c, int64_t hw, const double* c1,
-                const double* c2, const double* c3) {
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const T a = static_cast<T>(c1[ch]), b = static_cast<T>(c2[ch]), k = static_cast<T>(c3[ch]);
-      const T* xr = x + (i * c + ch) * hw;
-      const T* gr = dy + (i * c + ch) * hw;
-      T* out = dx + (i * c + ch) * hw;
-#pragma omp simd
-      for (int64_t j = 0; j < hw; ++j) out[j] = a * gr[j] + b * xr[j] + k;
-    }
-  }
-}
+torch::Tensor present(const torch::Tensor& t) { return t.numel() > 0 ? t : torch::Tensor(); }
 
-class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
+class FusedBatchNorm : public torch::autograd::Function<FusedBatchNorm> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input,
-                               const torch::Tensor& weight, const torch::Tensor& bias,
-                               torch::nn::BatchNorm2dImpl* norm, BatchSplit* split, int64_t rank) {
-    const int64_t n = input.size(0), c = input.size(1), hw = input.size(2) * input.size(3);
+                               const torch::Tensor& weight_in, const torch::Tensor& bias_in,
+                               const torch::Tensor& residual_in, torch::nn::BatchNorm2dImpl* norm,
+                               BatchSplit* split, int64_t rank, int64_t activation_code) {
+    // Absent tensors arrive as empty ones (see present()).
+    const torch::Tensor weight = present(weight_in), bias = present(bias_in);
+    const torch::Tensor residual = present(residual_in);
+    const auto activation = static_cast<NormActivation>(activation_code);
+    const torch::MemoryFormat format = input.suggest_memory_format();
     // Under mixed precision (bf16 or fp16 autocast) the statistics and the normalisation are
     // computed in float32, as autocast runs torch's own batch norm, and the output is cast back.
     const bool low = input.scalar_type() != torch::kFloat && input.scalar_type() != torch::kDouble;
-    torch::Tensor x = (low ? input.to(torch::kFloat) : input).contiguous();
-    torch::Tensor local;
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_moments",
-                               [&] { local = local_moments(x.data_ptr<scalar_t>(), n, c, hw); });
+    const torch::Tensor x = (low ? input.to(torch::kFloat) : input).contiguous(format);
+    const detail::NormGeometry g = geometry_of(x);
+    const torch::Tensor local = detail::norm_moments(x, g);
     const int worker = static_cast<int>(rank);
     torch::Tensor folded =
         split ? combine_parts(split->all_gather(worker, local, norm)) : combine_parts({local});
@@ -198,43 +133,53 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
         weight.defined() ? invstd * weight.detach().to(torch::kDouble) : invstd.clone();
     torch::Tensor shift = -all.mean * scale;
     if (bias.defined()) shift += bias.detach().to(torch::kDouble);
-    torch::Tensor y = torch::empty_like(x);
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_normalise", [&] {
-      normalise(x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), n, c, hw, scale.data_ptr<double>(),
-                shift.data_ptr<double>());
-    });
+    torch::Tensor r;
+    if (residual.defined()) r = residual.to(x.scalar_type()).contiguous(format);
+    torch::Tensor y = torch::empty_like(x, format);
+    detail::norm_normalise(x, r, y, g, scale, shift, activation);
     if (rank == 0 && norm->options.track_running_stats()) update_running_stats(*norm, all);
-    ctx->save_for_backward({x, weight});
+    // The activation's output (float32 under mixed precision) gives its gradient's mask.
+    ctx->save_for_backward({x, weight_in, activation == NormActivation::kIdentity ? x : y});
     ctx->saved_data["mean"] = all.mean;
     ctx->saved_data["invstd"] = invstd;
     ctx->saved_data["count"] = all.count;
     ctx->saved_data["norm"] = reinterpret_cast<int64_t>(norm);
     ctx->saved_data["split"] = reinterpret_cast<int64_t>(split);
     ctx->saved_data["rank"] = rank;
+    ctx->saved_data["activation"] = activation_code;
     ctx->saved_data["input_type"] = static_cast<int64_t>(input.scalar_type());
-    return (low ? y.to(input.scalar_type()) : y).contiguous(input.suggest_memory_format());
+    ctx->saved_data["residual_type"] =
+        static_cast<int64_t>(residual.defined() ? residual.scalar_type() : input.scalar_type());
+    if (!low) return y;
+    // A new tensor, not a view of the saved one, so the caller may change it in place.
+    return y.to(input.scalar_type());
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
     if (torch::GradMode::is_enabled())
-      throw std::logic_error("batch_norm: double backward inside a batch split is not supported");
+      throw std::logic_error(
+          "batch_norm: double backward through GEAR's batch norm is not "
+          "supported");
     auto saved = ctx->get_saved_variables();
-    torch::Tensor x = saved[0], weight = saved[1];
-    torch::Tensor dy = grads[0].to(x.scalar_type()).contiguous();
+    const torch::Tensor x = saved[0], weight = present(saved[1]), y = saved[2];
+    const torch::MemoryFormat format = x.suggest_memory_format();
+    const torch::Tensor dy = grads[0].to(x.scalar_type()).contiguous(format);
+    const auto activation = static_cast<NormActivation>(ctx->saved_data["activation"].toInt());
     const auto input_type = static_cast<torch::ScalarType>(ctx->saved_data["input_type"].toInt());
+    const auto residual_type =
+        static_cast<torch::ScalarType>(ctx->saved_data["residual_type"].toInt());
     torch::Tensor mean = ctx->saved_data["mean"].toTensor();
     torch::Tensor invstd = ctx->saved_data["invstd"].toTensor();
     const double count = ctx->saved_data["count"].toDouble();
     auto* norm = reinterpret_cast<torch::nn::BatchNorm2dImpl*>(ctx->saved_data["norm"].toInt());
     auto* split = reinterpret_cast<BatchSplit*>(ctx->saved_data["split"].toInt());
     const int rank = static_cast<int>(ctx->saved_data["rank"].toInt());
-    const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
+    const detail::NormGeometry g = geometry_of(x);
 
-    torch::Tensor local;
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_grad_sums", [&] {
-      local = local_grad_sums(x.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(), n, c, hw,
-                              mean.data_ptr<double>());
-    });
+    const bool masked = activation != NormActivation::kIdentity;
+    torch::Tensor dz = masked ? torch::empty_like(x, format) : dy;
+    const torch::Tensor local =
+        detail::norm_grad_sums(x, y, dy, masked ? dz : torch::Tensor(), g, mean, activation);
     // The second tag keeps backward's rendezvous apart from forward's for the same layer.
     torch::Tensor total = split ? sum_parts(split->all_gather(rank, local, &norm->options)) : local;
     total = across_ranks(split, rank, total, &norm->running_var, sum_parts);
@@ -244,18 +189,16 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
     torch::Tensor proj = invstd * invstd * sum_dy_xmu / count;
     torch::Tensor c1 = k.contiguous(), c2 = (-k * proj).contiguous();
     torch::Tensor c3 = (k * (mean * proj - sum_dy / count)).contiguous();
-    torch::Tensor dx = torch::empty_like(x);
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_grad_input", [&] {
-      grad_input(x.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(), dx.data_ptr<scalar_t>(), n, c, hw,
-                 c1.data_ptr<double>(), c2.data_ptr<double>(), c3.data_ptr<double>());
-    });
+    torch::Tensor dx = torch::empty_like(x, format);
+    detail::norm_grad_input(x, dz, dx, g, c1, c2, c3);
     // Parameter gradients are this share's; the host adds the workers' gradients.
-    torch::Tensor grad_weight, grad_bias;
+    torch::Tensor grad_weight, grad_bias, grad_residual;
     if (weight.defined() && ctx->needs_input_grad(1))
       grad_weight = (local[1] * invstd).to(weight.scalar_type());
     if (ctx->needs_input_grad(2)) grad_bias = local[0].to(x.scalar_type());
-    return {dx.to(input_type), grad_weight,     grad_bias,
-            torch::Tensor(),   torch::Tensor(), torch::Tensor()};
+    if (ctx->needs_input_grad(3)) grad_residual = dz.to(residual_type);
+    return {dx.to(input_type), grad_weight,     grad_bias,       grad_residual,
+            torch::Tensor(),   torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 
  private:
@@ -271,6 +214,8 @@ class SplitBatchNorm : public torch::autograd::Function<SplitBatchNorm> {
   }
 };
 
+std::atomic<bool> fusion_enabled{true};
+
 bool split_path(const torch::Tensor& input) {
   return input.device().is_cpu() && input.dim() == 4 &&
          (input.scalar_type() == torch::kFloat || input.scalar_type() == torch::kDouble ||
@@ -278,6 +223,10 @@ bool split_path(const torch::Tensor& input) {
 }
 
 }  // namespace
+
+void set_norm_fusion(bool enabled) { fusion_enabled.store(enabled, std::memory_order_relaxed); }
+
+bool norm_fusion() noexcept { return fusion_enabled.load(std::memory_order_relaxed); }
 
 torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input) {
   const BatchSplitMember* member = current_batch_split();
@@ -289,9 +238,39 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& 
         " takes float, double, bfloat16 or half CPU tensors [N, C, H, W], got " +
         c10::str(input.sizes()) + " " + std::string(c10::toString(input.scalar_type())) + " on " +
         input.device().str());
-  return SplitBatchNorm::apply(input, norm.weight, norm.bias, &norm,
-                               split ? member->split : nullptr,
-                               split ? static_cast<int64_t>(member->rank) : 0);
+  return FusedBatchNorm::apply(input, absent_as_empty(norm.weight), absent_as_empty(norm.bias),
+                               absent_as_empty({}), &norm, split ? member->split : nullptr,
+                               split ? static_cast<int64_t>(member->rank) : 0,
+                               static_cast<int64_t>(NormActivation::kIdentity));
+}
+
+torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input,
+                             NormActivation activation, const torch::Tensor& residual,
+                             const GroupTap& tap) {
+  if (residual.defined() && !residual.sizes().equals(input.sizes()))
+    throw std::invalid_argument("batch_norm_act: the residual " + c10::str(residual.sizes()) +
+                                " does not match the input " + c10::str(input.sizes()));
+  if (norm_fusion() && norm.is_training() && split_path(input) && !tap.observed() &&
+      (!residual.defined() || residual.device() == input.device())) {
+    const BatchSplitMember* member = current_batch_split();
+    const bool split = member && member->split->workers() > 1;
+    return FusedBatchNorm::apply(input, absent_as_empty(norm.weight), absent_as_empty(norm.bias),
+                                 absent_as_empty(residual), &norm, split ? member->split : nullptr,
+                                 split ? static_cast<int64_t>(member->rank) : 0,
+                                 static_cast<int64_t>(activation));
+  }
+  torch::Tensor z = batch_norm(norm, input);
+  if (residual.defined()) z = z + residual;
+  z = tap(z);
+  switch (activation) {
+    case NormActivation::kIdentity:
+      return z;
+    case NormActivation::kRelu:
+      return z.relu_();
+    case NormActivation::kRelu6:
+      return z.clamp_(0.0, 6.0);
+  }
+  throw std::invalid_argument("batch_norm_act: unknown activation");
 }
 
 }  // namespace gear

@@ -48,6 +48,11 @@ struct GroupObservers {
 
 }  // namespace detail
 
+bool GroupTap::observed() const {
+  return observers_ && observers_->active.load(std::memory_order_acquire) != 0 &&
+         !observers_->of(group_).empty();
+}
+
 torch::Tensor GroupTap::operator()(const torch::Tensor& x) const {
   if (!observers_ || observers_->active.load(std::memory_order_acquire) == 0) return x;
   const auto entries = observers_->of(group_);

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-import torch
 
 import gear
 from conftest import TRAIN_ONE_EPOCH, tiny_pipeline
@@ -97,20 +96,20 @@ def test_bad_data_is_a_data_error(tmp_path):
         gear.run(str(pipeline), out=str(tmp_path / "run"), log_level="off")
 
 
-def test_channels_last_trains_and_is_refused_where_libtorch_1_breaks_it(tmp_path):
-    pipeline = tmp_path / "nhwc.toml"
-    pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH + '\n[[stage]]\nkind = "evaluate"\n'))
-    nchw = gear.run(str(pipeline), out=str(tmp_path / "nchw"), log_level="warn")
-    nhwc = gear.run(str(pipeline), overrides=["run.memory_format=channels_last"],
-                    out=str(tmp_path / "nhwc"), log_level="warn")
-    # The same seed and data: the layouts differ only by floating-point summation order.
-    assert abs(nhwc["final"]["clean_accuracy"] - nchw["final"]["clean_accuracy"]) < 0.05
-    assert nhwc["final"]["clean_accuracy"] > 0.5
-    if torch.__version__.startswith("1."):
-        resnet = tmp_path / "resnet.toml"
-        resnet.write_text(tiny_pipeline(TRAIN_ONE_EPOCH,
-                                        model='architecture = "resnet18"\nwidth = 0.125'))
-        with pytest.raises(gear.ConfigError, match="strided 1x1 convolution") as caught:
-            gear.run(str(resnet), overrides=["run.memory_format=channels_last"],
-                     out=str(tmp_path / "resnet"), log_level="off")
-        assert caught.value.key == "run.memory_format"
+def test_channels_last_trains_like_contiguous_on_vgg_and_on_resnet(tmp_path):
+    # ResNet's stage shortcuts are the strided 1x1 convolutions whose channels-last backward
+    # LibTorch 1.13 gets wrong; the plugin runs them as a subsample and a stride-1 1x1, so the
+    # host accepts channels-last for it and it trains like the contiguous run.
+    # One epoch on 2000 images: VGG reaches about 0.7, ResNet about 0.33 (chance is 0.1).
+    for model, least in (('architecture = "vgg11"\nwidth = 0.125', 0.5),
+                         ('architecture = "resnet18"\nwidth = 0.125', 0.2)):
+        name = model.split('"')[1]
+        pipeline = tmp_path / f"{name}.toml"
+        pipeline.write_text(tiny_pipeline(TRAIN_ONE_EPOCH + '\n[[stage]]\nkind = "evaluate"\n',
+                                          model=model))
+        nchw = gear.run(str(pipeline), out=str(tmp_path / f"{name}_nchw"), log_level="warn")
+        nhwc = gear.run(str(pipeline), overrides=["run.memory_format=channels_last"],
+                        out=str(tmp_path / f"{name}_nhwc"), log_level="warn")
+        # The same seed and data: the layouts differ only by floating-point summation order.
+        assert abs(nhwc["final"]["clean_accuracy"] - nchw["final"]["clean_accuracy"]) < 0.05, name
+        assert nhwc["final"]["clean_accuracy"] > least, name

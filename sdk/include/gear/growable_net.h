@@ -116,6 +116,9 @@ class GEAR_EXPORT GroupTap {
   /// forward pass goes on with: `x` itself, or, while a gradient observer is attached, a copy,
   /// so in-place ops after the tap do not disturb the observed value.
   torch::Tensor operator()(const torch::Tensor& x) const;
+  /// Whether anyone observes or transforms this tap's group now (what fused ops check before
+  /// skipping the tap's place in the pass). Since SDK 0.12.
+  bool observed() const;
 
  private:
   friend class GrowableNet;
