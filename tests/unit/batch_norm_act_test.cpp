@@ -14,6 +14,7 @@
 #include "gear/batch_norm.h"
 #include "gear/batch_split.h"
 #include "gear/host/worker_pool.h"
+#include "norm_copy.h"
 
 namespace gear::fused_norm_test {
 namespace {
@@ -30,18 +31,25 @@ torch::nn::BatchNorm2d make_norm(int64_t channels, torch::Dtype dtype) {
   return norm;
 }
 
-torch::nn::BatchNorm2d copy_of(const torch::nn::BatchNorm2d& norm) {
-  auto copy = make_norm(norm->options.num_features(), norm->weight.scalar_type());
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < norm->parameters().size(); ++i)
-    copy->parameters()[i].copy_(norm->parameters()[i]);
-  for (size_t i = 0; i < norm->buffers().size(); ++i) copy->buffers()[i].copy_(norm->buffers()[i]);
-  return copy;
-}
-
 struct Result {
   torch::Tensor y, dx, dr, dw, db, running_mean, running_var;
 };
+
+// The output, the gradients of `y` with `grad` for the input, the residual (if any) and the
+// norm's parameters, and the norm's running statistics.
+Result collect(const torch::Tensor& y, const torch::Tensor& grad, const torch::Tensor& input,
+               const torch::Tensor& residual, torch::nn::BatchNorm2dImpl& norm) {
+  std::vector<torch::Tensor> wrt = {input, norm.weight, norm.bias};
+  if (residual.defined()) wrt.push_back(residual);
+  auto g = torch::autograd::grad({y}, wrt, {grad});
+  return {y.detach(),
+          g[0],
+          residual.defined() ? g[3] : torch::Tensor(),
+          g[1],
+          g[2],
+          norm.running_mean.clone(),
+          norm.running_var.clone()};
+}
 
 torch::Tensor activate(const torch::Tensor& z, NormActivation activation) {
   if (activation == NormActivation::kRelu) return torch::relu(z);
@@ -57,16 +65,7 @@ Result reference(const torch::Tensor& x, const torch::Tensor& r, const torch::Te
   torch::Tensor z = norm->forward(input);
   if (residual.defined()) z = z + residual;
   torch::Tensor y = activate(z, activation);
-  std::vector<torch::Tensor> wrt = {input, norm->weight, norm->bias};
-  if (residual.defined()) wrt.push_back(residual);
-  auto g = torch::autograd::grad({y}, wrt, {grad.contiguous()});
-  return {y.detach(),
-          g[0],
-          residual.defined() ? g[3] : torch::Tensor(),
-          g[1],
-          g[2],
-          norm->running_mean.clone(),
-          norm->running_var.clone()};
+  return collect(y, grad.contiguous(), input, residual, *norm);
 }
 
 Result fused(const torch::Tensor& x, const torch::Tensor& r, const torch::Tensor& grad,
@@ -75,16 +74,7 @@ Result fused(const torch::Tensor& x, const torch::Tensor& r, const torch::Tensor
   torch::Tensor residual = r.defined() ? r.clone().requires_grad_() : torch::Tensor();
   torch::Tensor y = batch_norm_act(*norm, input, activation, residual);
   EXPECT_TRUE(y.is_contiguous(x.suggest_memory_format())) << "the output keeps the layout";
-  std::vector<torch::Tensor> wrt = {input, norm->weight, norm->bias};
-  if (residual.defined()) wrt.push_back(residual);
-  auto g = torch::autograd::grad({y}, wrt, {grad});
-  return {y.detach(),
-          g[0],
-          residual.defined() ? g[3] : torch::Tensor(),
-          g[1],
-          g[2],
-          norm->running_mean.clone(),
-          norm->running_var.clone()};
+  return collect(y, grad, input, residual, *norm);
 }
 
 void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, const char* what) {
@@ -128,7 +118,7 @@ TEST_P(BatchNormAct, EqualsTheSeparateOpsInDouble) {
   torch::Tensor r = with_residual ? torch::randn({5, 6, 7, 9}, torch::kDouble) : torch::Tensor();
   torch::Tensor grad = torch::randn({5, 6, 7, 9}, torch::kDouble);
   auto norm = make_norm(6, torch::kDouble);
-  auto copy = copy_of(norm);
+  auto copy = test::copy_of_norm(norm);
   Result want = reference(x, r, grad, norm, activation);
   Result got = fused(x, r, grad, copy, activation);
   expect_same(want, got, 1e-10);
@@ -154,7 +144,7 @@ TEST(BatchNormActThreads, FloatOnTwoThreadsEqualsOneThreadExactly) {
   torch::Tensor r = torch::randn({5, 6, 7, 9});
   torch::Tensor grad = torch::randn({5, 6, 7, 9});
   auto norm = make_norm(6, torch::kFloat);
-  auto one = copy_of(norm), two = copy_of(norm);
+  auto one = test::copy_of_norm(norm), two = test::copy_of_norm(norm);
   const int threads = at::get_num_threads();
   at::set_num_threads(1);
   Result a = fused(x, r, grad, one, NormActivation::kRelu);
@@ -173,7 +163,7 @@ TEST(BatchNormActSplit, TwoWorkersGiveTheWholeBatchInChannelsLast) {
   torch::Tensor grad = torch::randn({5, 6, 7, 9}, torch::kDouble);
   x.slice(0, 0, 2).mul_(3).add_(-2);  // shares of different statistics
   auto norm = make_norm(6, torch::kDouble);
-  auto copy = copy_of(norm);
+  auto copy = test::copy_of_norm(norm);
   Result want = reference(x, r, grad, norm, NormActivation::kRelu6);
   const std::vector<int64_t> cuts = {0, 2, 5};
   BatchSplit rendezvous(2);
@@ -207,7 +197,7 @@ TEST(BatchNormActFallback, EvalModeAndFusionOffAreTheSeparateOps) {
   EXPECT_TRUE(torch::equal(batch_norm_act(*norm, x, NormActivation::kRelu6, r),
                            torch::clamp(norm->forward(x) + r, 0.0, 6.0)));
   norm->train();
-  auto copy = copy_of(norm);
+  auto copy = test::copy_of_norm(norm);
   set_norm_fusion(false);
   EXPECT_FALSE(norm_fusion());
   torch::Tensor separate = batch_norm_act(*norm, x, NormActivation::kRelu, r);

@@ -16,6 +16,7 @@
 #include "gear/host/batch_split_step.h"
 #include "gear/host/trainer.h"
 #include "gear/host/worker_pool.h"
+#include "norm_copy.h"
 #include "test_support.h"
 
 namespace gear::host {
@@ -30,16 +31,6 @@ torch::nn::BatchNorm2d make_norm(int64_t channels, torch::Dtype dtype) {
   norm->running_mean.uniform_(-1, 1);
   norm->running_var.uniform_(0.5, 2);
   return norm;
-}
-
-// A second module with the same parameters and buffers, to run the split on.
-torch::nn::BatchNorm2d copy_of(const torch::nn::BatchNorm2d& norm) {
-  auto copy = make_norm(norm->options.num_features(), norm->weight.scalar_type());
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < norm->parameters().size(); ++i)
-    copy->parameters()[i].copy_(norm->parameters()[i]);
-  for (size_t i = 0; i < norm->buffers().size(); ++i) copy->buffers()[i].copy_(norm->buffers()[i]);
-  return copy;
 }
 
 struct Result {
@@ -114,7 +105,7 @@ TEST(BatchSplitNorm, UnevenSharesGiveTheFullBatchInDouble) {
   x.slice(0, 0, 3).mul_(3).add_(-4);
   torch::Tensor grad = torch::randn_like(x);
   auto norm = make_norm(5, torch::kDouble);
-  auto copy = copy_of(norm);
+  auto copy = test::copy_of_norm(norm);
   Result want = reference(x, grad, norm);
   Result got = split(x, grad, copy, {0, 3, 7});
   expect_same(want, got, 1e-10);
@@ -133,7 +124,7 @@ TEST(BatchSplitNorm, ThreeWorkersInFloatAndOneSampleShares) {
   torch::Tensor x = torch::randn({5, 3, 2, 2});
   torch::Tensor grad = torch::randn_like(x);
   auto norm = make_norm(3, torch::kFloat);
-  auto copy = copy_of(norm);
+  auto copy = test::copy_of_norm(norm);
   expect_same(reference(x, grad, norm), split(x, grad, copy, {0, 1, 2, 5}), 2e-5);
 }
 
@@ -142,7 +133,7 @@ TEST(BatchSplitNorm, FrozenAffineParametersStillGiveTheInputGradient) {
   torch::Tensor x = torch::randn({6, 2, 3, 3}, torch::kDouble);
   torch::Tensor grad = torch::randn_like(x);
   auto norm = make_norm(2, torch::kDouble);
-  auto copy = copy_of(norm);
+  auto copy = test::copy_of_norm(norm);
   for (auto* m : {&norm, &copy}) {
     (*m)->weight.requires_grad_(false);
     (*m)->bias.requires_grad_(false);
