@@ -34,8 +34,8 @@ enum class NormActivation {
 /// `activation(tap(batch_norm(norm, input) + residual))`: a convolution's norm, its block's
 /// residual stream (optional) and the nonlinearity in one call, so that in training mode on the
 /// CPU (float or double, or bfloat16 / half computed in float32, either memory layout) the norm's
-/// statistics, the normalisation, the addition and the activation take two passes over the data
-/// forward and two backward, instead of the five to eight of the separate ops, inside a batch
+/// statistics (two passes), then the normalisation, the addition and the activation (one) are
+/// three passes over the data forward and two backward, with no saved copy, inside a batch
 /// split, under data parallelism and in a plain single-process step alike. The output keeps the
 /// input's memory layout. Values and gradients equal the separate ops' within float rounding; the
 /// activation's gradient is taken from its output (ReLU passes where y > 0, ReLU6 where
