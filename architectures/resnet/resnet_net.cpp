@@ -29,8 +29,7 @@ std::vector<int64_t> resnet_standard_widths(const ResNetLayout& layout) {
   return widths;
 }
 
-BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t stride)
-    : stride(stride) {
+BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t stride) {
   conv1 = register_module("conv1", conv_no_bias(in, inner, 3, stride));
   bn1 = register_module("bn1", torch::nn::BatchNorm2d(inner));
   conv2 = register_module("conv2", conv_no_bias(inner, out, 3, 1));
@@ -46,14 +45,15 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t inner, int64_t out, int64_t s
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
   const torch::Tensor y =
       batch_norm_act(*bn1, conv1->forward(x), NormActivation::kRelu, {}, inner_tap);
-  // Subsample, then a stride-1 1x1 conv: a strided 1x1 conv's values, without LibTorch 1.13's
-  // channels-last backward of one (heap corruption).
-  const torch::Tensor stream =
-      shortcut
-          ? batch_norm(*shortcut_bn,
-                       shortcut->forward(
-                           x.slice(2, 0, c10::nullopt, stride).slice(3, 0, c10::nullopt, stride)))
-          : x;
+  torch::Tensor stream = x;
+  if (shortcut) {
+    // Subsample at conv1's stride, then a stride-1 1x1 conv: a strided 1x1 conv's values,
+    // without LibTorch 1.13's channels-last backward of one (heap corruption).
+    const int64_t stride = (*conv1->options.stride())[0];
+    const torch::Tensor sampled =
+        x.slice(2, 0, c10::nullopt, stride).slice(3, 0, c10::nullopt, stride);
+    stream = batch_norm(*shortcut_bn, shortcut->forward(sampled));
+  }
   return batch_norm_act(*bn2, conv2->forward(y), NormActivation::kRelu, stream, stream_tap);
 }
 

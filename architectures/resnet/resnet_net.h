@@ -45,7 +45,6 @@ class BasicBlockImpl : public torch::nn::Module {
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, shortcut_bn{nullptr};
-  int64_t stride = 1;  ///< of conv1 and of the shortcut's subsample
   /// Taps of the inner group (after bn1) and of the stream (the sum, before the last ReLU).
   GroupTap inner_tap, stream_tap;
 };

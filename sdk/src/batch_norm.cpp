@@ -89,8 +89,6 @@ detail::NormGeometry geometry_of(const torch::Tensor& x) {
   return g;
 }
 
-// The norm (statistics of the whole batch: every worker's share, then every rank's), the residual
-// and the activation in one autograd node; see batch_norm_act.
 // Autograd's custom functions take no undefined tensor: an absent weight, bias or residual is
 // passed as an empty tensor (a real one has at least one element).
 torch::Tensor absent_as_empty(const torch::Tensor& t) {
@@ -99,6 +97,8 @@ torch::Tensor absent_as_empty(const torch::Tensor& t) {
 
 torch::Tensor present(const torch::Tensor& t) { return t.numel() > 0 ? t : torch::Tensor(); }
 
+// The norm (statistics of the whole batch: every worker's share, then every rank's), the residual
+// and the activation in one autograd node; see batch_norm_act.
 class FusedBatchNorm : public torch::autograd::Function<FusedBatchNorm> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input,
@@ -222,6 +222,17 @@ bool split_path(const torch::Tensor& input) {
           input.scalar_type() == torch::kBFloat16 || input.scalar_type() == torch::kHalf);
 }
 
+// FusedBatchNorm for `norm` in the calling thread's batch split (if any).
+torch::Tensor fused(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input,
+                    const torch::Tensor& residual, NormActivation activation) {
+  const BatchSplitMember* member = current_batch_split();
+  const bool split = member && member->split->workers() > 1;
+  return FusedBatchNorm::apply(input, absent_as_empty(norm.weight), absent_as_empty(norm.bias),
+                               absent_as_empty(residual), &norm, split ? member->split : nullptr,
+                               split ? static_cast<int64_t>(member->rank) : 0,
+                               static_cast<int64_t>(activation));
+}
+
 }  // namespace
 
 void set_norm_fusion(bool enabled) { fusion_enabled.store(enabled, std::memory_order_relaxed); }
@@ -238,10 +249,7 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& 
         " takes float, double, bfloat16 or half CPU tensors [N, C, H, W], got " +
         c10::str(input.sizes()) + " " + std::string(c10::toString(input.scalar_type())) + " on " +
         input.device().str());
-  return FusedBatchNorm::apply(input, absent_as_empty(norm.weight), absent_as_empty(norm.bias),
-                               absent_as_empty({}), &norm, split ? member->split : nullptr,
-                               split ? static_cast<int64_t>(member->rank) : 0,
-                               static_cast<int64_t>(NormActivation::kIdentity));
+  return fused(norm, input, torch::Tensor(), NormActivation::kIdentity);
 }
 
 torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input,
@@ -251,14 +259,8 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& norm, const torch::Tens
     throw std::invalid_argument("batch_norm_act: the residual " + c10::str(residual.sizes()) +
                                 " does not match the input " + c10::str(input.sizes()));
   if (norm_fusion() && norm.is_training() && split_path(input) && !tap.observed() &&
-      (!residual.defined() || residual.device() == input.device())) {
-    const BatchSplitMember* member = current_batch_split();
-    const bool split = member && member->split->workers() > 1;
-    return FusedBatchNorm::apply(input, absent_as_empty(norm.weight), absent_as_empty(norm.bias),
-                                 absent_as_empty(residual), &norm, split ? member->split : nullptr,
-                                 split ? static_cast<int64_t>(member->rank) : 0,
-                                 static_cast<int64_t>(activation));
-  }
+      (!residual.defined() || residual.device() == input.device()))
+    return fused(norm, input, residual, activation);
   torch::Tensor z = batch_norm(norm, input);
   if (residual.defined()) z = z + residual;
   z = tap(z);

@@ -65,29 +65,13 @@ decltype(auto) on_isa(const F& f) {
   return f(baseline::Kernels{});
 }
 
+// The data of `t`, or null for an undefined (absent) tensor.
 template <typename T>
-const T* ptr(const torch::Tensor& t) {
-  return t.defined() ? t.data_ptr<T>() : nullptr;
-}
-
-template <typename T>
-T* mutable_ptr(const torch::Tensor& t) {
+T* ptr(const torch::Tensor& t) {
   return t.defined() ? t.data_ptr<T>() : nullptr;
 }
 
 }  // namespace
-
-const char* norm_kernels_isa() {
-  switch (isa()) {
-    case Isa::kAvx512:
-      return "avx512";
-    case Isa::kAvx2:
-      return "avx2";
-    case Isa::kBaseline:
-      break;
-  }
-  return "baseline";
-}
 
 torch::Tensor norm_moments(const torch::Tensor& x, const NormGeometry& g) {
   const double count = static_cast<double>(g.n * g.hw);
@@ -112,7 +96,7 @@ void norm_normalise(const torch::Tensor& x, const torch::Tensor& residual, const
     on_isa([&](auto k) {
       with_activation(activation, [&](auto a) {
         decltype(k)::template normalise<decltype(a)::value>(
-            ptr<scalar_t>(x), ptr<scalar_t>(residual), mutable_ptr<scalar_t>(y), g,
+            ptr<scalar_t>(x), ptr<scalar_t>(residual), ptr<scalar_t>(y), g,
             scale.data_ptr<double>(), shift.data_ptr<double>());
       });
     });
@@ -128,7 +112,7 @@ torch::Tensor norm_grad_sums(const torch::Tensor& x, const torch::Tensor& y,
     on_isa([&](auto k) {
       with_activation(activation, [&](auto a) {
         sums = fold_slices(decltype(k)::template grad_sums<decltype(a)::value>(
-            ptr<scalar_t>(x), ptr<scalar_t>(y), ptr<scalar_t>(dy), mutable_ptr<scalar_t>(dz), g,
+            ptr<scalar_t>(x), ptr<scalar_t>(y), ptr<scalar_t>(dy), ptr<scalar_t>(dz), g,
             mean.data_ptr<double>()));
       });
     });
@@ -141,7 +125,7 @@ void norm_grad_input(const torch::Tensor& x, const torch::Tensor& dz, const torc
                      const torch::Tensor& c3) {
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gear_batch_norm_grad_input", [&] {
     on_isa([&](auto k) {
-      decltype(k)::grad_input(ptr<scalar_t>(x), ptr<scalar_t>(dz), mutable_ptr<scalar_t>(dx), g,
+      decltype(k)::grad_input(ptr<scalar_t>(x), ptr<scalar_t>(dz), ptr<scalar_t>(dx), g,
                               c1.data_ptr<double>(), c2.data_ptr<double>(), c3.data_ptr<double>());
     });
   });

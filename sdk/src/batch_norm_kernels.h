@@ -32,7 +32,4 @@ void norm_grad_input(const torch::Tensor& x, const torch::Tensor& dz, const torc
                      const NormGeometry& g, const torch::Tensor& c1, const torch::Tensor& c2,
                      const torch::Tensor& c3);
 
-/// The instruction set the kernels run in here: "avx512", "avx2" or "baseline".
-const char* norm_kernels_isa();
-
 }  // namespace gear::detail
