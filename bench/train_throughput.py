@@ -110,28 +110,31 @@ def python_idiomatic(architecture, images, labels, threads):
     return train_loop(eager_nets.build(architecture), lambda: loader)
 
 
+def batched_data(images, labels):
+    """One epoch of batches by the data path written the way GEAR does it: batched gather +
+    crop + flip on tensors."""
+    order = torch.randperm(len(labels))
+    for start in range(0, len(labels), BATCH):
+        idx = order[start:start + BATCH]
+        x = F.pad(images[idx], (PAD, PAD, PAD, PAD))
+        n = len(idx)
+        oy = torch.randint(0, 2 * PAD + 1, (n,))
+        ox = torch.randint(0, 2 * PAD + 1, (n,))
+        rows = (oy[:, None] + torch.arange(28))[:, None, :, None].expand(n, 1, 28, 28 + 2 * PAD)
+        x = x.gather(2, rows)
+        cols = (ox[:, None] + torch.arange(28))[:, None, None, :].expand(n, 1, 28, 28)
+        x = x.gather(3, cols)
+        flip = torch.rand(n) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        yield (x.float() / 255 - MEAN) / STD, labels[idx]
+
+
 def python_batched(architecture, images, labels, threads, channels_last=False):
-    """The data path written the way GEAR does it: batched gather + crop + flip on tensors."""
+    """Eager training on batched_data."""
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-
-    def batches():
-        order = torch.randperm(len(labels))
-        for start in range(0, len(labels), BATCH):
-            idx = order[start:start + BATCH]
-            x = F.pad(images[idx], (PAD, PAD, PAD, PAD))
-            n = len(idx)
-            oy = torch.randint(0, 2 * PAD + 1, (n,))
-            ox = torch.randint(0, 2 * PAD + 1, (n,))
-            rows = (oy[:, None] + torch.arange(28))[:, None, :, None].expand(n, 1, 28, 28 + 2 * PAD)
-            x = x.gather(2, rows)
-            cols = (ox[:, None] + torch.arange(28))[:, None, None, :].expand(n, 1, 28, 28)
-            x = x.gather(3, cols)
-            flip = torch.rand(n) < 0.5
-            x = torch.where(flip[:, None, None, None], x.flip(3), x)
-            yield (x.float() / 255 - MEAN) / STD, labels[idx]
-
-    return train_loop(eager_nets.build(architecture), batches, channels_last)
+    return train_loop(eager_nets.build(architecture), lambda: batched_data(images, labels),
+                      channels_last)
 
 
 # GEAR's run.cpu_allocator = "retain" (host/src/cpu_allocator.cpp), for a Python process.

@@ -8,9 +8,9 @@
 namespace gear::host {
 
 /// Whether a run keeps activations and convolution weights channels-last (NHWC) for `mode`
-/// ("auto", "channels_last", "contiguous") on `device`. Channels-last makes oneDNN's CPU
-/// convolutions about 12% faster on VGG (bench/results/train_throughput.json); "auto" is
-/// contiguous for now (see channels_last_hazard).
+/// ("auto", "channels_last", "contiguous") on `device`. "auto" is contiguous: on the CPU,
+/// channels-last trains VGG and ResNet within 10% either way of contiguous and MobileNet-V2
+/// slower (bench/results/conv_ceiling.json); on CUDA it has not been measured.
 bool use_channels_last(const std::string& mode, const torch::Device& device);
 
 /// Why `net` must not train channels-last with this LibTorch, or "" when it may.
