@@ -1,6 +1,7 @@
 // MAC counting: convolutions are observed through ATen's RecordFunction (their output size depends
 // on the input the architecture's forward() gives them); Linear layers are counted from their
-// weights, since each is applied once per sample in every GEAR architecture.
+// weights, since each is applied once per sample in every GEAR architecture. A convolution run on
+// a view of its weight counts the whole weight, as the dense definition does.
 
 #include <ATen/record_function.h>
 #include <torch/nn/modules/conv.h>
@@ -26,7 +27,11 @@ std::unique_ptr<at::ObserverContext> on_op(const at::RecordFunction& fn) {
   auto inputs = fn.inputs();
   if (inputs.size() < 9 || !inputs[0].isTensor() || !inputs[1].isTensor()) return nullptr;
   const auto& input = inputs[0].toTensor();
-  const auto& weight = inputs[1].toTensor();
+  const auto& called = inputs[1].toTensor();
+  // A weight that is a view of a net's tensor (VGG's centre taps on 1x1 planes) counts as that
+  // tensor: the MACs are the convolution's as defined, and cost models map the call to it.
+  const at::TensorBase& weight =
+      called.is_view() ? called._base() : static_cast<const at::TensorBase&>(called);
   auto stride = inputs[3].toIntVector();
   auto padding = inputs[4].toIntVector();
   auto dilation = inputs[5].toIntVector();
@@ -34,7 +39,7 @@ std::unique_ptr<at::ObserverContext> on_op(const at::RecordFunction& fn) {
   for (int64_t d = 2; d < input.dim(); ++d) {
     size_t i = static_cast<size_t>(d - 2);
     positions *= output_extent(
-        input.size(d), weight.size(d), stride[std::min(i, stride.size() - 1)],
+        input.size(d), called.size(d), stride[std::min(i, stride.size() - 1)],
         padding[std::min(i, padding.size() - 1)], dilation[std::min(i, dilation.size() - 1)]);
   }
   tl_calls->push_back({weight.unsafeGetTensorImpl(), weight.numel(), positions});

@@ -16,35 +16,16 @@
 #include <vector>
 
 #include "gear/host/memory_format.h"
+#include "reference_ops.h"
 #include "test_support.h"
 
 namespace gear::plugins::architectures {
 namespace {
 
-template <typename M>
-M& module_at(torch::nn::Module& net, const std::string& name) {
-  const auto modules = net.named_modules();
-  const auto* found = modules.find(name);
-  if (found == nullptr) throw std::invalid_argument("no module " + name);
-  M* typed = (*found)->as<M>();
-  if (typed == nullptr) throw std::invalid_argument("module " + name + " has another type");
-  return *typed;
-}
-
-bool has_module(torch::nn::Module& net, const std::string& name) {
-  return net.named_modules().find(name) != nullptr;
-}
-
-torch::Tensor conv(torch::nn::Module& net, const std::string& name, const torch::Tensor& x,
-                   int64_t stride, int64_t padding) {
-  return torch::conv2d(x, module_at<torch::nn::Conv2dImpl>(net, name).weight, {}, stride, padding);
-}
-
-torch::Tensor norm(torch::nn::Module& net, const std::string& name, const torch::Tensor& x) {
-  auto& bn = module_at<torch::nn::BatchNorm2dImpl>(net, name);
-  return torch::batch_norm(x, bn.weight, bn.bias, {}, {}, /*training=*/true, 0.1, bn.options.eps(),
-                           false);
-}
+using reference::conv;
+using reference::has_module;
+using reference::module_at;
+using reference::norm;
 
 torch::Tensor reference_forward(torch::nn::Module& net, const torch::Tensor& input) {
   auto& stem = module_at<torch::nn::Conv2dImpl>(net, "stem");
