@@ -53,34 +53,10 @@ torch::Tensor reference_forward(torch::nn::Module& net, const torch::Tensor& inp
 class ResNetReference : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ResNetReference, TrainingForwardAndGradientsMatchTheDefinition) {
-  const bool channels_last = GetParam();
   torch::manual_seed(21);
-  auto net = test::build_net("resnet18", {1, 28, 28}, 0.125);
-  net->train();
-  // In double, so that a difference is a mistake and not float rounding through 18 layers.
-  net->to(torch::kDouble);
-  torch::Tensor input = torch::randn({6, 1, 28, 28}, torch::kDouble);
-  if (channels_last) {
-    host::apply_memory_format(*net, true);
-    input = input.contiguous(torch::MemoryFormat::ChannelsLast);
-  }
-  const torch::Tensor labels = torch::randint(0, 10, {6});
-  const std::vector<torch::Tensor> params = net->parameters();
-
+  const auto [net, input] = reference::double_net("resnet18", GetParam());
   const torch::Tensor got = net->forward(input);
-  const torch::Tensor want = reference_forward(*net, input);
-  ASSERT_EQ(got.sizes(), want.sizes());
-  EXPECT_LT((got - want).abs().max().item<double>(), 1e-10);
-
-  const auto got_grads =
-      torch::autograd::grad({torch::nn::functional::cross_entropy(got, labels)}, params);
-  const auto want_grads =
-      torch::autograd::grad({torch::nn::functional::cross_entropy(want, labels)}, params);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const double scale = want_grads[i].abs().max().item<double>() + 1e-3;
-    EXPECT_LT((got_grads[i] - want_grads[i]).abs().max().item<double>() / scale, 1e-8)
-        << net->named_parameters().keys()[i];
-  }
+  reference::expect_same_training_step(*net, got, reference_forward(*net, input));
 }
 
 // The shortcut's subsample is what lets ResNet train channels-last on LibTorch 1.13, whose

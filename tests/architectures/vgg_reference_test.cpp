@@ -4,16 +4,12 @@
 // ReLU), batch-statistics BatchNorm, ReLU, 2x2 max-pools skipped along sides of 1, an average
 // pool and the 1x1 classifier; at 28x28, where the last two layers see 1x1 planes.
 #include <gtest/gtest.h>
-#include <torch/autograd.h>
-#include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/conv.h>
 
 #include <string>
 #include <vector>
 
-#include "gear/host/memory_format.h"
 #include "reference_ops.h"
-#include "test_support.h"
 
 namespace gear::plugins::architectures {
 namespace {
@@ -41,36 +37,14 @@ torch::Tensor vgg_reference_forward(torch::nn::Module& net, const torch::Tensor&
 class VggReference : public ::testing::TestWithParam<bool> {};
 
 TEST_P(VggReference, TrainingForwardAndGradientsMatchTheDefinition) {
-  const bool channels_last = GetParam();
   torch::manual_seed(23);
-  auto net = test::build_net("vgg11", {1, 28, 28}, 0.125);
-  net->train();
-  net->to(torch::kDouble);
-  torch::Tensor input = torch::randn({6, 1, 28, 28}, torch::kDouble);
-  if (channels_last) {
-    host::apply_memory_format(*net, true);
-    input = input.contiguous(torch::MemoryFormat::ChannelsLast);
-  }
-  const torch::Tensor labels = torch::randint(0, 10, {6});
-  const std::vector<torch::Tensor> params = net->parameters();
-
+  const auto [net, input] = reference::double_net("vgg11", GetParam());
   const torch::Tensor got = net->forward(input);
   std::vector<int64_t> sides;
   const torch::Tensor want = vgg_reference_forward(*net, input, sides);
   // The case this test is for: the last two convolutions see 1x1 planes.
   EXPECT_EQ(sides, (std::vector<int64_t>{28, 14, 7, 7, 3, 3, 1, 1}));
-  ASSERT_EQ(got.sizes(), want.sizes());
-  EXPECT_LT((got - want).abs().max().item<double>(), 1e-10);
-
-  const auto got_grads =
-      torch::autograd::grad({torch::nn::functional::cross_entropy(got, labels)}, params);
-  const auto want_grads =
-      torch::autograd::grad({torch::nn::functional::cross_entropy(want, labels)}, params);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const double scale = want_grads[i].abs().max().item<double>() + 1e-3;
-    EXPECT_LT((got_grads[i] - want_grads[i]).abs().max().item<double>() / scale, 1e-8)
-        << net->named_parameters().keys()[i];
-  }
+  reference::expect_same_training_step(*net, got, want);
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, VggReference, ::testing::Bool(),
