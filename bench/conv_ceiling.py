@@ -70,16 +70,9 @@ def recorded_convs(net):
 
 
 def vgg_convs(cin_per_layer, cout_per_layer):
-    """VGG-11's 3x3 convs (28x28 input, pools skipped at 1x1) at the given channel counts."""
-    convs, size, i = [], SIZE, 0
-    for item in eager_nets.VGG11:
-        if item == "M":
-            size = size // 2 if size > 1 else size
-        else:
-            convs.append(((cin_per_layer[i], size, size), (cout_per_layer[i], cin_per_layer[i], 3, 3),
-                          (1, 1), (1, 1), 1, False))
-            i += 1
-    return convs
+    """VGG-11's 3x3 convs (28x28 input) at the given channel counts, as recorded_convs gives them."""
+    return [((cin, side, side), (cout, cin, 3, 3), (1, 1), (1, 1), 1, False)
+            for cin, cout, side in osg_step.vgg11_convs(cout_per_layer, SIZE, inputs=cin_per_layer)]
 
 
 def time_conv(conv, batch, channels_last, weight_grad, input_grad):
@@ -103,36 +96,21 @@ def time_conv(conv, batch, channels_last, weight_grad, input_grad):
     return statistics.median(seconds)
 
 
-def ceiling(convs, weight_grad=True, first_input_grad=False, skip_first_backward=False):
-    """Seconds per batch of 128 of the convolutions alone, per mode and overall (the best mode),
-    each convolution in its faster layout."""
-    modes = {"intra_op": (BATCH, 2), "batch_split": (BATCH // 2, 1)}
-    result = {}
-    for mode, (batch, threads) in modes.items():
+def ceiling(convs, weight_grad=True, skip_first_backward=False):
+    """Seconds per batch of 128 of the convolutions alone, each in its faster layout, in the
+    better of intra-op (batch 128, 2 threads) and a free batch split (batch 64, 1 thread). The
+    first convolution reads the data, so it needs no input gradient (and no backward at all with
+    `skip_first_backward`)."""
+    best = float("inf")
+    for batch, threads in ((BATCH, 2), (BATCH // 2, 1)):
         torch.set_num_threads(threads)
-        total = {"contiguous": 0.0, "channels_last": 0.0, "best_per_conv": 0.0}
+        total = 0.0
         for i, conv in enumerate(convs):
-            first = i == 0
-            wg = weight_grad and not (first and skip_first_backward)
-            ig = (first_input_grad if first else True) and not (first and skip_first_backward)
-            t = {cl: time_conv(conv, batch, cl, wg, ig) for cl in (False, True)}
-            total["contiguous"] += t[False]
-            total["channels_last"] += t[True]
-            total["best_per_conv"] += min(t.values())
-        result[mode] = {k: round(v, 5) for k, v in total.items()}
-    result["seconds_per_batch"] = min(r["best_per_conv"] for r in result.values())
-    return result
-
-
-def gear_rate(gearhost, architecture, threads, extra=()):
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "run")
-        subprocess.run([gearhost, "--log-level", "warn", "run",
-                        os.path.join(ROOT, "bench/pipelines/throughput.toml"),
-                        f"run.threads={threads}", f"model.architecture={architecture}",
-                        *extra, "--out", out], check=True)
-        with open(os.path.join(out, "metrics.csv")) as f:
-            return float(list(tt.csv.DictReader(f))[-1]["images_per_second"])
+            skip = i == 0 and skip_first_backward
+            wg, ig = weight_grad and not skip, i > 0
+            total += min(time_conv(conv, batch, cl, wg, ig) for cl in (False, True))
+        best = min(best, total)
+    return best
 
 
 def eager_step_seconds(arch, channels_last, steps=4):
@@ -161,7 +139,7 @@ def paired_worker(arch):
     convolutions alone; prints them as JSON."""
     convs = recorded_convs(eager_nets.build(arch))
     eager = min(eager_step_seconds(arch, cl) for cl in (False, True))
-    conv = ceiling(convs)["seconds_per_batch"]
+    conv = ceiling(convs)
     data = data_seconds()
     print(json.dumps({"eager_step_s": eager, "conv_s": conv, "data_s": data,
                       "speedup_bound": eager / conv,
@@ -190,12 +168,12 @@ def architecture_runners(args):
         convs = recorded_convs(eager_nets.build(arch))
         # The drift of this VM can move minutes-apart runs by 2x; this pair is seconds apart.
         runners[f"{arch}/paired"] = lambda a=arch: paired(a)
-        runners[f"{arch}/conv_ceiling"] = lambda c=convs: BATCH / ceiling(c)["seconds_per_batch"]
+        runners[f"{arch}/conv_ceiling"] = lambda c=convs: BATCH / ceiling(c)
         for fmt in ("contiguous", "channels_last"):
             for par in ("auto", "intra_op"):
                 runners[f"{arch}/gear_{fmt}_{par}"] = (
-                    lambda a=arch, f=fmt, p=par: gear_rate(
-                        args.gearhost, a, 2, (f"run.memory_format={f}", f"run.cpu_parallelism={p}")))
+                    lambda a=arch, f=fmt, p=par: tt.gear(args.gearhost, a, 2, memory_format=f,
+                                                         parallelism=p))
         runners[f"{arch}/eager"] = lambda a=arch: tt.python("python_batched", a, 2,
                                                             tt.RETAIN_TUNABLES)
         runners[f"{arch}/eager_channels_last"] = lambda a=arch: tt.python(
@@ -226,20 +204,16 @@ def osg_runners(args):
         candidate = vgg_convs([1] + rows[:-1], rows)
         averaged = vgg_convs([1] + [c + K for c in backbone[:-1]], rows)
         grown = grown_widths(width)
-        runners[f"osg{width}/candidate_ceiling_s"] = lambda c=candidate: ceiling(c)[
-            "seconds_per_batch"]
-        runners[f"osg{width}/scoring_ceiling_s"] = lambda c=candidate: ceiling(
-            c, weight_grad=False, skip_first_backward=True)["seconds_per_batch"]
-        runners[f"osg{width}/pair_averaged_candidate_ceiling_s"] = lambda c=averaged: ceiling(c)[
-            "seconds_per_batch"]
-        runners[f"osg{width}/pair_averaged_scoring_ceiling_s"] = lambda c=averaged: ceiling(
-            c, weight_grad=False, skip_first_backward=True)["seconds_per_batch"]
+        for prefix, convs in (("", candidate), ("pair_averaged_", averaged)):
+            runners[f"osg{width}/{prefix}candidate_ceiling_s"] = lambda c=convs: ceiling(c)
+            runners[f"osg{width}/{prefix}scoring_ceiling_s"] = lambda c=convs: ceiling(
+                c, weight_grad=False, skip_first_backward=True)
         runners[f"osg{width}/grown_conv_ceiling_s"] = lambda g=grown: ceiling(
-            vgg_convs([1] + g[:-1], g))["seconds_per_batch"]
+            vgg_convs([1] + g[:-1], g))
         widths = "[" + ",".join(str(w) for w in grown) + "]"
         runners[f"osg{width}/gear_step"] = lambda w=width: gear_osg_step(args.gearhost, w)
-        runners[f"osg{width}/grown_gear_train_s"] = lambda w=widths: BATCH / gear_rate(
-            args.gearhost, "vgg11", 2, (f"model.widths={w}",))
+        runners[f"osg{width}/grown_gear_train_s"] = lambda w=widths: BATCH / tt.gear(
+            args.gearhost, "vgg11", 2, extra=(f"model.widths={w}",))
     return runners
 
 

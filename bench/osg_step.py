@@ -77,15 +77,16 @@ lr = 0.05
 """
 
 
-def vgg11_convs(widths, size=28, in_channels=1):
-    """(input channels, output channels, output positions) of each 3x3 conv of
-    architectures/vgg at group widths `widths`, as bench/eager_nets.Vgg lays them out."""
+def vgg11_convs(widths, size=28, in_channels=1, inputs=None):
+    """(input channels, output channels, plane side) of each 3x3 conv of architectures/vgg at
+    group widths `widths`, as bench/eager_nets.Vgg lays them out. Each conv reads the previous
+    one's channels (`in_channels` for the first) unless `inputs` gives them per conv."""
     convs, c, i = [], in_channels, 0
     for item in VGG11:
         if item == "M":
             size = size // 2 if size > 1 else size
         else:
-            convs.append((c, widths[i], size * size))
+            convs.append((inputs[i] if inputs else c, widths[i], size))
             c = widths[i]
             i += 1
     return convs
@@ -96,11 +97,11 @@ def candidate_blocks(backbone, k):
     and split children (2C) against those of the K fresh channels."""
     rows = [2 * c + k for c in backbone]
     blocks = {"split_to_split": 0, "fresh_rows": 0, "fresh_columns": 0, "fresh_to_fresh": 0}
-    for layer, (_, _, positions) in enumerate(vgg11_convs(rows)):
+    for layer, (_, _, side) in enumerate(vgg11_convs(rows)):
         cin_old = 1 if layer == 0 else 2 * backbone[layer - 1]
         cin_fresh = 0 if layer == 0 else k
         cout_old, cout_fresh = 2 * backbone[layer], k
-        taps = 9 * positions
+        taps = 9 * side * side
         blocks["split_to_split"] += taps * cin_old * cout_old
         blocks["fresh_rows"] += taps * cin_old * cout_fresh
         blocks["fresh_columns"] += taps * cin_fresh * cout_old

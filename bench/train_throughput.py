@@ -142,7 +142,8 @@ RETAIN_TUNABLES = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_thre
 
 
 def gear(gearhost, architecture, threads, memory_format="auto", prefetch="auto",
-         parallelism="auto"):
+         parallelism="auto", extra=()):
+    """gearhost's images/s in the second epoch; `extra` holds more key=value overrides."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
         subprocess.run([gearhost, "--log-level", "warn", "run",
@@ -150,7 +151,7 @@ def gear(gearhost, architecture, threads, memory_format="auto", prefetch="auto",
                         f"run.threads={threads}", f"model.architecture={architecture}",
                         f"run.memory_format={memory_format}",
                         f"data.prefetch={prefetch}", f"run.cpu_parallelism={parallelism}",
-                        "--out", out], check=True)
+                        *extra, "--out", out], check=True)
         with open(os.path.join(out, "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
         return float(rows[-1]["images_per_second"])
