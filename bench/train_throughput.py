@@ -11,6 +11,7 @@ images; the second of two epochs is timed. Every measurement is a fresh process.
   gear_prefetch_off     data.prefetch = "off": at 1 thread gearhost otherwise prepares batches on
                         the spare core, so this is the one-core figure for thread scaling
   gear_channels_last    run.memory_format = "channels_last"
+  gear_torch_convs      run.conv_kernels = false: LibTorch's convolution for the one-channel stem
   gear_channels_last_intra_op   ... with run.cpu_parallelism = "intra_op"
   python_idiomatic      torchvision transforms per image through a DataLoader
   python_batched        the data path written the way GEAR does it (batched crop/flip on tensors)
@@ -56,6 +57,7 @@ COMPARISONS = [
     ("gear_channels_last", "python_batched_channels_last_retain"),
     ("gear_channels_last", "gear"),
     ("gear", "gear_intra_op"),
+    ("gear", "gear_torch_convs"),
     ("gear", "gear_before"),  # --before: this build against another, in the same run
 ]
 
@@ -208,6 +210,8 @@ def main():
         "gear_channels_last": lambda t: gear(args.gearhost, arch, t, "channels_last"),
         "gear_channels_last_intra_op":
             lambda t: gear(args.gearhost, arch, t, "channels_last", parallelism="intra_op"),
+        "gear_torch_convs":
+            lambda t: gear(args.gearhost, arch, t, extra=["run.conv_kernels=false"]),
         "gear_before": lambda t: gear(args.before, arch, t),
         "python_idiomatic": lambda t: python("python_idiomatic", arch, t),
         "python_batched": lambda t: python("python_batched", arch, t),

@@ -1,4 +1,5 @@
 #include <gear/batch_norm.h>
+#include <gear/conv.h>
 
 #include <string>
 
@@ -64,7 +65,7 @@ MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
 
 torch::Tensor MobileNetV1Impl::forward(torch::Tensor input) {
   torch::Tensor x =
-      batch_norm_act(*stem_bn_, stem_->forward(input), NormActivation::kRelu, {}, stem_tap_);
+      batch_norm_act(*stem_bn_, gear::conv2d(*stem_, input), NormActivation::kRelu, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

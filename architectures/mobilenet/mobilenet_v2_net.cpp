@@ -1,4 +1,5 @@
 #include <gear/batch_norm.h>
+#include <gear/conv.h>
 
 #include <string>
 
@@ -101,7 +102,7 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
 
 torch::Tensor MobileNetV2Impl::forward(torch::Tensor input) {
   torch::Tensor x =
-      batch_norm_act(*stem_bn_, stem_->forward(input), NormActivation::kRelu6, {}, stem_tap_);
+      batch_norm_act(*stem_bn_, gear::conv2d(*stem_, input), NormActivation::kRelu6, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
   x = batch_norm_act(*head_bn_, head_->forward(x), NormActivation::kRelu6, {}, head_tap_);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);

@@ -1,6 +1,7 @@
 #include "resnet_net.h"
 
 #include <gear/batch_norm.h>
+#include <gear/conv.h>
 
 #include <memory>
 #include <stdexcept>
@@ -141,7 +142,7 @@ ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& w
 
 torch::Tensor ResNetImpl::forward(torch::Tensor input) {
   torch::Tensor x =
-      batch_norm_act(*stem_bn_, stem_->forward(input), NormActivation::kRelu, {}, stem_tap_);
+      batch_norm_act(*stem_bn_, gear::conv2d(*stem_, input), NormActivation::kRelu, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return classifier_->forward(x);

@@ -1,6 +1,7 @@
 #include "vgg_net.h"
 
 #include <gear/batch_norm.h>
+#include <gear/conv.h>
 #include <torch/nn/init.h>
 
 #include <string>
@@ -53,20 +54,11 @@ void VggImpl::initialise() {
   // BatchNorm2d already starts at weight 1, bias 0.
 }
 
-torch::Tensor VggImpl::convolve(size_t i, const torch::Tensor& x) {
-  // On a 1x1 plane a padded 3x3 convolution multiplies only its centre taps by data (the other
-  // eight see padding), yet oneDNN runs it about 2.7x slower than the 1x1 convolution of those
-  // centre taps (VGG-11's last two layers at 28x28 input). Same values; the other taps'
-  // gradients are zero either way.
-  if (x.size(2) == 1 && x.size(3) == 1)
-    return torch::conv2d(x, convs_[i]->weight.narrow(2, 1, 1).narrow(3, 1, 1));
-  return convs_[i]->forward(x);
-}
-
 torch::Tensor VggImpl::forward(torch::Tensor input) {
   torch::Tensor x = input;
   for (size_t i = 0; i < convs_.size(); ++i) {
-    x = batch_norm_act(*norms_[i], convolve(i, x), NormActivation::kRelu, {}, taps_[i]);
+    x = batch_norm_act(*norms_[i], gear::conv2d(*convs_[i], x), NormActivation::kRelu, {},
+                       taps_[i]);
     if (!pool_after_[i]) continue;
     // Small inputs (28x28 -> 14, 7, 3, 1) run out of resolution before the last pool: a pool
     // along a dimension of size 1 would fail, so that dimension is left alone.

@@ -31,8 +31,6 @@ class VggImpl : public GrowableNet, public BatchSplittable {
 
  private:
   void initialise();
-  /// conv<i> (3x3, padding 1) of `x`, as a 1x1 convolution of its centre taps on 1x1 planes.
-  torch::Tensor convolve(size_t i, const torch::Tensor& x);
 
   std::vector<torch::nn::Conv2d> convs_;
   std::vector<torch::nn::BatchNorm2d> norms_;

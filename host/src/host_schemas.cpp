@@ -31,6 +31,10 @@ const OptionBinder<RunSettings>& run_binder() {
            "spread over the threads), or auto (batch_split where the architecture supports "
            "it and there are 2+ threads on the CPU)")
         .one_of({"auto", "batch_split", "intra_op"});
+    b.bind("conv_kernels", &R::conv_kernels,
+           "GEAR's own CPU kernel for the 3x3 convolutions of one-channel images (the stems of "
+           "greyscale nets; gear/conv.h); false runs LibTorch's convolution there too, for a "
+           "comparison. Values agree within float rounding");
     b.bind("out", &R::out, "folder under which run folders are created");
     b.bind("epoch_scale", &R::epoch_scale,
            "multiplies every train stage's epochs (rounded, at least 1) and its schedule's "

@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "gear/conv.h"
 #include "gear/host/batch_split_step.h"
 #include "gear/host/checkpoint.h"
 #include "gear/host/class_subset.h"
@@ -104,6 +105,7 @@ void Run::prepare() {
                                    (world ? world->spec().local_size : 1));
   torch::set_num_threads(run_.threads);
   const std::string allocator = configure_cpu_allocator(settings.cpu_allocator);
+  set_conv_kernels(settings.conv_kernels);
   run_.seed = static_cast<uint64_t>(settings.seed);
   torch::manual_seed(run_.seed);
   run_.device = resolve_device(settings.device, run.where("device"));

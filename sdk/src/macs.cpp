@@ -1,5 +1,6 @@
-// MAC counting: convolutions are observed through ATen's RecordFunction (their output size depends
-// on the input the architecture's forward() gives them); Linear layers are counted from their
+// MAC counting: convolutions are observed through ATen's RecordFunction (aten::_convolution, and
+// gear::conv2d for GEAR's own kernel), since their output size depends on the input the
+// architecture's forward() gives them; Linear layers are counted from their
 // weights, since each is applied once per sample in every GEAR architecture. A convolution run on
 // a view of its weight counts the whole weight, as the dense definition does.
 
@@ -23,9 +24,12 @@ int64_t output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad, i
 }
 
 std::unique_ptr<at::ObserverContext> on_op(const at::RecordFunction& fn) {
-  if (!tl_calls || std::string(fn.name()) != "aten::_convolution") return nullptr;
+  if (!tl_calls) return nullptr;
+  // gear::conv2d's own kernel reports itself with aten::_convolution's first six arguments.
+  const std::string name = fn.name();
+  if (name != "aten::_convolution" && name != "gear::conv2d") return nullptr;
   auto inputs = fn.inputs();
-  if (inputs.size() < 9 || !inputs[0].isTensor() || !inputs[1].isTensor()) return nullptr;
+  if (inputs.size() < 6 || !inputs[0].isTensor() || !inputs[1].isTensor()) return nullptr;
   const auto& input = inputs[0].toTensor();
   const auto& called = inputs[1].toTensor();
   // A weight that is a view of a net's tensor (VGG's centre taps on 1x1 planes) counts as that

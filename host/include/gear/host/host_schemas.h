@@ -23,6 +23,7 @@ struct RunSettings {
   std::string memory_format = "auto";
   std::string cpu_allocator = "retain";
   std::string cpu_parallelism = "auto";
+  bool conv_kernels = true;  ///< gear::conv2d's own kernel (gear/conv.h); false: LibTorch's
   std::string out = "runs";
   double epoch_scale = 1.0;
   std::vector<int64_t> seeds;  ///< empty: one run at `seed`; else a seed group (seed_group.h)
