@@ -1,0 +1,96 @@
+// Whole training steps (forward, cross-entropy, backward) of a GEAR architecture with
+// gear::conv2d's one-channel kernel on and off, alternating in one process so both see the same
+// machine: the end-to-end share of bench/layers/stem_conv_throughput.cpp's gain. Random
+// Fashion-MNIST-shaped batches; gearhost's allocator settings. Prints one JSON line.
+//
+// Usage: gear_bench_stem_conv_step PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS]
+//   BATCH 64 at 1 thread is one share of gearhost's batch split of 128 over 2 threads.
+
+#include <gear/architecture.h>
+#include <gear/conv.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gear/host/cpu_allocator.h"
+#include "gear/host/plugin_loader.h"
+#include "gear/host/registry.h"
+
+namespace {
+
+// Milliseconds per training step, best of `steps` steps.
+double step_ms(gear::GrowableNet& net, const torch::Tensor& x, const torch::Tensor& y, int steps) {
+  double best = 1e30;
+  for (int s = 0; s < steps; ++s) {
+    const auto start = std::chrono::steady_clock::now();
+    net.zero_grad();
+    torch::nn::functional::cross_entropy(net.forward(x), y).backward();
+    best = std::min(
+        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: %s PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS]\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string plugin_dir = argv[1], name = argv[2];
+  const double width = std::atof(argv[3]);
+  const int64_t batch = std::atoll(argv[4]);
+  const int threads = std::atoi(argv[5]), rounds = argc > 6 ? std::atoi(argv[6]) : 7;
+  gear::host::configure_cpu_allocator("retain");
+  torch::set_num_threads(threads);
+  torch::manual_seed(0);
+  gear::host::Registry registry;
+  gear::host::load_plugins({plugin_dir}, registry);
+  const gear::host::ComponentEntry* entry = registry.find(name);
+  if (!entry || entry->info.kind != gear::ComponentKindOf<gear::Architecture>::kName) {
+    std::fprintf(stderr, "no architecture %s in %s\n", name.c_str(), plugin_dir.c_str());
+    return 2;
+  }
+  gear::Config options("model", {});
+  for (const auto& spec : entry->info.schema.options())
+    options.set(spec.name, *spec.default_value, {}, false);
+  auto architecture = registry.create<gear::Architecture>(name, options);
+  gear::ModelSpec spec;
+  spec.input_shape = {1, 28, 28};
+  spec.num_classes = 10;
+  spec.width = width;
+  auto net = architecture->build(spec);
+  net->train();
+  const torch::Tensor x = torch::rand({batch, 1, 28, 28});
+  const torch::Tensor y = torch::randint(0, 10, {batch});
+  step_ms(*net, x, y, 3);  // warm-up: first-touch pages, oneDNN's primitive cache
+  std::vector<double> own, theirs, ratios;
+  for (int r = 0; r < rounds; ++r) {
+    gear::set_conv_kernels(true);
+    own.push_back(step_ms(*net, x, y, 5));
+    gear::set_conv_kernels(false);
+    theirs.push_back(step_ms(*net, x, y, 5));
+    ratios.push_back(theirs.back() / own.back());
+  }
+  gear::set_conv_kernels(true);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::printf(
+      "{\"architecture\": \"%s\", \"width\": %g, \"batch\": %ld, \"threads\": %d, \"rounds\": %d, "
+      "\"step_ms_own_kernel\": %.2f, \"step_ms_torch_conv\": %.2f, \"speedup_paired_median\": "
+      "%.3f, \"speedup_paired_min\": %.3f, \"speedup_paired_max\": %.3f}\n",
+      name.c_str(), width, static_cast<long>(batch), threads, rounds, median(own), median(theirs),
+      median(ratios), *std::min_element(ratios.begin(), ratios.end()),
+      *std::max_element(ratios.begin(), ratios.end()));
+  return 0;
+}
