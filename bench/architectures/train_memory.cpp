@@ -13,9 +13,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "gear/architecture.h"
-#include "gear/host/plugin_loader.h"
-#include "gear/host/registry.h"
+#include "plugin_net.h"
 
 int main(int argc, char** argv) {
   if (argc != 9) {
@@ -27,22 +25,13 @@ int main(int argc, char** argv) {
   const int64_t c = std::atoll(argv[4]), h = std::atoll(argv[5]), w = std::atoll(argv[6]),
                 batch = std::atoll(argv[7]), classes = std::atoll(argv[8]);
   torch::set_num_threads(2);
-  gear::host::Registry registry;
-  gear::host::load_plugins({plugin_dir}, registry);
-  const gear::host::ComponentEntry* entry = registry.find(name);
-  if (!entry || entry->info.kind != gear::ComponentKindOf<gear::Architecture>::kName) {
-    std::fprintf(stderr, "no architecture %s in %s\n", name.c_str(), plugin_dir.c_str());
-    return 2;
-  }
-  gear::Config options("model", {});
-  for (const auto& spec : entry->info.schema.options())
-    options.set(spec.name, *spec.default_value, {}, false);
-  auto architecture = registry.create<gear::Architecture>(name, options);
   gear::ModelSpec spec;
   spec.input_shape = {c, h, w};
   spec.num_classes = classes;
   spec.width = width;
-  auto net = architecture->build(spec);
+  auto built = gear::bench::build_plugin_net(plugin_dir, name, spec);
+  if (!built) return 2;
+  gear::GrowableNet* net = built->net.get();
   const auto start = std::chrono::steady_clock::now();
   const int64_t bytes =
       gear::host::measure_train_memory(*net, spec.input_shape, batch, torch::kCPU);

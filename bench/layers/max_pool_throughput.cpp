@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "best_ms.h"
 #include "max_pool.h"
 
 namespace {
@@ -26,18 +27,12 @@ torch::Tensor gear_pool(const torch::Tensor& x) { return gear::plugins::architec
 
 // Milliseconds for one forward + backward of `pool` over every input, best of `rounds`.
 double time_ms(Pool pool, const std::vector<torch::Tensor>& inputs, int rounds) {
-  double best = 1e30;
-  for (int r = 0; r < rounds; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+  return gear::bench::best_ms(rounds, [&] {
     for (const auto& x : inputs) {
       torch::Tensor y = pool(x);
       y.backward(torch::ones_like(y));
     }
-    best = std::min(
-        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count());
-  }
-  return best;
+  });
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 // Usage: gear_bench_stem_conv_step PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS]
 //   BATCH 64 at 1 thread is one share of gearhost's batch split of 128 over 2 threads.
 
-#include <gear/architecture.h>
 #include <gear/conv.h>
 #include <torch/torch.h>
 
@@ -17,24 +16,18 @@
 #include <string>
 #include <vector>
 
+#include "best_ms.h"
 #include "gear/host/cpu_allocator.h"
-#include "gear/host/plugin_loader.h"
-#include "gear/host/registry.h"
+#include "plugin_net.h"
 
 namespace {
 
 // Milliseconds per training step, best of `steps` steps.
 double step_ms(gear::GrowableNet& net, const torch::Tensor& x, const torch::Tensor& y, int steps) {
-  double best = 1e30;
-  for (int s = 0; s < steps; ++s) {
-    const auto start = std::chrono::steady_clock::now();
+  return gear::bench::best_ms(steps, [&] {
     net.zero_grad();
     torch::nn::functional::cross_entropy(net.forward(x), y).backward();
-    best = std::min(
-        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count());
-  }
-  return best;
+  });
 }
 
 }  // namespace
@@ -52,32 +45,23 @@ int main(int argc, char** argv) {
   gear::host::configure_cpu_allocator("retain");
   torch::set_num_threads(threads);
   torch::manual_seed(0);
-  gear::host::Registry registry;
-  gear::host::load_plugins({plugin_dir}, registry);
-  const gear::host::ComponentEntry* entry = registry.find(name);
-  if (!entry || entry->info.kind != gear::ComponentKindOf<gear::Architecture>::kName) {
-    std::fprintf(stderr, "no architecture %s in %s\n", name.c_str(), plugin_dir.c_str());
-    return 2;
-  }
-  gear::Config options("model", {});
-  for (const auto& spec : entry->info.schema.options())
-    options.set(spec.name, *spec.default_value, {}, false);
-  auto architecture = registry.create<gear::Architecture>(name, options);
   gear::ModelSpec spec;
   spec.input_shape = {1, 28, 28};
   spec.num_classes = 10;
   spec.width = width;
-  auto net = architecture->build(spec);
-  net->train();
+  auto built = gear::bench::build_plugin_net(plugin_dir, name, spec);
+  if (!built) return 2;
+  gear::GrowableNet& net = *built->net;
+  net.train();
   const torch::Tensor x = torch::rand({batch, 1, 28, 28});
   const torch::Tensor y = torch::randint(0, 10, {batch});
-  step_ms(*net, x, y, 3);  // warm-up: first-touch pages, oneDNN's primitive cache
+  step_ms(net, x, y, 3);  // warm-up: first-touch pages, oneDNN's primitive cache
   std::vector<double> own, theirs, ratios;
   for (int r = 0; r < rounds; ++r) {
     gear::set_conv_kernels(true);
-    own.push_back(step_ms(*net, x, y, 5));
+    own.push_back(step_ms(net, x, y, 5));
     gear::set_conv_kernels(false);
-    theirs.push_back(step_ms(*net, x, y, 5));
+    theirs.push_back(step_ms(net, x, y, 5));
     ratios.push_back(theirs.back() / own.back());
   }
   gear::set_conv_kernels(true);

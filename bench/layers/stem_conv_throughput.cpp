@@ -7,7 +7,6 @@
 
 #include <ATen/Parallel.h>
 #include <gear/conv.h>
-#include <gear/host/cpu_allocator.h>
 #include <torch/autograd.h>
 #include <torch/nn/modules/conv.h>
 
@@ -17,6 +16,9 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "best_ms.h"
+#include "gear/host/cpu_allocator.h"
 
 namespace {
 
@@ -28,16 +30,10 @@ struct Stem {
 // Milliseconds for one forward + backward (weight gradient) of `conv`, best of `rounds`.
 double time_ms(torch::nn::Conv2d& conv, const torch::Tensor& x, bool own, int rounds) {
   gear::set_conv_kernels(own);
-  double best = 1e30;
-  for (int r = 0; r < rounds; ++r) {
-    const auto start = std::chrono::steady_clock::now();
+  return gear::bench::best_ms(rounds, [&] {
     torch::Tensor y = gear::conv2d(*conv, x);
     y.backward(torch::ones_like(y));
-    best = std::min(
-        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count());
-  }
-  return best;
+  });
 }
 
 }  // namespace

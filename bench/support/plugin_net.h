@@ -1,0 +1,42 @@
+#pragma once
+
+// A net built by an architecture plugin with its default options, for the C++ benchmarks that
+// measure one architecture outside a pipeline.
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "gear/architecture.h"
+#include "gear/host/plugin_loader.h"
+#include "gear/host/registry.h"
+
+namespace gear::bench {
+
+/// The registry that keeps the plugin libraries loaded, and the net built from one of them; the
+/// net must not outlive the registry, so both live here.
+struct PluginNet {
+  gear::host::Registry registry;
+  std::shared_ptr<GrowableNet> net;
+};
+
+/// Loads the plugins in `plugin_dir` and builds `architecture` (default options) for `spec`.
+/// Null, after a message on stderr, when no such architecture is there.
+inline std::unique_ptr<PluginNet> build_plugin_net(const std::string& plugin_dir,
+                                                   const std::string& architecture,
+                                                   const ModelSpec& spec) {
+  auto built = std::make_unique<PluginNet>();
+  gear::host::load_plugins({plugin_dir}, built->registry);
+  const gear::host::ComponentEntry* entry = built->registry.find(architecture);
+  if (!entry || entry->info.kind != ComponentKindOf<Architecture>::kName) {
+    std::fprintf(stderr, "no architecture %s in %s\n", architecture.c_str(), plugin_dir.c_str());
+    return nullptr;
+  }
+  Config options("model", {});
+  for (const auto& option : entry->info.schema.options())
+    options.set(option.name, *option.default_value, {}, false);
+  built->net = built->registry.create<Architecture>(architecture, options)->build(spec);
+  return built;
+}
+
+}  // namespace gear::bench
