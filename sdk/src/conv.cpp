@@ -1,7 +1,9 @@
 #include "gear/conv.h"
 
+#include <ATen/autocast_mode.h>
 #include <ATen/record_function.h>
 #include <torch/autograd.h>
+#include <torch/version.h>
 
 #include <atomic>
 #include <variant>
@@ -30,14 +32,25 @@ bool is_same_3x3(const torch::nn::detail::ConvNdOptions<2>& o) {
          holds_alternative<torch::enumtype::kZeros>(o.padding_mode());
 }
 
+// Whether CPU autocast (mixed precision) is on: it casts a convolution's operands, so LibTorch's
+// convolution must run. LibTorch 2.4 replaced the per-device query by one taking the device.
+bool cpu_autocast() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(at::kCPU);
+#else
+  return at::autocast::is_cpu_enabled();
+#endif
+}
+
 bool has_own_kernel(const torch::Tensor& input, const torch::Tensor& weight,
                     const torch::Tensor& bias) {
   const auto type = input.scalar_type();
-  return conv_kernels() && input.device().is_cpu() && input.dim() == 4 && input.size(1) == 1 &&
-         input.numel() > 0 && (type == torch::kFloat || type == torch::kDouble) &&
-         weight.scalar_type() == type && weight.device().is_cpu() &&
-         (!bias.defined() || bias.scalar_type() == type) && !input.requires_grad() &&
-         input.is_contiguous() && input.suggest_memory_format() == at::MemoryFormat::Contiguous &&
+  return conv_kernels() && !cpu_autocast() && input.device().is_cpu() && input.dim() == 4 &&
+         input.size(1) == 1 && input.numel() > 0 &&
+         (type == torch::kFloat || type == torch::kDouble) && weight.scalar_type() == type &&
+         weight.device().is_cpu() && (!bias.defined() || bias.scalar_type() == type) &&
+         !input.requires_grad() && input.is_contiguous() &&
+         input.suggest_memory_format() == at::MemoryFormat::Contiguous &&
          weight.suggest_memory_format() == at::MemoryFormat::Contiguous;
 }
 

@@ -3,6 +3,7 @@
 // centre-tap rule on 1x1 planes, and every shape that must fall back to LibTorch unchanged.
 
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/record_function.h>
 #include <gear/conv.h>
 #include <gtest/gtest.h>
@@ -197,6 +198,18 @@ TEST(Conv2d, InputGradientsAndChannelsLastGoToTorch) {
   expect_falls_back(conv, channels_last(grey));
   conv->weight.set_data(channels_last(conv->weight.detach()));
   expect_falls_back(conv, grey);
+}
+
+TEST(Conv2d, MixedPrecisionGoesToTorch) {
+  // Autocast casts the convolution's operands to bfloat16; the own kernel must not skip that.
+  auto conv = same_3x3(1, 4, false);
+  const torch::Tensor grey = torch::randn({2, 1, 7, 7});
+  at::autocast::set_cpu_enabled(true);
+  torch::Tensor out;
+  const int runs = own_kernel_runs([&] { out = conv2d(*conv, grey); });
+  at::autocast::set_cpu_enabled(false);
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
 }
 
 TEST(Conv2d, SwitchedOffRunsTorch) {
