@@ -42,15 +42,18 @@ bool cpu_autocast() {
 #endif
 }
 
+// The weight's shape is checked too: after channel surgery the options may not describe it, and a
+// mismatch must reach LibTorch's shape error rather than the kernel.
 bool has_own_kernel(const torch::Tensor& input, const torch::Tensor& weight,
                     const torch::Tensor& bias) {
   const auto type = input.scalar_type();
   return conv_kernels() && !cpu_autocast() && input.device().is_cpu() && input.dim() == 4 &&
          input.size(1) == 1 && input.numel() > 0 &&
          (type == torch::kFloat || type == torch::kDouble) && weight.scalar_type() == type &&
-         weight.device().is_cpu() && (!bias.defined() || bias.scalar_type() == type) &&
-         !input.requires_grad() && input.is_contiguous() &&
-         input.suggest_memory_format() == at::MemoryFormat::Contiguous &&
+         weight.device().is_cpu() && weight.dim() == 4 && weight.size(1) == 1 &&
+         weight.size(2) == 3 && weight.size(3) == 3 &&
+         (!bias.defined() || bias.scalar_type() == type) && !input.requires_grad() &&
+         input.is_contiguous() && input.suggest_memory_format() == at::MemoryFormat::Contiguous &&
          weight.suggest_memory_format() == at::MemoryFormat::Contiguous;
 }
 

@@ -176,6 +176,10 @@ TEST(Conv2d, OtherShapesFallBackToTorch) {
   torch::nn::Conv2d reflect(
       torch::nn::Conv2dOptions(1, 4, 3).padding(1).padding_mode(torch::kReflect).bias(false));
   expect_falls_back(reflect, grey);
+  // A weight whose shape its options no longer describe gets LibTorch's shape error.
+  auto resized = same_3x3(1, 4, false);
+  resized->weight.set_data(torch::randn({4, 2, 3, 3}));
+  EXPECT_THROW(conv2d(*resized, grey), c10::Error);
 }
 
 TEST(Conv2d, InputGradientsAndChannelsLastGoToTorch) {
