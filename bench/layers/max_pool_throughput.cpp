@@ -17,6 +17,7 @@
 
 #include "best_ms.h"
 #include "max_pool.h"
+#include "paired.h"
 
 namespace {
 
@@ -52,19 +53,13 @@ int main(int argc, char** argv) {
       repeats);
   for (int threads : {1, 2}) {
     at::set_num_threads(threads);
-    double gear_ms = 0, torch_ms = 0;
-    std::vector<double> ratios;
-    for (int r = 0; r < repeats; ++r) {
-      const double g = time_ms(gear_pool, inputs, 10), t = time_ms(torch_pool, inputs, 10);
-      gear_ms += g;
-      torch_ms += t;
-      ratios.push_back(t / g);
-    }
-    std::sort(ratios.begin(), ratios.end());
+    const gear::bench::Paired p = gear::bench::time_paired(
+        repeats, [&] { return time_ms(gear_pool, inputs, 10); },
+        [&] { return time_ms(torch_pool, inputs, 10); });
     std::printf(
         ",\n \"threads_%d\": {\"gear_max_pool_2x2_ms\": %.3f, \"torch_max_pool2d_ms\": %.3f, "
         "\"speedup_median\": %.2f}",
-        threads, gear_ms / repeats, torch_ms / repeats, ratios[ratios.size() / 2]);
+        threads, p.mean(p.ours_ms), p.mean(p.theirs_ms), p.speedup_median());
   }
   std::printf("}\n");
   return 0;

@@ -18,6 +18,7 @@
 
 #include "best_ms.h"
 #include "gear/host/cpu_allocator.h"
+#include "paired.h"
 #include "plugin_net.h"
 
 namespace {
@@ -56,25 +57,22 @@ int main(int argc, char** argv) {
   const torch::Tensor x = torch::rand({batch, 1, 28, 28});
   const torch::Tensor y = torch::randint(0, 10, {batch});
   step_ms(net, x, y, 3);  // warm-up: first-touch pages, oneDNN's primitive cache
-  std::vector<double> own, theirs, ratios;
-  for (int r = 0; r < rounds; ++r) {
-    gear::set_conv_kernels(true);
-    own.push_back(step_ms(net, x, y, 5));
-    gear::set_conv_kernels(false);
-    theirs.push_back(step_ms(net, x, y, 5));
-    ratios.push_back(theirs.back() / own.back());
-  }
+  const gear::bench::Paired p = gear::bench::time_paired(
+      rounds,
+      [&] {
+        gear::set_conv_kernels(true);
+        return step_ms(net, x, y, 5);
+      },
+      [&] {
+        gear::set_conv_kernels(false);
+        return step_ms(net, x, y, 5);
+      });
   gear::set_conv_kernels(true);
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   std::printf(
       "{\"architecture\": \"%s\", \"width\": %g, \"batch\": %ld, \"threads\": %d, \"rounds\": %d, "
       "\"step_ms_own_kernel\": %.2f, \"step_ms_torch_conv\": %.2f, \"speedup_paired_median\": "
       "%.3f, \"speedup_paired_min\": %.3f, \"speedup_paired_max\": %.3f}\n",
-      name.c_str(), width, static_cast<long>(batch), threads, rounds, median(own), median(theirs),
-      median(ratios), *std::min_element(ratios.begin(), ratios.end()),
-      *std::max_element(ratios.begin(), ratios.end()));
+      name.c_str(), width, static_cast<long>(batch), threads, rounds, p.median(p.ours_ms),
+      p.median(p.theirs_ms), p.speedup_median(), p.speedup_min(), p.speedup_max());
   return 0;
 }

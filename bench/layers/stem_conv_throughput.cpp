@@ -19,6 +19,7 @@
 
 #include "best_ms.h"
 #include "gear/host/cpu_allocator.h"
+#include "paired.h"
 
 namespace {
 
@@ -59,20 +60,14 @@ int main(int argc, char** argv) {
     for (size_t s = 0; s < stems.size(); ++s) {
       torch::nn::Conv2d conv(
           torch::nn::Conv2dOptions(1, stems[s].channels, 3).padding(1).bias(false));
-      double own_ms = 0, torch_ms = 0;
-      std::vector<double> ratios;
-      for (int r = 0; r < repeats; ++r) {
-        const double g = time_ms(conv, x, true, 10), t = time_ms(conv, x, false, 10);
-        own_ms += g;
-        torch_ms += t;
-        ratios.push_back(t / g);
-      }
-      std::sort(ratios.begin(), ratios.end());
+      const gear::bench::Paired p = gear::bench::time_paired(
+          repeats, [&] { return time_ms(conv, x, true, 10); },
+          [&] { return time_ms(conv, x, false, 10); });
       std::printf(
           "%s\n  \"%s\": {\"gear_ms\": %.3f, \"torch_ms\": %.3f, \"speedup_median\": %.2f, "
           "\"speedup_min\": %.2f, \"speedup_max\": %.2f}",
-          s ? "," : "", stems[s].name, own_ms / repeats, torch_ms / repeats,
-          ratios[ratios.size() / 2], ratios.front(), ratios.back());
+          s ? "," : "", stems[s].name, p.mean(p.ours_ms), p.mean(p.theirs_ms), p.speedup_median(),
+          p.speedup_min(), p.speedup_max());
     }
     std::printf("}");
   }
