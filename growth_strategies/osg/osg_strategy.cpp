@@ -89,8 +89,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
                               double share) {
     candidates.render_candidates();
     if (candidate_macs == 0) candidate_macs = net.macs(images.sizes().slice(1).vec());
-    torch::Tensor loss = torch::nn::functional::cross_entropy(
-        net.forward(taps ? taps->input(images) : images), labels);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(images), labels);
     (share == 1.0 ? loss : loss * share).backward();
     candidates.pull_gradients();
     return share * loss.item<double>();

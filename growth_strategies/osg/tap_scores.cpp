@@ -85,11 +85,6 @@ void TapScores::end() {
   saved_requires_grad_.clear();
 }
 
-torch::Tensor TapScores::input(const torch::Tensor& images) const {
-  if (count() == 0) return images;
-  return images.detach().requires_grad_(true);
-}
-
 void TapScores::add_scores(size_t group, const torch::Tensor& activation,
                            const torch::Tensor& gradient) {
   const int64_t c = candidates_.width(group);

@@ -41,15 +41,12 @@ class TapScores {
 
   /// Until end(): every backward pass through the net adds the tap groups' ∂L/∂y to their gates'
   /// grad, and only the producer weights of the other groups require a gradient, so autograd
-  /// computes no other weight gradient. The caller must pass inputs that require a gradient
-  /// (input()) so the taps see one.
+  /// computes no other weight gradient (and, where every group is scored at its tap, no gradient
+  /// before the first tap: the taps start the backward pass).
   void begin();
   /// Stops observing and gives every parameter back the requires_grad it had. Also on
   /// destruction.
   void end();
-  /// `images` as the input of a scoring forward pass: a leaf that requires a gradient when some
-  /// group is scored at its tap.
-  torch::Tensor input(const torch::Tensor& images) const;
 
  private:
   void add_scores(size_t group, const torch::Tensor& activation, const torch::Tensor& gradient);

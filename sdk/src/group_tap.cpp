@@ -66,12 +66,15 @@ torch::Tensor GroupTap::operator()(const torch::Tensor& x) const {
   torch::Tensor out = x;
   for (const auto& e : entries)
     if (e.transform) out = e.transform(out);
-  if (!backward || !x.requires_grad()) return out;
+  if (!backward || !torch::GradMode::is_enabled()) return out;
   if (!out.is_same(x))
     throw std::logic_error("group '" + group_ +
                            "': a gradient observer and an activation transform cannot be "
                            "attached to one group at once");
-  torch::Tensor hooked = x;
+  // Where nothing before the tap needs a gradient (frozen weights, an input that needs none),
+  // the backward pass starts here: the observer gets its gradient, and autograd computes none
+  // into the layers before the tap (scoring passes need the activation gradients alone).
+  torch::Tensor hooked = x.requires_grad() ? x : x.detach().requires_grad_(true);
   std::vector<GradientObserver> observers;
   for (const auto& e : entries)
     if (e.on_backward) observers.push_back(e.on_backward);

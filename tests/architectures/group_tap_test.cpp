@@ -97,6 +97,50 @@ TEST_P(EveryArchitectureTap, ObservingChangesNoValueAndStopsWithTheHandle) {
   EXPECT_EQ(calls, before);  // the handle is gone: no more calls
 }
 
+// Per-channel sums of the gradient each tap reports in one backward pass, tap by tap.
+std::map<std::string, std::vector<torch::Tensor>> tap_gradients(GrowableNet& net,
+                                                                const torch::Tensor& x,
+                                                                const torch::Tensor& labels) {
+  std::map<std::string, std::vector<torch::Tensor>> sums;
+  std::vector<GroupObservation> observations;
+  for (const auto& group : net.groups()) {
+    const std::string name = group.name;
+    observations.push_back(
+        net.observe(name, {}, [&sums, name](const torch::Tensor&, const torch::Tensor& g) {
+          sums[name].push_back(g.sum({0, 2, 3}));
+        }));
+  }
+  torch::nn::functional::cross_entropy(net.forward(x), labels).backward();
+  return sums;
+}
+
+// A scoring pass with every weight frozen and an input that needs no gradient: the taps start
+// the backward pass, report the same gradients as with trainable weights, and autograd computes
+// no weight gradient.
+TEST_P(EveryArchitectureTap, FrozenNetsTapsStartTheBackwardPass) {
+  torch::manual_seed(5);
+  auto net = test::build_net(GetParam(), {1, 28, 28}, 0.125);
+  net->eval();
+  const torch::Tensor x = torch::randn({3, 1, 28, 28});
+  const torch::Tensor labels = torch::randint(0, 10, {3});
+  const auto trainable = tap_gradients(*net, x, labels);
+  for (auto& p : net->parameters()) {
+    p.mutable_grad() = torch::Tensor();
+    p.requires_grad_(false);
+  }
+  const auto frozen = tap_gradients(*net, x, labels);
+  for (auto& p : net->parameters()) {
+    EXPECT_FALSE(p.grad().defined());
+    p.requires_grad_(true);
+  }
+  ASSERT_EQ(frozen.size(), net->groups().size());
+  for (const auto& [name, sums] : trainable) {
+    ASSERT_EQ(frozen.at(name).size(), sums.size()) << name;
+    for (size_t t = 0; t < sums.size(); ++t)
+      EXPECT_TRUE(torch::allclose(frozen.at(name)[t], sums[t], 1e-4, 1e-6)) << name << " tap " << t;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Architectures, EveryArchitectureTap,
                          ::testing::Values("vgg11", "resnet18", "mobilenet_v1", "mobilenet_v2"));
 

@@ -44,8 +44,7 @@ TapScored score(GrowableNet& net, CandidateNet& candidates, const torch::Tensor&
     out.at_tap = tap->count();
   }
   candidates.render_candidates();
-  torch::Tensor loss =
-      torch::nn::functional::cross_entropy(net.forward(tap ? tap->input(x) : x), y);
+  torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
   loss.backward();
   for (const auto& name : candidates.groups()) {
     bool grad = false;

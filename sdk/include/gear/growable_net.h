@@ -94,7 +94,10 @@ struct GroupObservers;
 using ActivationObserver = std::function<void(const torch::Tensor& activation)>;
 /// Called during backward with a group's activation and the loss's gradient with respect to it
 /// (same shape), both detached and borrowed for the call: what first-order channel scores
-/// (Taylor: |sum a * dL/da| per channel) need.
+/// (Taylor: |sum a * dL/da| per channel) need. It is called whenever a backward pass reaches a
+/// tap of the group that ran with gradient mode on, also where nothing before the tap requires a
+/// gradient: the pass then starts at the tap, so a scoring pass with every weight frozen and an
+/// input that needs no gradient gets the activation gradients and computes nothing else.
 using GradientObserver =
     std::function<void(const torch::Tensor& activation, const torch::Tensor& gradient)>;
 
