@@ -48,6 +48,13 @@ std::vector<std::vector<std::string>> deterministic_rows(const fs::path& csv) {
   return rows;
 }
 
+// When `path` was last written, or the earliest time there is while it does not exist.
+fs::file_time_type written_at(const fs::path& path) {
+  std::error_code error;
+  const fs::file_time_type time = fs::last_write_time(path, error);
+  return error ? fs::file_time_type::min() : time;
+}
+
 bool log_has(const fs::path& log, const std::string& text) {
   return read_text(log).find(text) != std::string::npos;
 }
@@ -144,31 +151,31 @@ augmentation = { name = "era", padding = 2 }
 
 TEST_F(Resume, KilledAtRandomMomentsEndsBitIdentical) {
   const fs::path run = *dir_ / "killed";
+  const fs::path point = run / "checkpoints/resume.pt";
   std::mt19937 draw(2026);
   // Points inside epochs too: the kills land mid-epoch as well as between stages.
   const std::vector<std::string> args = {"run", (*dir_ / "p.toml").string(), "--out", run.string(),
                                          "run.checkpoint_every=\"0.3 s\""};
-  std::uniform_real_distribution<double> fraction(0.3, 0.6);
-  const double seconds = reference_seconds();
+  // Each kill lands a seeded delay after the process's first new resume point, before or past
+  // its next one (0.3 s apart): timing kills by a share of the reference run's wall time let a
+  // run finish before its first kill when the reference had run under heavier load.
+  std::uniform_real_distribution<double> delay(0.0, 0.45);
   int kills = 0;
-  // Each kill lands after a seeded share of what is left of the reference run's time (a resumed
-  // run redoes at least what it lost, so it has at least that left): a share of the whole run
-  // let a resumed run finish before its kill under load.
-  double left = seconds;
   for (int attempt = 0; attempt < 8 && kills < 3; ++attempt) {
     std::vector<std::string> a =
         attempt == 0 ? args : std::vector<std::string>{"run", "--resume", run.string()};
+    const fs::file_time_type before = written_at(point);
     Gearhost process(a, run.string() + ".txt");
-    const double wait = fraction(draw) * left;
-    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
-    left -= wait;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+    while (process.running() && written_at(point) <= before &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay(draw)));
     if (!process.running()) break;
     process.signal(SIGKILL);
     EXPECT_EQ(process.wait(), 128 + SIGKILL);
     ++kills;
-    if (attempt == 0) {
-      ASSERT_TRUE(fs::exists(run / "checkpoints/resume.pt"));
-    }
+    ASSERT_TRUE(fs::exists(point));
   }
   EXPECT_GE(kills, 2);
   EXPECT_GT(resume_to_end(run), 0);

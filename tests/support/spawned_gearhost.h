@@ -60,20 +60,22 @@ class SpawnedGearhost {
   void signal_group(int signal) const { ::kill(-pid_, signal); }
   // The exit code, or 128 + the signal that ended it (as a shell reports it).
   int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
+    if (!done_) waitpid(pid_, &status_, 0);
     done_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
   }
+  // Reaps the process if it has ended, keeping its status for wait().
   bool running() {
-    int status = 0;
     if (done_) return false;
-    return waitpid(pid_, &status, WNOHANG) == 0;
+    if (waitpid(pid_, &status_, WNOHANG) == 0) return true;
+    done_ = true;
+    return false;
   }
 
  private:
   pid_t pid_ = -1;
   bool done_ = false;
+  int status_ = 0;
 };
 
 }  // namespace gear::test
