@@ -326,6 +326,33 @@ TEST(TaylorPruner, ScoresAreTheLossDerivativeOfScalingEachChannel) {
   EXPECT_NE(one[group], scores[group]);
 }
 
+// The pass needs only the activations' gradients: no weight's gradient is computed, and every
+// parameter gets back the flag it had (one the user froze stays frozen).
+TEST(TaylorPruner, ComputesNoWeightGradientAndGivesEachParameterBackItsFlag) {
+  torch::manual_seed(6);
+  auto net = test::build_net("resnet18", {3, 16, 16}, 0.125);
+  FixedContext context(0.3, {3, 16, 16});
+  context.batches.emplace_back(torch::randn({4, 3, 16, 16}), torch::randint(0, 10, {4}));
+  std::vector<torch::Tensor> parameters = net->parameters();
+  parameters[1].requires_grad_(false);
+  int computed = 0;
+  for (auto& p : parameters)
+    if (p.requires_grad()) p.register_hook([&computed](const torch::Tensor&) { ++computed; });
+  const ChannelScores scores = TaylorPruner::taylor_scores(*net, context, 0);
+  EXPECT_EQ(computed, 0) << "weight gradients computed";
+  for (size_t i = 0; i < parameters.size(); ++i)
+    EXPECT_EQ(parameters[i].requires_grad(), i != 1) << i;
+  double total = 0.0;
+  for (const auto& group : scores)
+    for (double score : group) total += score;
+  EXPECT_GT(total, 0.0);
+  // The flags given back still train: a step computes every unfrozen weight's gradient.
+  torch::nn::functional::cross_entropy(net->forward(context.batches[0].first),
+                                       context.batches[0].second)
+      .backward();
+  EXPECT_EQ(computed, static_cast<int>(parameters.size()) - 1);
+}
+
 TEST(RandomPruner, IsSeededAndMeetsTheSameTarget) {
   auto a = test::build_net("vgg11", {1, 28, 28}, 0.125);
   auto b = test::build_net("vgg11", {1, 28, 28}, 0.125);
