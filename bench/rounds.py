@@ -24,21 +24,26 @@ def interleaved(names, repeats, run_one, describe):
     return rows
 
 
+def gearhost_run(gearhost, pipeline, arguments, read):
+    """Runs `gearhost run pipeline *arguments --out DIR --log-level warn` in a fresh temporary run
+    folder and returns read(DIR), before the folder is removed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run")
+        subprocess.run([gearhost, "run", pipeline, *arguments[0], "--out", out,
+                        "--log-level", "warn", *arguments[1]], check=True,
+                       stdout=subprocess.DEVNULL)
+        return read(out)
+
+
 def gearhost_rounds(gearhost, pipeline, common, configs, repeats, read, describe):
     """Runs `gearhost run pipeline *common *overrides --out DIR *flags` for every
     configs[name] = (overrides, flags), in interleaved rounds, each in a fresh temporary run
     folder that read(DIR) turns into that run's result before it is removed. Returns
     {name: [result per round]}."""
-    names = list(configs)
-    with tempfile.TemporaryDirectory() as tmp:
-        def run_one(name, r):
-            overrides, flags = configs[name]
-            out = os.path.join(tmp, f"{r}-{names.index(name)}")
-            subprocess.run([gearhost, "run", pipeline, *common, *overrides, "--out", out,
-                            "--log-level", "warn", *flags], check=True,
-                           stdout=subprocess.DEVNULL)
-            return read(out)
-        return interleaved(names, repeats, run_one, describe)
+    def run_one(name, r):
+        overrides, flags = configs[name]
+        return gearhost_run(gearhost, pipeline, ([*common, *overrides], flags), read)
+    return interleaved(list(configs), repeats, run_one, describe)
 
 
 def save(name, fields):
