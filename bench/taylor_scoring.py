@@ -37,9 +37,9 @@ def main():
     parser.add_argument("--architectures", default="resnet18,mobilenet_v2")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    builds = {"after": args.gearhost, "before": args.before}
     results = {}
     for arch in args.architectures.split(","):
-        builds = {"after": args.gearhost, "before": args.before}
         overrides = ([*COMMON, f'model.architecture="{arch}"'], [])
         rows = rounds.interleaved(
             list(builds), args.repeats,

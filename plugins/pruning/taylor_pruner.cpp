@@ -68,7 +68,6 @@ ChannelScores TaylorPruner::taylor_scores(GrowableNet& net, PruningContext& cont
   // Sums over samples: each rank sums its shares, and the ranks' sums add up to the whole's.
   context.for_each_shard(
       [&](const torch::Tensor& images, const torch::Tensor& labels, double) {
-        net.zero_grad();
         torch::Tensor loss = torch::nn::functional::cross_entropy(
             net.forward(images), labels,
             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));

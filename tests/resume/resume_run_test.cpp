@@ -105,17 +105,16 @@ augmentation = { name = "era", padding = 2 }
 )");
   }
 
-  // The uninterrupted run everything is compared with, run once per test process on first use;
-  // returns its wall time in seconds.
-  static double reference_seconds() {
-    if (*seconds_ > 0.0) return *seconds_;
-    const fs::path reference = *dir_ / "reference";
-    const auto start = std::chrono::steady_clock::now();
-    Gearhost run({"run", (*dir_ / "p.toml").string(), "--out", reference.string()},
-                 *dir_ / "reference.txt");
-    EXPECT_EQ(run.wait(), 0) << read_text(*dir_ / "reference.txt");
-    *seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return *seconds_;
+  // The uninterrupted run everything is compared with, run once per test process on first use.
+  static const fs::path& reference_run() {
+    static const fs::path reference = [] {
+      const fs::path out = *dir_ / "reference";
+      Gearhost run({"run", (*dir_ / "p.toml").string(), "--out", out.string()},
+                   *dir_ / "reference.txt");
+      EXPECT_EQ(run.wait(), 0) << read_text(*dir_ / "reference.txt");
+      return out;
+    }();
+    return reference;
   }
 
   // Resumes `run` until it completes (at most `tries` times); returns the resumes it took.
@@ -132,8 +131,7 @@ augmentation = { name = "era", padding = 2 }
   }
 
   static void expect_same_as_reference(const fs::path& run) {
-    reference_seconds();
-    const fs::path reference = *dir_ / "reference";
+    const fs::path& reference = reference_run();
     EXPECT_EQ(test::summary_of(run)["status"], "completed");
     EXPECT_TRUE(read_text(run / "checkpoints/final.pt") ==
                 read_text(reference / "checkpoints/final.pt"))
@@ -146,7 +144,6 @@ augmentation = { name = "era", padding = 2 }
   }
 
   static inline fs::path* dir_ = nullptr;
-  static inline double* seconds_ = new double(0.0);
 };
 
 TEST_F(Resume, KilledAtRandomMomentsEndsBitIdentical) {
@@ -241,7 +238,7 @@ TEST_F(Resume, SigintAndSigtermRecordAPointAndExit130And143) {
 }
 
 TEST_F(Resume, BadResumeRequestsAreRefusedWithExit2) {
-  reference_seconds();
+  reference_run();
   const fs::path output = *dir_ / "bad-resume.txt";
   auto run = [&](const std::vector<std::string>& args) {
     Gearhost process(args, output);
@@ -273,7 +270,7 @@ TEST_F(Resume, BadResumeRequestsAreRefusedWithExit2) {
 }
 
 TEST_F(Resume, ASeedGroupKilledMidwayResumesOnlyWhatWasUnfinished) {
-  reference_seconds();
+  reference_run();
   const fs::path group = *dir_ / "group";
   {
     // Seeds 4 (the reference's) and 5, one after the other; killed while seed 5 trains.
