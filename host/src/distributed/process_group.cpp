@@ -1,5 +1,6 @@
 #include "gear/host/distributed/process_group.h"
 
+#include <csignal>
 #include <stdexcept>
 
 #if GEAR_WITH_GLOO
@@ -86,6 +87,10 @@ struct ProcessGroup::State {
 ProcessGroup::ProcessGroup(const RankSpec& spec, std::chrono::milliseconds timeout,
                            const std::string& interface, const std::string& hostname)
     : state_(std::make_unique<State>()), rank_(spec.rank), size_(spec.size) {
+  // A write to the socket of a rank that died raises SIGPIPE, whose default action ends this rank
+  // (exit 141) before c10d can throw the error that names the dead rank. Python ignores SIGPIPE
+  // at start-up, which is what c10d's sockets assume; so does a process that joins a world.
+  std::signal(SIGPIPE, SIG_IGN);
   if (spec.rank == 0 && !spec.agent_store) {
     try {
       state_->hosted = open_store(spec.master_addr, spec.master_port, true, timeout);
