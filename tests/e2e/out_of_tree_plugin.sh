@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs GEAR into a scratch prefix, builds examples/plugins against the installed CMake
 # package (find_package(gear) + gear_add_plugin), and checks that gearhost loads the result.
-# Usage: out_of_tree_plugin.sh BUILD_DIR EXAMPLE_SOURCE_DIR WORK_DIR
+# Usage: out_of_tree_plugin.sh BUILD_DIR EXAMPLE_SOURCE_DIR WORK_DIR [PREFIX_PATH]
+#   PREFIX_PATH: the CMAKE_PREFIX_PATH GEAR's own build had (where its LibTorch and the other
+#   dependencies were found), searched after the scratch prefix.
 set -euo pipefail
-build=$1 example=$2 work=$3
+build=$1 example=$2 work=$3 prefixes="${4:-}"
+prefix_path="$work/prefix${prefixes:+;$prefixes}"
 rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 # No build type: the gear package makes it Release.
-cmake -S "$example" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+cmake -S "$example" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix_path" \
       > "$work/configure.log"
 grep -q "^CMAKE_BUILD_TYPE:STRING=Release$" "$work/build/CMakeCache.txt"
 cmake --build "$work/build" -j 2 > "$work/build.log"
@@ -50,6 +53,19 @@ TOML
 grep -q '"scores.conv0"' "$work/taylor-run/stages.json"
 grep -q '"status": "completed"' "$work/taylor-run/summary.json"
 echo "taylor-split grew a net through the group taps"
+# A project that finds another LibTorch than the one gear was built against is refused when it
+# configures, naming both, not when gearhost later fails to load its plugins.
+mkdir -p "$work/other-torch"
+echo 'set(TORCH_FOUND TRUE)' > "$work/other-torch/TorchConfig.cmake"
+printf 'set(PACKAGE_VERSION "9.9.0")\nset(PACKAGE_VERSION_COMPATIBLE TRUE)\n' \
+    > "$work/other-torch/TorchConfigVersion.cmake"
+if cmake -S "$example" -B "$work/build-other" -G Ninja -DCMAKE_PREFIX_PATH="$prefix_path" \
+      -DTorch_DIR="$work/other-torch" > "$work/configure-other.log" 2>&1; then
+  echo "a project finding LibTorch 9.9.0 configured against gear" >&2; exit 1
+fi
+grep -q "gear was built against LibTorch .*found LibTorch 9.9.0" \
+    <(tr -s ' \n' ' ' < "$work/configure-other.log")
+echo "a project on another LibTorch was refused at configure time"
 # Where the Python module was built, the installed copy imports from the prefix and finds the
 # installed plugins beside it.
 site=$(ls -d "$work"/prefix/lib/python3*/dist-packages 2>/dev/null | head -n 1 || true)

@@ -1,12 +1,17 @@
 #include "gear/host/distributed/process_group.h"
 
+#include <torch/version.h>
+
 #include <csignal>
 #include <stdexcept>
+#include <string>
 
 #if GEAR_WITH_GLOO
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "gear/host/distributed/error_text.h"
 #endif
 
 namespace gear::host {
@@ -26,6 +31,16 @@ c10::intrusive_ptr<c10d::TCPStore> open_store(const std::string& host, int port,
   options.isServer = server;
   options.waitWorkers = false;
   options.timeout = timeout;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2)
+  // Since LibTorch 2.4 the store asks for its libuv backend by default, and a LibTorch built
+  // without libuv (Debian's 2.6) refuses to open it; the classic backend serves a GEAR world.
+  try {
+    return c10::make_intrusive<c10d::TCPStore>(host, options);
+  } catch (const std::exception& e) {
+    if (!options.useLibUV || std::string(e.what()).find("libuv") == std::string::npos) throw;
+  }
+  options.useLibUV = false;
+#endif
   return c10::make_intrusive<c10d::TCPStore>(host, options);
 }
 
@@ -41,7 +56,7 @@ StoreServer::StoreServer(const std::string& host, int port, std::chrono::millise
     state_->store = open_store(host, port, true, timeout);
   } catch (const std::exception& e) {
     throw std::invalid_argument("cannot host the ranks' rendezvous store on " + host + ":" +
-                                std::to_string(port) + " (in use?): " + e.what());
+                                std::to_string(port) + " (in use?): " + error_text(e));
   }
 }
 
@@ -97,7 +112,8 @@ ProcessGroup::ProcessGroup(const RankSpec& spec, std::chrono::milliseconds timeo
     } catch (const std::exception& e) {
       throw std::invalid_argument("rank 0 cannot host the rendezvous store on MASTER_ADDR:" +
                                   std::string("MASTER_PORT = ") + spec.master_addr + ":" +
-                                  std::to_string(spec.master_port) + " (in use?): " + e.what());
+                                  std::to_string(spec.master_port) +
+                                  " (in use?): " + error_text(e));
     }
   }
   store_ = std::make_unique<StoreClient>(spec.master_addr, spec.master_port, timeout);

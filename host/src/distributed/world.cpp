@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gear/errors.h"
+#include "gear/host/distributed/error_text.h"
 
 namespace gear::host {
 namespace {
@@ -73,9 +74,9 @@ std::string World::who_stopped() {
 
 void World::fail(const std::string& what, const std::exception& error) {
   const std::string stopped = who_stopped();
-  throw std::runtime_error(label() + ": " + what + " failed (" + error.what() + "); " + stopped +
-                           " (collectives wait up to " + std::to_string(timeout_.count() / 1000) +
-                           " s: --rank-timeout)");
+  throw std::runtime_error(label() + ": " + what + " failed (" + error_text(error) + "); " +
+                           stopped + " (collectives wait up to " +
+                           std::to_string(timeout_.count() / 1000) + " s: --rank-timeout)");
 }
 
 void World::report_failure(const std::string& why) noexcept {
