@@ -120,14 +120,17 @@ class TaylorSplit final : public GrowthStrategy {
     const bool was_training = net.is_training();
     net.eval();
     int64_t done = 0;
-    context.for_each_shard(
-        [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
-          net.zero_grad();
-          (share * torch::nn::functional::cross_entropy(net.forward(images), labels)).backward();
-          report_progress("taylor-split scoring batches", ++done, options_.batches);
-        },
-        options_.batches);
-    net.zero_grad();
+    {
+      // Only the activations' gradients are needed: frozen weights get none computed.
+      const RequiresGradScope frozen(net);
+      context.for_each_shard(
+          [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
+            (share * torch::nn::functional::cross_entropy(net.forward(images), labels)).backward();
+            report_progress("taylor-split scoring batches", ++done, options_.batches);
+          },
+          options_.batches);
+    }
+    net.zero_grad();  // no stale gradient of the old shapes survives the surgery
     net.train(was_training);
     taps.clear();  // stop observing before the surgery
     for (size_t g = 0; g < names.size(); ++g)

@@ -73,16 +73,14 @@ void TapScores::begin() {
       if (tied.dim == 0 && tied.role == TieRole::kProducerWeight)
         weight_path.insert(tied.tensor.unsafeGetTensorImpl());
   }
-  for (auto& p : net_.parameters()) {
-    saved_requires_grad_.emplace_back(p, p.requires_grad());
-    p.requires_grad_(weight_path.count(p.unsafeGetTensorImpl()) > 0);
-  }
+  weight_path_only_.emplace(net_, [&weight_path](const torch::Tensor& p) {
+    return weight_path.count(p.unsafeGetTensorImpl()) > 0;
+  });
 }
 
 void TapScores::end() {
   observations_.clear();
-  for (auto& [p, flag] : saved_requires_grad_) p.requires_grad_(flag);
-  saved_requires_grad_.clear();
+  weight_path_only_.reset();
 }
 
 void TapScores::add_scores(size_t group, const torch::Tensor& activation,

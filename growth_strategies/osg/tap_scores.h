@@ -16,10 +16,12 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "candidate_net.h"
 #include "gear/growable_net.h"
+#include "gear/requires_grad_scope.h"
 
 namespace gear::plugins::growth {
 
@@ -55,7 +57,7 @@ class TapScores {
   CandidateNet& candidates_;
   std::vector<bool> at_tap_;
   std::vector<GroupObservation> observations_;
-  std::vector<std::pair<torch::Tensor, bool>> saved_requires_grad_;
+  std::optional<RequiresGradScope> weight_path_only_;
 };
 
 }  // namespace gear::plugins::growth

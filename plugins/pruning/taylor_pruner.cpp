@@ -1,35 +1,11 @@
 #include "taylor_pruner.h"
 
+#include <gear/requires_grad_scope.h>
 #include <torch/nn/functional/loss.h>
 
 #include <stdexcept>
 
 namespace gear::plugins::pruning {
-namespace {
-
-// Takes every parameter of `net` out of autograd while it lives, then gives each back the flag
-// it had.
-class FrozenParameters {
- public:
-  explicit FrozenParameters(GrowableNet& net) : parameters_(net.parameters()) {
-    for (torch::Tensor& p : parameters_) {
-      required_.push_back(p.requires_grad());
-      p.requires_grad_(false);
-    }
-  }
-  ~FrozenParameters() {
-    for (size_t i = 0; i < parameters_.size(); ++i) parameters_[i].requires_grad_(required_[i]);
-  }
-  FrozenParameters(const FrozenParameters&) = delete;
-  FrozenParameters& operator=(const FrozenParameters&) = delete;
-
- private:
-  std::vector<torch::Tensor> parameters_;
-  std::vector<bool> required_;
-};
-
-}  // namespace
-
 TaylorPruner::TaylorPruner(const Config& options)
     : RankingPruner(options), batches_(options.get<int64_t>("batches")) {}
 
@@ -64,7 +40,7 @@ ChannelScores TaylorPruner::taylor_scores(GrowableNet& net, PruningContext& cont
   // The scores need only the activations' gradients: with the weights frozen, the backward pass
   // starts at the first tap (see GradientObserver) and computes no weight gradients, which cost
   // as much as the gradients into the activations.
-  const FrozenParameters frozen(net);
+  const RequiresGradScope frozen(net);
   // Sums over samples: each rank sums its shares, and the ranks' sums add up to the whole's.
   context.for_each_shard(
       [&](const torch::Tensor& images, const torch::Tensor& labels, double) {

@@ -24,3 +24,4 @@
 #include "gear/power_meter.h"
 #include "gear/pruner.h"
 #include "gear/registrar.h"
+#include "gear/requires_grad_scope.h"
