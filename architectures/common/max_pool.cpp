@@ -3,6 +3,7 @@
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
+#include <torch/csrc/jit/frontend/tracer.h>
 #include <torch/nn/functional/pooling.h>
 
 #include <algorithm>
@@ -118,8 +119,11 @@ class MaxPool2x2 : public torch::autograd::Function<MaxPool2x2> {
   }
 };
 
+// While torch.jit.trace records (an export), torch's op runs: the kernel writes through raw
+// pointers, which the trace cannot see, and its output would become a constant of the graph.
 bool has_own_kernel(const torch::Tensor& input) {
-  return input.device().is_cpu() && input.dim() == 4 && input.is_contiguous() &&
+  return !torch::jit::tracer::isTracing() && input.device().is_cpu() && input.dim() == 4 &&
+         input.is_contiguous() &&
          (input.scalar_type() == torch::kFloat || input.scalar_type() == torch::kDouble) &&
          input.size(2) >= 2 && input.size(3) >= 2 && input.numel() > 0;
 }

@@ -10,6 +10,7 @@
 #include "batch_norm_kernels.h"
 #include "gear/batch_split.h"
 #include "gear/ranks.h"
+#include "tracing.h"
 
 namespace gear {
 namespace {
@@ -233,6 +234,38 @@ torch::Tensor fused(torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input
                                static_cast<int64_t>(activation));
 }
 
+// Whether an evaluation-mode batch_norm_act can be one pass: the norm is then an affine map per
+// channel from the running statistics, and nothing asks autograd for a gradient through it.
+bool evaluation_fusable(const torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input,
+                        const torch::Tensor& residual) {
+  if (norm.is_training() || !norm.options.track_running_stats() || detail::tracing() ||
+      !input.device().is_cpu() || input.dim() != 4 ||
+      (input.scalar_type() != torch::kFloat && input.scalar_type() != torch::kDouble))
+    return false;
+  if (residual.defined() &&
+      (residual.scalar_type() != input.scalar_type() || residual.device() != input.device()))
+    return false;
+  if (!torch::GradMode::is_enabled()) return true;
+  const auto needs_grad = [](const torch::Tensor& t) { return t.defined() && t.requires_grad(); };
+  return !needs_grad(input) && !needs_grad(residual) && !needs_grad(norm.weight) &&
+         !needs_grad(norm.bias);
+}
+
+// activation(norm(input) + residual) in evaluation mode, in one pass over the data.
+torch::Tensor evaluation_fused(const torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input,
+                               const torch::Tensor& residual, NormActivation activation) {
+  const torch::MemoryFormat format = input.suggest_memory_format();
+  const torch::Tensor x = input.contiguous(format);
+  torch::Tensor scale = (norm.running_var.to(torch::kDouble) + norm.options.eps()).rsqrt();
+  if (norm.weight.defined()) scale *= norm.weight.to(torch::kDouble);
+  torch::Tensor shift = -norm.running_mean.to(torch::kDouble) * scale;
+  if (norm.bias.defined()) shift += norm.bias.to(torch::kDouble);
+  torch::Tensor y = torch::empty_like(x, format);
+  detail::norm_normalise(x, residual.defined() ? residual.contiguous(format) : residual, y,
+                         geometry_of(x), scale.contiguous(), shift.contiguous(), activation);
+  return y;
+}
+
 }  // namespace
 
 void set_norm_fusion(bool enabled) { fusion_enabled.store(enabled, std::memory_order_relaxed); }
@@ -258,9 +291,13 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& norm, const torch::Tens
   if (residual.defined() && !residual.sizes().equals(input.sizes()))
     throw std::invalid_argument("batch_norm_act: the residual " + c10::str(residual.sizes()) +
                                 " does not match the input " + c10::str(input.sizes()));
-  if (norm_fusion() && norm.is_training() && split_path(input) && !tap.observed() &&
-      (!residual.defined() || residual.device() == input.device()))
+  if (norm_fusion() && norm.is_training() && !detail::tracing() && split_path(input) &&
+      !tap.observed() && (!residual.defined() || residual.device() == input.device()))
     return fused(norm, input, residual, activation);
+  if (norm_fusion() && !tap.observed() && evaluation_fusable(norm, input, residual)) {
+    torch::NoGradGuard no_grad;  // nothing above needs one: the output must not record a node
+    return evaluation_fused(norm, input, residual, activation);
+  }
   torch::Tensor z = batch_norm(norm, input);
   if (residual.defined()) z = z + residual;
   z = tap(z);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conv_kernels.h"
+#include "tracing.h"
 
 namespace gear {
 namespace {
@@ -47,8 +48,8 @@ bool cpu_autocast() {
 bool has_own_kernel(const torch::Tensor& input, const torch::Tensor& weight,
                     const torch::Tensor& bias) {
   const auto type = input.scalar_type();
-  return conv_kernels() && !cpu_autocast() && input.device().is_cpu() && input.dim() == 4 &&
-         input.size(1) == 1 && input.numel() > 0 &&
+  return conv_kernels() && !cpu_autocast() && !detail::tracing() && input.device().is_cpu() &&
+         input.dim() == 4 && input.size(1) == 1 && input.numel() > 0 &&
          (type == torch::kFloat || type == torch::kDouble) && weight.scalar_type() == type &&
          weight.device().is_cpu() && weight.dim() == 4 && weight.size(1) == 1 &&
          weight.size(2) == 3 && weight.size(3) == 3 &&

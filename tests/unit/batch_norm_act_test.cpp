@@ -1,8 +1,10 @@
 // gear::batch_norm_act against its definition, activation(batch_norm(x) + residual) with
 // torch's own ops: values, every gradient and the running statistics, in both memory layouts,
 // with and without a residual, for each activation, on several intra-op threads and inside a
-// batch split.
+// batch split; in evaluation mode, its one pass from the running statistics, and the cases that
+// keep the separate ops.
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -187,18 +189,127 @@ TEST(BatchNormActSplit, TwoWorkersGiveTheWholeBatchInChannelsLast) {
   EXPECT_EQ(copy->num_batches_tracked.item<int64_t>(), 1);  // updated once, not per worker
 }
 
-TEST(BatchNormActFallback, EvalModeAndFusionOffAreTheSeparateOps) {
-  torch::manual_seed(14);
-  torch::Tensor x = input_of(false, torch::kFloat);
+thread_local int torch_norm_calls = 0;
+
+std::unique_ptr<at::ObserverContext> count_torch_norm(const at::RecordFunction& fn) {
+  if (std::string(fn.name()) == "aten::batch_norm") ++torch_norm_calls;
+  return nullptr;
+}
+
+// How many times `f` ran torch's batch norm (the separate ops' path).
+template <typename F>
+int torch_norm_runs(const F& f) {
+  torch_norm_calls = 0;
+  auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&count_torch_norm));
+  f();
+  at::removeCallback(handle);
+  return torch_norm_calls;
+}
+
+// The separate ops in evaluation mode: torch's norm from the running statistics, +, activation.
+torch::Tensor evaluation_reference(torch::nn::BatchNorm2d norm, const torch::Tensor& x,
+                                   const torch::Tensor& r, NormActivation activation) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor z = norm->forward(x.contiguous());
+  return activate(r.defined() ? z + r : z, activation);
+}
+
+class BatchNormActEvaluation : public ::testing::TestWithParam<Case> {};
+
+TEST_P(BatchNormActEvaluation, IsOnePassEqualToTheSeparateOpsInDouble) {
+  const auto [channels_last, activation, with_residual] = GetParam();
+  torch::manual_seed(15);
+  torch::Tensor x = input_of(channels_last, torch::kDouble);
+  torch::Tensor r = with_residual ? torch::randn({5, 6, 7, 9}, torch::kDouble) : torch::Tensor();
+  auto norm = make_norm(6, torch::kDouble);
+  norm->eval();
+  const torch::Tensor want = evaluation_reference(norm, x, r, activation);
+  torch::Tensor got;
+  {
+    torch::NoGradGuard no_grad;  // as an evaluator runs
+    EXPECT_EQ(torch_norm_runs([&] { got = batch_norm_act(*norm, x, activation, r); }), 0);
+  }
+  EXPECT_TRUE(got.is_contiguous(x.suggest_memory_format())) << "the output keeps the layout";
+  EXPECT_LE((got - want).abs().max().item<double>(), 1e-12);
+  EXPECT_EQ(norm->num_batches_tracked.item<int64_t>(), 0) << "evaluation updates no statistics";
+  // Grad mode on, nothing requiring a gradient (the norm frozen, as under a RequiresGradScope).
+  for (auto& p : norm->parameters()) p.requires_grad_(false);
+  torch::Tensor frozen;
+  EXPECT_EQ(torch_norm_runs([&] { frozen = batch_norm_act(*norm, x, activation, r); }), 0);
+  EXPECT_FALSE(frozen.requires_grad());
+  EXPECT_TRUE(torch::equal(frozen, got));
+}
+
+INSTANTIATE_TEST_SUITE_P(LayoutsActivationsResiduals, BatchNormActEvaluation,
+                         ::testing::Combine(::testing::Bool(),
+                                            ::testing::Values(NormActivation::kIdentity,
+                                                              NormActivation::kRelu,
+                                                              NormActivation::kRelu6),
+                                            ::testing::Bool()),
+                         case_name);
+
+TEST(BatchNormActEvaluationFloat, AgreesWithTheSeparateOpsAndWithoutAffineParameters) {
+  torch::manual_seed(16);
+  torch::Tensor x = input_of(true, torch::kFloat);
   torch::Tensor r = torch::randn({5, 6, 7, 9});
   auto norm = make_norm(6, torch::kFloat);
   norm->eval();
   torch::NoGradGuard no_grad;
+  EXPECT_LE((batch_norm_act(*norm, x, NormActivation::kRelu6, r) -
+             evaluation_reference(norm, x, r, NormActivation::kRelu6))
+                .abs()
+                .max()
+                .item<double>(),
+            1e-5);
+  torch::nn::BatchNorm2d plain(torch::nn::BatchNorm2dOptions(6).affine(false));
+  plain->running_mean.copy_(norm->running_mean);
+  plain->running_var.copy_(norm->running_var);
+  plain->eval();
+  EXPECT_LE((batch_norm_act(*plain, x, NormActivation::kIdentity) -
+             evaluation_reference(plain, x, {}, NormActivation::kIdentity))
+                .abs()
+                .max()
+                .item<double>(),
+            1e-5);
+}
+
+TEST(BatchNormActFallback, EvaluationWithAGradientToComputeRunsTheSeparateOps) {
+  torch::manual_seed(17);
+  torch::Tensor x = input_of(false, torch::kDouble);
+  torch::Tensor r = torch::randn({5, 6, 7, 9}, torch::kDouble);
+  torch::Tensor grad = torch::randn({5, 6, 7, 9}, torch::kDouble);
+  auto norm = make_norm(6, torch::kDouble);
+  norm->eval();
+  auto copy = test::copy_of_norm(norm);
+  copy->eval();
+  Result want = reference(x, r, grad, norm, NormActivation::kRelu6);
+  Result got;
+  EXPECT_GT(torch_norm_runs([&] { got = fused(x, r, grad, copy, NormActivation::kRelu6); }), 0);
+  expect_same(want, got, 1e-12);
+  // Only the norm's weight asks for a gradient: still the separate ops, still its gradient.
+  for (auto& p : copy->parameters()) p.requires_grad_(p.is_same(copy->weight));
+  torch::Tensor y;
+  EXPECT_GT(torch_norm_runs([&] { y = batch_norm_act(*copy, x, NormActivation::kRelu); }), 0);
+  EXPECT_TRUE(y.requires_grad());
+}
+
+TEST(BatchNormActFallback, UntrackedStatisticsAndFusionOffAreTheSeparateOps) {
+  torch::manual_seed(14);
+  torch::Tensor x = input_of(false, torch::kFloat);
+  torch::Tensor r = torch::randn({5, 6, 7, 9});
+  // Without running statistics torch normalises with the batch's own, also in evaluation mode.
+  torch::nn::BatchNorm2d untracked(torch::nn::BatchNorm2dOptions(6).track_running_stats(false));
+  untracked->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(batch_norm_act(*untracked, x, NormActivation::kRelu6, r),
+                           torch::clamp(untracked->forward(x) + r, 0.0, 6.0)));
+  auto norm = make_norm(6, torch::kFloat);
+  norm->eval();
+  set_norm_fusion(false);
   EXPECT_TRUE(torch::equal(batch_norm_act(*norm, x, NormActivation::kRelu6, r),
                            torch::clamp(norm->forward(x) + r, 0.0, 6.0)));
   norm->train();
   auto copy = test::copy_of_norm(norm);
-  set_norm_fusion(false);
   EXPECT_FALSE(norm_fusion());
   torch::Tensor separate = batch_norm_act(*norm, x, NormActivation::kRelu, r);
   set_norm_fusion(true);

@@ -11,7 +11,7 @@
 /// for it. The patch level never changes a layout. (docs/architecture.md: versions.)
 #define GEAR_SDK_VERSION_MAJOR 0
 #define GEAR_SDK_VERSION_MINOR 13
-#define GEAR_SDK_VERSION_PATCH 0
+#define GEAR_SDK_VERSION_PATCH 1
 
 /// Version of the C descriptor layout returned by `gear_plugin_descriptor_v1` (abi.h); the host
 /// refuses any other.

@@ -1,0 +1,100 @@
+// Evaluation forward passes (eval mode, no autograd) of a GEAR architecture with
+// gear::batch_norm_act's one-pass evaluation path on and off (set_norm_fusion), alternating in one
+// process so both see the same machine; also how far the two paths' logits are apart and how often
+// their predicted classes differ. Random Fashion-MNIST-shaped batches; gearhost's allocator
+// settings. Prints one JSON line.
+//
+// Usage: gear_bench_eval_norm PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS] [channels_last]
+
+#include <gear/batch_norm.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "best_ms.h"
+#include "gear/host/cpu_allocator.h"
+#include "gear/host/memory_format.h"
+#include "paired.h"
+#include "plugin_net.h"
+
+namespace {
+
+// Milliseconds per evaluation pass, best of `passes`.
+double pass_ms(gear::GrowableNet& net, const torch::Tensor& x, int passes) {
+  return gear::bench::best_ms(passes, [&] { net.forward(x); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr,
+                 "usage: %s PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS] [channels_last]\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string plugin_dir = argv[1], name = argv[2];
+  const double width = std::atof(argv[3]);
+  const int64_t batch = std::atoll(argv[4]);
+  const int threads = std::atoi(argv[5]), rounds = argc > 6 ? std::atoi(argv[6]) : 7;
+  const bool channels_last = argc > 7 && std::string(argv[7]) == "channels_last";
+  gear::host::configure_cpu_allocator("retain");
+  torch::set_num_threads(threads);
+  torch::manual_seed(0);
+  gear::ModelSpec spec;
+  spec.input_shape = {1, 28, 28};
+  spec.num_classes = 10;
+  spec.width = width;
+  auto built = gear::bench::build_plugin_net(plugin_dir, name, spec);
+  if (!built) return 2;
+  gear::GrowableNet& net = *built->net;
+  torch::Tensor x = torch::rand({batch, 1, 28, 28});
+  {
+    // A few training steps, so the running statistics are not the initial 0 and 1.
+    torch::optim::SGD sgd(net.parameters(), torch::optim::SGDOptions(0.05));
+    const torch::Tensor y = torch::randint(0, 10, {batch});
+    net.train();
+    for (int s = 0; s < 3; ++s) {
+      sgd.zero_grad();
+      torch::nn::functional::cross_entropy(net.forward(x), y).backward();
+      sgd.step();
+    }
+  }
+  if (channels_last) {
+    gear::host::apply_memory_format(net, true);
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  }
+  net.eval();
+  torch::NoGradGuard no_grad;
+  gear::set_norm_fusion(false);
+  const torch::Tensor separate = net.forward(x);
+  gear::set_norm_fusion(true);
+  const torch::Tensor fused = net.forward(x);
+  const double max_logit_difference = (fused - separate).abs().max().item<double>();
+  const int64_t predictions_differing =
+      (fused.argmax(1) != separate.argmax(1)).sum().item<int64_t>();
+  pass_ms(net, x, 3);  // warm-up: first-touch pages, oneDNN's primitive cache
+  const gear::bench::Paired p = gear::bench::time_paired(
+      rounds,
+      [&] {
+        gear::set_norm_fusion(true);
+        return pass_ms(net, x, 5);
+      },
+      [&] {
+        gear::set_norm_fusion(false);
+        return pass_ms(net, x, 5);
+      });
+  gear::set_norm_fusion(true);
+  std::printf(
+      "{\"architecture\": \"%s\", \"width\": %g, \"batch\": %ld, \"threads\": %d, \"layout\": "
+      "\"%s\", \"rounds\": %d, \"pass_ms_one_pass_norm\": %.2f, \"pass_ms_separate_ops\": %.2f, "
+      "\"speedup_paired_median\": %.3f, \"speedup_paired_min\": %.3f, \"speedup_paired_max\": "
+      "%.3f, \"max_logit_difference\": %.3g, \"predictions_differing\": %ld}\n",
+      name.c_str(), width, static_cast<long>(batch), threads,
+      channels_last ? "channels_last" : "contiguous", rounds, p.median(p.ours_ms),
+      p.median(p.theirs_ms), p.speedup_median(), p.speedup_min(), p.speedup_max(),
+      max_logit_difference, static_cast<long>(predictions_differing));
+  return 0;
+}
