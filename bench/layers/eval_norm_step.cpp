@@ -14,7 +14,6 @@
 #include <string>
 
 #include "best_ms.h"
-#include "gear/host/cpu_allocator.h"
 #include "gear/host/memory_format.h"
 #include "paired.h"
 #include "plugin_net.h"
@@ -40,14 +39,7 @@ int main(int argc, char** argv) {
   const int64_t batch = std::atoll(argv[4]);
   const int threads = std::atoi(argv[5]), rounds = argc > 6 ? std::atoi(argv[6]) : 7;
   const bool channels_last = argc > 7 && std::string(argv[7]) == "channels_last";
-  gear::host::configure_cpu_allocator("retain");
-  torch::set_num_threads(threads);
-  torch::manual_seed(0);
-  gear::ModelSpec spec;
-  spec.input_shape = {1, 28, 28};
-  spec.num_classes = 10;
-  spec.width = width;
-  auto built = gear::bench::build_plugin_net(plugin_dir, name, spec);
+  auto built = gear::bench::fashion_mnist_net(plugin_dir, name, width, threads);
   if (!built) return 2;
   gear::GrowableNet& net = *built->net;
   torch::Tensor x = torch::rand({batch, 1, 28, 28});

@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "best_ms.h"
-#include "gear/host/cpu_allocator.h"
 #include "paired.h"
 #include "plugin_net.h"
 
@@ -43,14 +42,7 @@ int main(int argc, char** argv) {
   const double width = std::atof(argv[3]);
   const int64_t batch = std::atoll(argv[4]);
   const int threads = std::atoi(argv[5]), rounds = argc > 6 ? std::atoi(argv[6]) : 7;
-  gear::host::configure_cpu_allocator("retain");
-  torch::set_num_threads(threads);
-  torch::manual_seed(0);
-  gear::ModelSpec spec;
-  spec.input_shape = {1, 28, 28};
-  spec.num_classes = 10;
-  spec.width = width;
-  auto built = gear::bench::build_plugin_net(plugin_dir, name, spec);
+  auto built = gear::bench::fashion_mnist_net(plugin_dir, name, width, threads);
   if (!built) return 2;
   gear::GrowableNet& net = *built->net;
   net.train();

@@ -3,11 +3,14 @@
 // A net built by an architecture plugin with its default options, for the C++ benchmarks that
 // measure one architecture outside a pipeline.
 
+#include <torch/utils.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "gear/architecture.h"
+#include "gear/host/cpu_allocator.h"
 #include "gear/host/plugin_loader.h"
 #include "gear/host/registry.h"
 
@@ -37,6 +40,22 @@ inline std::unique_ptr<PluginNet> build_plugin_net(const std::string& plugin_dir
     options.set(option.name, *option.default_value, {}, false);
   built->net = built->registry.create<Architecture>(architecture, options)->build(spec);
   return built;
+}
+
+/// The set-up both whole-net benchmarks share: gearhost's allocator settings, `threads` intra-op
+/// threads, seed 0, and `architecture` at `width` built from `plugin_dir` for Fashion-MNIST
+/// (1x28x28, 10 classes). Null, after a message on stderr, when no such architecture is there.
+inline std::unique_ptr<PluginNet> fashion_mnist_net(const std::string& plugin_dir,
+                                                    const std::string& architecture, double width,
+                                                    int threads) {
+  gear::host::configure_cpu_allocator("retain");
+  torch::set_num_threads(threads);
+  torch::manual_seed(0);
+  ModelSpec spec;
+  spec.input_shape = {1, 28, 28};
+  spec.num_classes = 10;
+  spec.width = width;
+  return build_plugin_net(plugin_dir, architecture, spec);
 }
 
 }  // namespace gear::bench

@@ -4,7 +4,6 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
-#include <ATen/record_function.h>
 #include <gear/conv.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
@@ -12,24 +11,15 @@
 
 #include <string>
 
+#include "op_calls.h"
+
 namespace gear {
 namespace {
-
-thread_local int own_kernel_calls = 0;
-
-std::unique_ptr<at::ObserverContext> count_own_kernel(const at::RecordFunction& fn) {
-  if (std::string(fn.name()) == "gear::conv2d") ++own_kernel_calls;
-  return nullptr;
-}
 
 // How many times `f` ran gear::conv2d's own kernel (it reports itself to RecordFunction).
 template <typename F>
 int own_kernel_runs(const F& f) {
-  own_kernel_calls = 0;
-  auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&count_own_kernel));
-  f();
-  at::removeCallback(handle);
-  return own_kernel_calls;
+  return test::op_calls("gear::conv2d", f);
 }
 
 torch::nn::Conv2d same_3x3(int64_t in, int64_t out, bool bias, torch::Dtype type = torch::kFloat) {

@@ -4,7 +4,6 @@
 // batch split; in evaluation mode, its one pass from the running statistics, and the cases that
 // keep the separate ops.
 #include <ATen/Parallel.h>
-#include <ATen/record_function.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -17,6 +16,7 @@
 #include "gear/batch_split.h"
 #include "gear/host/worker_pool.h"
 #include "norm_copy.h"
+#include "op_calls.h"
 
 namespace gear::fused_norm_test {
 namespace {
@@ -111,6 +111,14 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
          (std::get<2>(info.param) ? "Residual" : "");
 }
 
+// Both layouts x every activation x with and without a residual.
+auto every_case() {
+  return ::testing::Combine(
+      ::testing::Bool(),
+      ::testing::Values(NormActivation::kIdentity, NormActivation::kRelu, NormActivation::kRelu6),
+      ::testing::Bool());
+}
+
 class BatchNormAct : public ::testing::TestWithParam<Case> {};
 
 TEST_P(BatchNormAct, EqualsTheSeparateOpsInDouble) {
@@ -132,13 +140,7 @@ TEST_P(BatchNormAct, EqualsTheSeparateOpsInDouble) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(LayoutsActivationsResiduals, BatchNormAct,
-                         ::testing::Combine(::testing::Bool(),
-                                            ::testing::Values(NormActivation::kIdentity,
-                                                              NormActivation::kRelu,
-                                                              NormActivation::kRelu6),
-                                            ::testing::Bool()),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(LayoutsActivationsResiduals, BatchNormAct, every_case(), case_name);
 
 TEST(BatchNormActThreads, FloatOnTwoThreadsEqualsOneThreadExactly) {
   torch::manual_seed(12);
@@ -189,21 +191,10 @@ TEST(BatchNormActSplit, TwoWorkersGiveTheWholeBatchInChannelsLast) {
   EXPECT_EQ(copy->num_batches_tracked.item<int64_t>(), 1);  // updated once, not per worker
 }
 
-thread_local int torch_norm_calls = 0;
-
-std::unique_ptr<at::ObserverContext> count_torch_norm(const at::RecordFunction& fn) {
-  if (std::string(fn.name()) == "aten::batch_norm") ++torch_norm_calls;
-  return nullptr;
-}
-
 // How many times `f` ran torch's batch norm (the separate ops' path).
 template <typename F>
 int torch_norm_runs(const F& f) {
-  torch_norm_calls = 0;
-  auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&count_torch_norm));
-  f();
-  at::removeCallback(handle);
-  return torch_norm_calls;
+  return test::op_calls("aten::batch_norm", f);
 }
 
 // The separate ops in evaluation mode: torch's norm from the running statistics, +, activation.
@@ -240,12 +231,7 @@ TEST_P(BatchNormActEvaluation, IsOnePassEqualToTheSeparateOpsInDouble) {
   EXPECT_TRUE(torch::equal(frozen, got));
 }
 
-INSTANTIATE_TEST_SUITE_P(LayoutsActivationsResiduals, BatchNormActEvaluation,
-                         ::testing::Combine(::testing::Bool(),
-                                            ::testing::Values(NormActivation::kIdentity,
-                                                              NormActivation::kRelu,
-                                                              NormActivation::kRelu6),
-                                            ::testing::Bool()),
+INSTANTIATE_TEST_SUITE_P(LayoutsActivationsResiduals, BatchNormActEvaluation, every_case(),
                          case_name);
 
 TEST(BatchNormActEvaluationFloat, AgreesWithTheSeparateOpsAndWithoutAffineParameters) {
