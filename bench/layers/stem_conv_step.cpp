@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -33,15 +32,9 @@ double step_ms(gear::GrowableNet& net, const torch::Tensor& x, const torch::Tens
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 6) {
-    std::fprintf(stderr, "usage: %s PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS]\n",
-                 argv[0]);
-    return 2;
-  }
-  const std::string plugin_dir = argv[1], name = argv[2];
-  const double width = std::atof(argv[3]);
-  const int64_t batch = std::atoll(argv[4]);
-  const int threads = std::atoi(argv[5]), rounds = argc > 6 ? std::atoi(argv[6]) : 7;
+  const auto args = gear::bench::parse_net_bench_args(argc, argv);
+  if (!args) return 2;
+  const auto& [plugin_dir, name, width, batch, threads, rounds] = *args;
   auto built = gear::bench::fashion_mnist_net(plugin_dir, name, width, threads);
   if (!built) return 2;
   gear::GrowableNet& net = *built->net;

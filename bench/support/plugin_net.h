@@ -5,8 +5,11 @@
 
 #include <torch/utils.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gear/architecture.h"
@@ -40,6 +43,33 @@ inline std::unique_ptr<PluginNet> build_plugin_net(const std::string& plugin_dir
     options.set(option.name, *option.default_value, {}, false);
   built->net = built->registry.create<Architecture>(architecture, options)->build(spec);
   return built;
+}
+
+/// The arguments the whole-net benchmarks start with: PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS
+/// [ROUNDS] (7 rounds unless given).
+struct NetBenchArgs {
+  std::string plugin_dir, architecture;
+  double width;
+  int64_t batch;
+  int threads, rounds;
+};
+
+/// Reads NetBenchArgs from `argv` (borrowed for the call). Fewer than five arguments: prints the
+/// usage line, with `more_usage` (the benchmark's own further arguments) appended, on stderr and
+/// returns nothing.
+inline std::optional<NetBenchArgs> parse_net_bench_args(int argc, char** argv,
+                                                        const char* more_usage = "") {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: %s PLUGIN_DIR ARCHITECTURE WIDTH BATCH THREADS [ROUNDS]%s\n",
+                 argv[0], more_usage);
+    return std::nullopt;
+  }
+  return NetBenchArgs{argv[1],
+                      argv[2],
+                      std::atof(argv[3]),
+                      std::atoll(argv[4]),
+                      std::atoi(argv[5]),
+                      argc > 6 ? std::atoi(argv[6]) : 7};
 }
 
 /// The set-up both whole-net benchmarks share: gearhost's allocator settings, `threads` intra-op
