@@ -21,7 +21,7 @@ candidate net with Firefly's pair averaging (the next layer reads C + K channels
 grown net's measured training step (gearhost, the widths OSG grew in bench/results/osg_step.json):
 the step cannot cost fewer epoch-equivalents than (candidate + scoring ceiling seconds) / (grown
 training seconds). gearhost's own candidate and scoring seconds per batch are measured beside
-them (bench/osg_step.py's pipeline, tap scores, 12 batches).
+them (bench/osg_step.py's pipeline, tap scores, split pairs' means, 12 batches).
 
 Usage: /usr/bin/python3 bench/conv_ceiling.py [--repeats 3] [--architectures vgg11,resnet18,...]
            [--osg-widths 0.125,0.5] [--gearhost build/bin/gearhost]
@@ -184,14 +184,16 @@ def architecture_runners(args):
 def grown_widths(width):
     with open(os.path.join(ROOT, "bench/results/osg_step.json")) as f:
         rows = json.load(f)["rows"]
-    return next(r["grown_widths"] for r in rows if r["width"] == width and r["tap_scores"])
+    return next(r["grown_widths"] for r in rows
+                if r["width"] == width and r["tap_scores"] and r.get("average_pairs"))
 
 
 def gear_osg_step(gearhost, width):
-    """gearhost's candidate and scoring seconds per batch (bench/osg_step.py's run, tap scores)."""
+    """gearhost's candidate and scoring seconds per batch (bench/osg_step.py's run with its
+    defaults: tap scores, consumers reading split pairs' means)."""
     options = argparse.Namespace(candidates=K, batches=12, threads=2)
     with tempfile.TemporaryDirectory() as tmp:
-        row = osg_step.measure(gearhost, width, True, options, tmp)
+        row = osg_step.measure(gearhost, width, True, True, options, tmp)
     return {"candidate_s": row["candidate_seconds_per_batch"],
             "scoring_s": row["scoring_seconds_per_batch"]}
 

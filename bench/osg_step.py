@@ -11,8 +11,10 @@ K fresh ones). One epoch-equivalent is one training epoch of the grown net, so t
 epoch-equivalents, whatever the size of the training split. This script measures the three
 per-batch times with gearhost in one run per width (VGG-11 on Fashion-MNIST: a backbone epoch,
 the OSG step on --batches batches, two epochs of the grown net, the same batches and threads),
-once scoring every group from its weight gradients and once scoring at the taps the groups that
-allow it (`tap_scores`, the default), and splits the candidate network's multiply-accumulates
+once scoring every group from its weight gradients, once scoring at the taps the groups that
+allow it (`tap_scores`), both with the consumers reading both children of every split, and once
+at the taps with the consumers reading each split pair's mean (`average_pairs`; both are the
+defaults), and splits the candidate network's multiply-accumulates
 (gearhost's `candidate_macs`) into the blocks of each convolution: old and split channels to old
 and split channels, and everything that touches the K fresh channels.
 
@@ -68,6 +70,7 @@ gamma = 0.9
 candidates = {candidates}
 batches = {batches}
 tap_scores = {tap_scores}
+average_pairs = {average_pairs}
 
 [[stage]]
 name = "grown"
@@ -115,15 +118,16 @@ def images_per_second(metrics_csv, stage_epochs):
     return [float(r["images_per_second"]) for r in rows][-stage_epochs:]
 
 
-def measure(gearhost, width, tap_scores, args, workdir):
+def measure(gearhost, width, tap_scores, average_pairs, args, workdir):
     limit = int(round(args.batches * BATCH / (1 - VAL_SPLIT))) + 1
-    tag = f"{width}_{'taps' if tap_scores else 'weights'}"
+    tag = f"{width}_{'taps' if tap_scores else 'weights'}_{'means' if average_pairs else 'halves'}"
     pipeline = os.path.join(workdir, f"osg_step_{tag}.toml")
     with open(pipeline, "w") as f:
         f.write(PIPELINE.format(threads=args.threads, batch=BATCH, val_split=VAL_SPLIT,
                                 limit=limit, width=width, candidates=args.candidates,
                                 batches=args.batches,
-                                tap_scores="true" if tap_scores else "false"))
+                                tap_scores="true" if tap_scores else "false",
+                                average_pairs="true" if average_pairs else "false"))
     out = os.path.join(workdir, f"run_{tag}")
     cmd = [gearhost, "run", pipeline, "--out", out]
     print("$", " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in cmd),
@@ -139,6 +143,8 @@ def measure(gearhost, width, tap_scores, args, workdir):
     # The options must have reached the stage (an earlier version of this script dropped them).
     if (m["tap_scored_groups"] > 0) != tap_scores:
         sys.exit(f"tap_scores = {tap_scores} but {m['tap_scored_groups']} groups scored at taps")
+    if (m["pair_averaged_groups"] > 0) != average_pairs:
+        sys.exit(f"average_pairs = {average_pairs} but {m['pair_averaged_groups']} groups averaged")
     # The grown net's second epoch (the first one also warms the allocator up).
     grown_rate = images_per_second(os.path.join(out, "metrics.csv"), 1)[-1]
     train = BATCH / grown_rate
@@ -151,6 +157,11 @@ def measure(gearhost, width, tap_scores, args, workdir):
         "width": width,
         "tap_scores": tap_scores,
         "tap_scored_groups": int(m["tap_scored_groups"]),
+        "average_pairs": average_pairs,
+        "pair_averaged_groups": int(m["pair_averaged_groups"]),
+        # Pair averaging is the same network: the losses agree to float rounding.
+        "candidate_loss": m["candidate_loss"],
+        "scoring_loss": m["scoring_loss"],
         "backbone_widths": backbone,
         "grown_widths": summary["final"]["widths"],
         "candidates": args.candidates,
@@ -194,16 +205,21 @@ def main():
     parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/osg_step.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        configs = [(float(w), taps) for w in args.widths.split(",") for taps in (False, True)]
+        # Scoring from the weights or at the taps, with consumers reading both split children or
+        # each pair's mean (the default since pair averaging).
+        modes = [(False, False), (True, False), (True, True)]
+        configs = [(float(w), taps, means) for w in args.widths.split(",") for taps, means in modes]
         runs = {c: [] for c in configs}
         for repeat in range(args.repeats):
             folder = os.path.join(workdir, f"repeat{repeat}")
             os.makedirs(folder)
-            for width, taps in configs:
-                runs[(width, taps)].append(measure(args.gearhost, width, taps, args, folder))
+            for width, taps, means in configs:
+                runs[(width, taps, means)].append(
+                    measure(args.gearhost, width, taps, means, args, folder))
         rows = [median_row(runs[c]) for c in configs]
     for r in rows:
-        print(f"width {r['width']}, tap_scores {r['tap_scores']}: "
+        print(f"width {r['width']}, tap_scores {r['tap_scores']}, "
+              f"average_pairs {r['average_pairs']}: "
               f"candidate {r['candidate_seconds_per_batch']} s, scoring "
               f"{r['scoring_seconds_per_batch']} s, grown train "
               f"{r['grown_train_seconds_per_batch']} s per batch -> {r['epoch_equivalents']} "

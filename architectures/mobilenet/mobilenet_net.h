@@ -25,8 +25,9 @@ class SeparableBlockImpl : public torch::nn::Module {
 
   torch::nn::Conv2d depthwise{nullptr}, pointwise{nullptr};
   torch::nn::BatchNorm2d depthwise_bn{nullptr}, pointwise_bn{nullptr};
-  /// Tap of the block's own group, after pointwise_bn.
-  GroupTap output_tap;
+  /// Tap of the block's own group, after pointwise_bn; consumer tap of its input group, where
+  /// the pointwise conv reads it.
+  GroupTap output_tap, input_read;
 };
 TORCH_MODULE(SeparableBlock);
 
@@ -41,7 +42,7 @@ class MobileNetV1Impl : public GrowableNet, public BatchSplittable {
  private:
   torch::nn::Conv2d stem_{nullptr};
   torch::nn::BatchNorm2d stem_bn_{nullptr};
-  GroupTap stem_tap_;
+  GroupTap stem_tap_, last_read_;  ///< last_read_: where the classifier reads the last group
   std::vector<SeparableBlock> blocks_;
   torch::nn::Linear classifier_{nullptr};
 };
@@ -59,8 +60,8 @@ class InvertedResidualImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d expand_bn{nullptr}, depthwise_bn{nullptr}, project_bn{nullptr};
   bool residual;
   /// Taps of the expansion group (after expand_bn) and of the output group (after project_bn
-  /// and the residual sum).
-  GroupTap expand_tap, output_tap;
+  /// and the residual sum); consumer tap of the expansion group, where the project conv reads it.
+  GroupTap expand_tap, output_tap, expand_read;
 };
 TORCH_MODULE(InvertedResidual);
 
@@ -74,7 +75,7 @@ class MobileNetV2Impl : public GrowableNet, public BatchSplittable {
  private:
   torch::nn::Conv2d stem_{nullptr}, head_{nullptr};
   torch::nn::BatchNorm2d stem_bn_{nullptr}, head_bn_{nullptr};
-  GroupTap stem_tap_, head_tap_;
+  GroupTap stem_tap_, head_tap_, head_read_;  ///< head_read_: where the classifier reads the head
   std::vector<InvertedResidual> blocks_;
   torch::nn::Linear classifier_{nullptr};
 };

@@ -18,7 +18,7 @@ SeparableBlockImpl::SeparableBlockImpl(int64_t in, int64_t out, int64_t stride) 
 torch::Tensor SeparableBlockImpl::forward(const torch::Tensor& x) {
   const torch::Tensor y =
       batch_norm_act(*depthwise_bn, depthwise->forward(x), NormActivation::kRelu);
-  return batch_norm_act(*pointwise_bn, pointwise->forward(y), NormActivation::kRelu, {},
+  return batch_norm_act(*pointwise_bn, pointwise->forward(input_read(y)), NormActivation::kRelu, {},
                         output_tap);
 }
 
@@ -32,8 +32,10 @@ MobileNetV1Impl::MobileNetV1Impl(const MobileNetV1Layout& layout,
     blocks_.push_back(register_module(layout.groups[b.output].name,
                                       SeparableBlock(widths[b.input], widths[b.output], b.stride)));
     blocks_.back()->output_tap = tap(layout.groups[b.output].name);
+    blocks_.back()->input_read = consumer_tap(layout.groups[b.input].name);
   }
   stem_tap_ = tap(layout.groups[0].name);
+  last_read_ = consumer_tap(layout.groups.back().name);
   classifier_ = register_module("classifier",
                                 torch::nn::Linear(widths[layout.groups.size() - 1], num_classes));
   initialise_conv_net(*this);
@@ -68,7 +70,7 @@ torch::Tensor MobileNetV1Impl::forward(torch::Tensor input) {
       batch_norm_act(*stem_bn_, gear::conv2d(*stem_, input), NormActivation::kRelu, {}, stem_tap_);
   for (auto& block : blocks_) x = block->forward(x);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
-  return classifier_->forward(x);
+  return classifier_->forward(last_read_(x));
 }
 
 }  // namespace gear::plugins::architectures

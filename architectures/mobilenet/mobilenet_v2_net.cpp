@@ -28,6 +28,7 @@ torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   if (expand)
     y = batch_norm_act(*expand_bn, expand->forward(y), NormActivation::kRelu6, {}, expand_tap);
   y = batch_norm_act(*depthwise_bn, depthwise->forward(y), NormActivation::kRelu6);
+  if (expand) y = expand_read(y);
   return batch_norm_act(*project_bn, project->forward(y), NormActivation::kIdentity,
                         residual ? x : torch::Tensor(), output_tap);
 }
@@ -43,12 +44,16 @@ MobileNetV2Impl::MobileNetV2Impl(const MobileNetV2Layout& layout,
     blocks_.push_back(register_module(
         "block" + std::to_string(i),
         InvertedResidual(widths[b.input], expanded, widths[b.output], b.stride, b.residual)));
-    if (b.expand >= 0)
-      blocks_.back()->expand_tap = tap(layout.groups[static_cast<size_t>(b.expand)].name);
+    if (b.expand >= 0) {
+      const std::string& expansion = layout.groups[static_cast<size_t>(b.expand)].name;
+      blocks_.back()->expand_tap = tap(expansion);
+      blocks_.back()->expand_read = consumer_tap(expansion);
+    }
     blocks_.back()->output_tap = tap(layout.groups[b.output].name);
   }
   stem_tap_ = tap(layout.groups[0].name);
   head_tap_ = tap(layout.groups[layout.head].name);
+  head_read_ = consumer_tap(layout.groups[layout.head].name);
   const int64_t last = widths[layout.blocks.back().output];
   head_ = register_module("head", conv_no_bias(last, widths[layout.head], 1, 1));
   head_bn_ = register_module("head_bn", torch::nn::BatchNorm2d(widths[layout.head]));
@@ -106,7 +111,7 @@ torch::Tensor MobileNetV2Impl::forward(torch::Tensor input) {
   for (auto& block : blocks_) x = block->forward(x);
   x = batch_norm_act(*head_bn_, head_->forward(x), NormActivation::kRelu6, {}, head_tap_);
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
-  return classifier_->forward(x);
+  return classifier_->forward(head_read_(x));
 }
 
 }  // namespace gear::plugins::architectures

@@ -55,7 +55,8 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
         x.slice(2, 0, c10::nullopt, stride).slice(3, 0, c10::nullopt, stride);
     stream = batch_norm(*shortcut_bn, shortcut->forward(sampled));
   }
-  return batch_norm_act(*bn2, conv2->forward(y), NormActivation::kRelu, stream, stream_tap);
+  return batch_norm_act(*bn2, conv2->forward(inner_read(y)), NormActivation::kRelu, stream,
+                        stream_tap);
 }
 
 ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& widths,
@@ -98,6 +99,7 @@ ResNetImpl::ResNetImpl(const ResNetLayout& layout, const std::vector<int64_t>& w
       BasicBlock& block = blocks_[block_index + static_cast<size_t>(b)];
       block->stream_tap = tap(stage);
       block->inner_tap = tap(stage + ".block" + std::to_string(b));
+      block->inner_read = consumer_tap(stage + ".block" + std::to_string(b));
     }
     ChannelGroup& stream = add_group(stage, standard[stream_at[s]]);
     if (s == 0) {

@@ -47,6 +47,7 @@ class BasicBlockImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, shortcut_bn{nullptr};
   /// Taps of the inner group (after bn1) and of the stream (the sum, before the last ReLU).
   GroupTap inner_tap, stream_tap;
+  GroupTap inner_read;  ///< consumer tap of the inner group, where conv2 reads it
 };
 TORCH_MODULE(BasicBlock);
 

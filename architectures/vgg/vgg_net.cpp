@@ -23,6 +23,7 @@ VggImpl::VggImpl(const VggLayout& layout, const std::vector<int64_t>& widths, in
             torch::nn::Conv2dOptions(channels, widths[i], 3).padding(1).bias(false))));
     norms_.push_back(register_module("bn" + index, torch::nn::BatchNorm2d(widths[i])));
     taps_.push_back(tap("conv" + index));
+    consumed_.push_back(consumer_tap("conv" + index));
     channels = widths[i];
   }
   classifier_ = register_module(
@@ -57,6 +58,7 @@ void VggImpl::initialise() {
 torch::Tensor VggImpl::forward(torch::Tensor input) {
   torch::Tensor x = input;
   for (size_t i = 0; i < convs_.size(); ++i) {
+    if (i > 0) x = consumed_[i - 1](x);
     x = batch_norm_act(*norms_[i], gear::conv2d(*convs_[i], x), NormActivation::kRelu, {},
                        taps_[i]);
     if (!pool_after_[i]) continue;
@@ -70,7 +72,7 @@ torch::Tensor VggImpl::forward(torch::Tensor input) {
       x = torch::max_pool2d(x, {kh, kw}, {kh, kw});
     }
   }
-  x = torch::adaptive_avg_pool2d(x, {1, 1});
+  x = consumed_.back()(torch::adaptive_avg_pool2d(x, {1, 1}));
   return classifier_->forward(x).flatten(1);
 }
 

@@ -35,6 +35,8 @@ class VggImpl : public GrowableNet, public BatchSplittable {
   std::vector<torch::nn::Conv2d> convs_;
   std::vector<torch::nn::BatchNorm2d> norms_;
   std::vector<GroupTap> taps_;  ///< after each BatchNorm: the group conv<i>
+  /// Where the next conv (the classifier, for the last group) reads conv<i>, after its pool.
+  std::vector<GroupTap> consumed_;
   std::vector<bool> pool_after_;
   torch::nn::Conv2d classifier_{nullptr};
 };

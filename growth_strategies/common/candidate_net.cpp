@@ -21,6 +21,7 @@ struct CandidateNet::Entry {
   torch::Tensor v;    // [C, in...]: split directions (producer weights of a grown group)
   torch::Tensor vno;  // [K, in...]: incoming weights of the fresh channels
   torch::Tensor vni;  // [rows, K_in * block, k...]: weights from the input group's fresh channels
+  torch::Tensor full;  // its own data (2C + K columns) while its columns read split pairs' means
 };
 
 // Where every channel of a group comes from in one rendering.
@@ -72,7 +73,8 @@ torch::Tensor long_tensor(const std::vector<int64_t>& values, const torch::Devic
 }  // namespace
 
 CandidateNet::CandidateNet(GrowableNet& net, const std::vector<std::string>& groups, int64_t fresh,
-                           const CandidateInit& init, torch::Generator& generator)
+                           const CandidateInit& init, torch::Generator& generator,
+                           bool average_pairs)
     : net_(net), names_(groups), fresh_(fresh), snapshot_(net, groups) {
   if (fresh < 0) throw std::invalid_argument("candidates: negative count of fresh channels");
   std::map<const void*, size_t> index;
@@ -81,6 +83,7 @@ CandidateNet::CandidateNet(GrowableNet& net, const std::vector<std::string>& gro
     if (!group.growable)
       throw std::invalid_argument("channel group '" + group.name + "' is not growable");
     widths_.push_back(net_.width(names_[gi]));
+    average_.push_back(average_pairs && net_.group_consumer_tapped(names_[gi]));
     for (const auto& tied : net_.tied_tensors(names_[gi])) {
       auto [it, inserted] = index.emplace(tied.tensor.unsafeGetTensorImpl(), entries_.size());
       if (inserted) {
@@ -131,7 +134,7 @@ CandidateNet::CandidateNet(GrowableNet& net, const std::vector<std::string>& gro
   }
 }
 
-CandidateNet::~CandidateNet() = default;
+CandidateNet::~CandidateNet() { unmerge(); }
 
 std::vector<torch::Tensor> CandidateNet::parameters() const {
   std::vector<torch::Tensor> out;
@@ -191,7 +194,8 @@ std::vector<CandidateNet::Layout> CandidateNet::layouts(
   return out;
 }
 
-torch::Tensor CandidateNet::value(const Entry& e, const std::vector<Layout>& layouts) const {
+torch::Tensor CandidateNet::value(const Entry& e, const std::vector<Layout>& layouts,
+                                  bool average) const {
   const torch::Tensor& x = e.original;
   const int64_t rank = x.dim();
   // Rows first, over the compressed columns: the original input channels (`old_cols`) and the
@@ -227,27 +231,65 @@ torch::Tensor CandidateNet::value(const Entry& e, const std::vector<Layout>& lay
   torch::Tensor old4 = old_cols.reshape(blocked);
   blocked[1] = A.fresh;
   torch::Tensor new4 = new_cols.reshape(blocked);
-  torch::Tensor orig = old4 * A.column_factor.view(along(1, A.width, rank + 1));
-  torch::Tensor copies = pick(old4, 1, A.split_index, A.all) * 0.5;
-  torch::Tensor out = torch::cat({orig, copies, pick(new4, 1, A.fresh_index, A.all)}, 1);
+  torch::Tensor out;
+  if (average) {
+    // The consumer reads each split pair's mean (C + K channels), so the pair's column once.
+    out = torch::cat({old4, new4}, 1);
+  } else {
+    torch::Tensor orig = old4 * A.column_factor.view(along(1, A.width, rank + 1));
+    torch::Tensor copies = pick(old4, 1, A.split_index, A.all) * 0.5;
+    out = torch::cat({orig, copies, pick(new4, 1, A.fresh_index, A.all)}, 1);
+  }
   std::vector<int64_t> flat = {rows, -1};
   for (int64_t d = 2; d < rank; ++d) flat.push_back(x.size(d));
   return out.reshape(flat);
 }
 
 void CandidateNet::write(const std::vector<Layout>& layouts, bool keep_graph) {
+  // Widths are set on a consistent net; only a candidate render (every candidate present) reads
+  // split pairs' means.
+  unmerge();
   for (size_t gi = 0; gi < names_.size(); ++gi) {
     const Layout& L = layouts[gi];
     set_width(net_, names_[gi], L.width + L.split_count() + L.fresh_count());
   }
+  auto averaged = [&](int group) {
+    return keep_graph && group >= 0 && average_[static_cast<size_t>(group)] &&
+           layouts[static_cast<size_t>(group)].all;
+  };
   rendered_.assign(entries_.size(), torch::Tensor());
   for (size_t i = 0; i < entries_.size(); ++i) {
-    torch::Tensor v = value(entries_[i], layouts);
+    Entry& e = entries_[i];
+    const bool average = averaged(e.col);
+    torch::Tensor v = value(e, layouts, average);
     {
       torch::NoGradGuard no_grad;
-      entries_[i].tensor.copy_(v);
+      if (average) {
+        e.full = e.tensor.detach();
+        e.tensor.set_data(torch::empty(v.sizes(), e.tensor.options()));
+      }
+      e.tensor.copy_(v);
     }
     if (keep_graph && v.requires_grad()) rendered_[i] = v;
+  }
+  for (size_t gi = 0; gi < names_.size(); ++gi) {
+    if (!averaged(static_cast<int>(gi))) continue;
+    const int64_t c = widths_[gi];
+    averaging_.push_back(net_.transform_consumed(names_[gi], [c](const torch::Tensor& x) {
+      return torch::cat({x.slice(1, 0, c).add(x.slice(1, c, 2 * c)).mul_(0.5), x.slice(1, 2 * c)},
+                        1);
+    }));
+  }
+}
+
+void CandidateNet::unmerge() {
+  averaging_.clear();
+  torch::NoGradGuard no_grad;
+  for (auto& e : entries_) {
+    if (!e.full.defined()) continue;
+    e.tensor.set_data(e.full);
+    e.tensor.mutable_grad() = torch::Tensor();
+    e.full = torch::Tensor();
   }
 }
 
@@ -287,6 +329,7 @@ void CandidateNet::materialize(const std::vector<GroupChoice>& choice) {
 }
 
 void CandidateNet::restore() {
+  unmerge();
   rendered_.clear();
   snapshot_.restore();
 }

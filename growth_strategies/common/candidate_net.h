@@ -37,8 +37,17 @@ class CandidateNet {
  public:
   /// Prepares candidates for `groups` (names, each growable) of `net`, which must outlive this
   /// object and must not be resized by anyone else while it exists. Draws with `generator`.
+  ///
+  /// With `average_pairs`, render_candidates() lets the consumers of every group that the
+  /// architecture reads through a consumer tap (GrowableNet::group_consumer_tapped) read each
+  /// split pair's mean once, with the pair's shared column, instead of both children with half
+  /// the column each, as Firefly's own forward averages a pair after its activation. The
+  /// candidate network's outputs and every gradient are the same; those consumers read C + K
+  /// channels instead of 2C + K, so their convolutions cost less. Their weights then have C + K
+  /// columns while the net's other tensors have 2C + K, until materialize(), restore() or the
+  /// destructor makes the net consistent again.
   CandidateNet(GrowableNet& net, const std::vector<std::string>& groups, int64_t fresh,
-               const CandidateInit& init, torch::Generator& generator);
+               const CandidateInit& init, torch::Generator& generator, bool average_pairs = false);
   ~CandidateNet();
   CandidateNet(const CandidateNet&) = delete;
   CandidateNet& operator=(const CandidateNet&) = delete;
@@ -48,6 +57,8 @@ class CandidateNet {
   int64_t width(size_t i) const { return widths_[i]; }
   /// Fresh candidates per group.
   int64_t fresh() const { return fresh_; }
+  /// Whether render_candidates() averages the split pairs the consumers of the i-th group read.
+  bool averages_pairs(size_t i) const { return average_[i]; }
 
   /// Writes every candidate into the net, each perturbation scaled by (1 + its gate).
   void render_candidates();
@@ -75,9 +86,11 @@ class CandidateNet {
  private:
   struct Entry;
   struct Layout;
-  torch::Tensor value(const Entry& entry, const std::vector<Layout>& layouts) const;
+  torch::Tensor value(const Entry& entry, const std::vector<Layout>& layouts, bool average) const;
   std::vector<Layout> layouts(const std::vector<GroupChoice>* choice) const;
   void write(const std::vector<Layout>& layouts, bool keep_graph);
+  /// Gives merged consumer weights their 2C + K columns back and detaches the pair averages.
+  void unmerge();
 
   GrowableNet& net_;
   std::vector<std::string> names_;
@@ -87,6 +100,8 @@ class CandidateNet {
   std::vector<Entry> entries_;
   std::vector<torch::Tensor> gates_;
   std::vector<torch::Tensor> rendered_;  // last candidate render, with graph, one per entry
+  std::vector<bool> average_;            // per group: consumers read the split pairs' means
+  std::vector<GroupObservation> averaging_;  // the attached pair averages, while rendered so
 };
 
 }  // namespace gear::plugins::growth

@@ -60,6 +60,10 @@ const OptionBinder<OsgOptions>& OsgStrategy::binder() {
            "score the groups whose channels come from one producer and norm from the activations "
            "and gradients at their taps (the same scores, without weight gradients); false: "
            "every group from its weight gradients");
+    b.bind("average_pairs", &OsgOptions::average_pairs,
+           "where the architecture has a consumer tap for a group, its consumers read each split "
+           "pair's mean, as Firefly's forward does (the same candidate network and gradients, "
+           "C + K instead of 2C + K input channels); false: both children, half a column each");
     return b;
   }();
   return binder;
@@ -77,7 +81,10 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   net.eval();  // BatchNorm statistics stay frozen while candidates are evaluated
 
   auto start = std::chrono::steady_clock::now();
-  CandidateNet candidates(net, names, options_.candidates, options_.init, context.generator());
+  CandidateNet candidates(net, names, options_.candidates, options_.init, context.generator(),
+                          options_.average_pairs);
+  int64_t averaged = 0;
+  for (size_t g = 0; g < names.size(); ++g) averaged += candidates.averages_pairs(g) ? 1 : 0;
   torch::optim::RMSprop optimizer(
       candidates.parameters(),
       torch::optim::RMSpropOptions(options_.lr).alpha(options_.alpha).momentum(options_.momentum));
@@ -204,6 +211,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
                     {"candidate_steps", static_cast<double>(steps)},
                     {"candidate_macs", static_cast<double>(candidate_macs)},
                     {"tap_scored_groups", static_cast<double>(tap_scored)},
+                    {"pair_averaged_groups", static_cast<double>(averaged)},
                     {"candidate_loss", steps ? candidate_loss / static_cast<double>(steps) : 0.0},
                     {"scoring_loss", score_loss / static_cast<double>(batches)},
                     {"candidates", static_cast<double>(offered)},

@@ -25,6 +25,7 @@ struct OsgOptions {
   double fresh_penalty = 1e-2;  ///< L2 penalty on fresh incoming weights, relative to penalty
   CandidateInit init;           ///< `split_init`, `fresh_in_init`, `fresh_out_init`
   bool tap_scores = true;       ///< score groups that allow it at their taps (tap_scores.h)
+  bool average_pairs = true;    ///< consumers read split pairs' means where the net allows it
 };
 
 class OsgStrategy final : public GrowthStrategy {

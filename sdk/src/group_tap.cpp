@@ -110,48 +110,74 @@ void GroupObservation::reset() {
   id_ = 0;
 }
 
-GroupTap GrowableNet::tap(const std::string& name) {
+namespace {
+
+// Consumer taps share the observer table under a key no group name starts with.
+std::string consumed_key(const std::string& name) { return "\x1f" + name; }
+
+}  // namespace
+
+GroupTap GrowableNet::tap_at(const std::string& key) {
   if (!observers_) observers_ = std::make_shared<detail::GroupObservers>();
   {
     std::lock_guard<std::mutex> lock(observers_->mutex);
-    observers_->tapped.insert(name);
+    observers_->tapped.insert(key);
   }
   GroupTap tap;
   tap.observers_ = observers_;
-  tap.group_ = name;
+  tap.group_ = key;
   return tap;
 }
 
-bool GrowableNet::group_tapped(const std::string& name) const {
+GroupTap GrowableNet::tap(const std::string& name) { return tap_at(name); }
+
+GroupTap GrowableNet::consumer_tap(const std::string& name) { return tap_at(consumed_key(name)); }
+
+bool GrowableNet::tapped(const std::string& key) const {
   if (!observers_) return false;
   std::lock_guard<std::mutex> lock(observers_->mutex);
-  return observers_->tapped.count(name) != 0;
+  return observers_->tapped.count(key) != 0;
 }
 
-GroupObservation GrowableNet::attach(const std::string& name, ActivationObserver on_forward,
-                                     GradientObserver on_backward, ActivationTransform transform) {
+bool GrowableNet::group_tapped(const std::string& name) const { return tapped(name); }
+
+bool GrowableNet::group_consumer_tapped(const std::string& name) const {
+  return tapped(consumed_key(name));
+}
+
+GroupObservation GrowableNet::attach(const std::string& name, const std::string& key,
+                                     ActivationObserver on_forward, GradientObserver on_backward,
+                                     ActivationTransform transform) {
   group(name);  // throws for an unknown group, listing the names
-  if (!group_tapped(name))
-    throw std::invalid_argument("group '" + name +
-                                "' has no tap in this architecture's forward pass, so its "
-                                "activations cannot be observed");
+  if (!tapped(key))
+    throw std::invalid_argument("group '" + name + "' has no " +
+                                (key == name ? "tap" : "consumer tap") +
+                                " in this architecture's forward pass, so " +
+                                (key == name ? "its activations cannot be observed"
+                                             : "what its consumers read cannot be "
+                                               "transformed"));
   GroupObservation observation;
   std::lock_guard<std::mutex> lock(observers_->mutex);
   observation.id_ = observers_->next_id++;
   observation.observers_ = observers_;
   observers_->entries.push_back(
-      {observation.id_, name, std::move(on_forward), std::move(on_backward), std::move(transform)});
+      {observation.id_, key, std::move(on_forward), std::move(on_backward), std::move(transform)});
   observers_->active.store(observers_->entries.size(), std::memory_order_release);
   return observation;
 }
 
 GroupObservation GrowableNet::observe(const std::string& name, ActivationObserver on_forward,
                                       GradientObserver on_backward) {
-  return attach(name, std::move(on_forward), std::move(on_backward), {});
+  return attach(name, name, std::move(on_forward), std::move(on_backward), {});
 }
 
 GroupObservation GrowableNet::transform(const std::string& name, ActivationTransform transform) {
-  return attach(name, {}, {}, std::move(transform));
+  return attach(name, name, {}, {}, std::move(transform));
+}
+
+GroupObservation GrowableNet::transform_consumed(const std::string& name,
+                                                 ActivationTransform transform) {
+  return attach(name, consumed_key(name), {}, {}, std::move(transform));
 }
 
 }  // namespace gear

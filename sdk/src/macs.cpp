@@ -61,9 +61,10 @@ std::vector<ConvCall> observe_convolutions(GrowableNet& net,
   int64_t conv_modules = 0;
   for (const auto& module : net.modules(/*include_self=*/false))
     if (dynamic_cast<torch::nn::Conv2dImpl*>(module.get())) ++conv_modules;
-  torch::Device device = torch::kCPU;
+  // The probe matches the net's device and dtype (a net moved to double counts as well).
+  torch::TensorOptions probe;
   for (const auto& p : net.parameters()) {
-    device = p.device();
+    probe = probe.device(p.device()).dtype(p.scalar_type());
     break;
   }
   std::vector<ConvCall> calls;
@@ -85,7 +86,7 @@ std::vector<ConvCall> observe_convolutions(GrowableNet& net,
   } restore{net, was_training, handle};
   {
     torch::NoGradGuard no_grad;
-    net.forward(torch::zeros(shape, torch::TensorOptions().device(device)));
+    net.forward(torch::zeros(shape, probe));
   }
   if (conv_modules > 0 && calls.empty())
     throw std::runtime_error("MAC count: no convolution was observed (RecordFunction disabled?)");

@@ -178,5 +178,89 @@ TEST(GroupTap, UnknownOrUntappedGroupsAreRefusedAndAnIdleTapIsTheIdentity) {
   EXPECT_TRUE(inert(x).is_same(x));
 }
 
+TEST(ConsumerTap, UnknownOrUntappedGroupsAreRefused) {
+  UntappedNet net;
+  auto identity = [](const torch::Tensor& x) { return x; };
+  EXPECT_THROW((void)net.transform_consumed("nope", identity), std::invalid_argument);
+  EXPECT_FALSE(net.group_consumer_tapped("g"));
+  EXPECT_THROW((void)net.transform_consumed("g", identity), std::invalid_argument);
+  (void)net.make_tap();  // a group tap is not a consumer tap
+  EXPECT_THROW((void)net.transform_consumed("g", identity), std::invalid_argument);
+}
+
+// VGG's consumers read each group once per pass, at its width, and read what the transform
+// returns: zeros for the last group leave the classifier its bias alone.
+TEST(ConsumerTap, VggConsumersReadEachGroupThroughItsTap) {
+  torch::manual_seed(5);
+  auto net = test::build_net("vgg11", {1, 28, 28}, 0.125);
+  net->eval();
+  const torch::Tensor x = torch::randn({2, 1, 28, 28});
+  const torch::Tensor before = net->forward(x);
+  std::map<std::string, int> reads;
+  {
+    std::vector<GroupObservation> transforms;
+    for (const auto& group : net->groups()) {
+      ASSERT_TRUE(net->group_consumer_tapped(group.name)) << group.name;
+      const std::string name = group.name;
+      const int64_t width = net->width(name);
+      transforms.push_back(net->transform_consumed(name, [&, name, width](const torch::Tensor& t) {
+        EXPECT_EQ(t.size(1), width) << name;
+        ++reads[name];
+        return t;
+      }));
+    }
+    EXPECT_TRUE(torch::equal(net->forward(x), before));
+  }
+  for (const auto& group : net->groups()) EXPECT_EQ(reads[group.name], 1) << group.name;
+  const std::string last = net->groups().back().name;
+  torch::Tensor zeroed;
+  {
+    GroupObservation zero =
+        net->transform_consumed(last, [](const torch::Tensor& t) { return torch::zeros_like(t); });
+    zeroed = net->forward(x);
+  }
+  torch::Tensor bias;
+  for (const auto& p : net->named_parameters())
+    if (p.key() == "classifier.bias") bias = p.value();
+  ASSERT_TRUE(bias.defined());
+  EXPECT_TRUE(torch::allclose(zeroed, bias.expand_as(zeroed)));
+  EXPECT_TRUE(torch::equal(net->forward(x), before));  // the handle's end ends the transform
+}
+
+// Which groups each architecture reads through a consumer tap: all of VGG's and MobileNet-V1's,
+// ResNet's inner groups (not its residual streams), MobileNet-V2's expansions and head (not its
+// streams, which residual sums and expand convs read).
+bool expect_consumer_tap(const std::string& architecture, const std::string& group) {
+  if (architecture == "resnet18") return group.find(".block") != std::string::npos;
+  if (architecture == "mobilenet_v2")
+    return group == "head" || group.find(".expand") != std::string::npos;
+  return true;
+}
+
+TEST_P(EveryArchitectureTap, ConsumerTapsSitWhereEachGroupsConsumersReadIt) {
+  auto net = test::build_net(GetParam(), {3, 32, 32}, 0.125);
+  net->eval();
+  const torch::Tensor x = torch::randn({2, 3, 32, 32});
+  std::map<std::string, int> reads;
+  std::vector<GroupObservation> transforms;
+  int64_t tapped = 0;
+  for (const auto& group : net->groups()) {
+    const std::string name = group.name;
+    EXPECT_EQ(net->group_consumer_tapped(name), expect_consumer_tap(GetParam(), name)) << name;
+    if (!net->group_consumer_tapped(name)) continue;
+    ++tapped;
+    const int64_t width = net->width(name);
+    transforms.push_back(net->transform_consumed(name, [&, name, width](const torch::Tensor& t) {
+      EXPECT_EQ(t.size(1), width) << name;
+      ++reads[name];
+      return t;
+    }));
+  }
+  EXPECT_GT(tapped, 0);
+  net->forward(x);
+  for (const auto& [name, count] : reads) EXPECT_EQ(count, 1) << name;
+  EXPECT_EQ(static_cast<int64_t>(reads.size()), tapped);
+}
+
 }  // namespace
 }  // namespace gear::plugins::architectures

@@ -161,6 +161,137 @@ TEST(CandidateNet, VggSplitAndFreshKeepOutputs) {
     EXPECT_EQ(net->width(names[i]), 2 * candidates.width(i) + 4);
 }
 
+// What two candidate batches on a net give: losses, gradients of v, vno, vni and of the gates,
+// the candidate net's MACs, and the outputs once a choice is materialised.
+struct CandidateSteps {
+  std::vector<double> losses;
+  std::vector<torch::Tensor> grads;
+  int64_t macs = 0;
+  std::vector<int64_t> consumer_columns;  // per consumer tensor of each group, while rendered
+  std::vector<bool> averaged;
+  torch::Tensor materialised;
+};
+
+CandidateSteps two_candidate_steps(GrowableNet& net, bool average_pairs, const torch::Tensor& x,
+                                   const torch::Tensor& y, const std::vector<GroupChoice>& choice) {
+  std::vector<std::string> names;
+  for (const auto& g : net.groups())
+    if (g.growable) names.push_back(g.name);
+  auto gen = generator(31);
+  CandidateInit init;
+  init.fresh_out = 0.3;  // fresh channels that move the loss
+  CandidateNet candidates(net, names, 3, init, gen, average_pairs);
+  CandidateSteps out;
+  for (size_t g = 0; g < names.size(); ++g) out.averaged.push_back(candidates.averages_pairs(g));
+  for (int step = 0; step < 2; ++step) {
+    candidates.render_candidates();
+    if (step == 0) {
+      out.macs = net.macs({x.size(1), x.size(2), x.size(3)});
+      for (const auto& name : names)
+        for (const auto& tied : net.tied_tensors(name))
+          if (tied.dim == 1) out.consumer_columns.push_back(tied.tensor.size(1) / tied.block);
+    }
+    torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
+    loss.backward();
+    candidates.pull_gradients();
+    out.losses.push_back(loss.item<double>());
+    torch::NoGradGuard no_grad;
+    for (auto p : candidates.parameters()) {
+      out.grads.push_back(p.grad().clone());
+      p.add_(p.grad(), -0.5);  // the next batch renders other values
+      p.mutable_grad() = torch::Tensor();
+    }
+    for (size_t g = 0; g < names.size(); ++g) {
+      out.grads.push_back(candidates.gate(g).grad().clone());
+      candidates.gate(g).mutable_grad() = torch::Tensor();
+    }
+  }
+  candidates.materialize(choice);
+  out.materialised = outputs(net, x);
+  candidates.restore();
+  return out;
+}
+
+// Reading each split pair's mean is the same candidate network: the same losses and gradients
+// (in double), fewer MACs (the consumers read C + K channels), the same net once materialised.
+// Exact only where the consumer tap sits where the consumers read (a tap before a pool or a
+// nonlinearity would average too early), so every architecture is checked.
+class PairAveraging : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PairAveraging, ChangesNoValueAndCutsTheConsumersColumns) {
+  torch::manual_seed(6);
+  auto net = test::build_net(GetParam(), {1, 28, 28}, 0.0625);
+  net->to(torch::kDouble);
+  test::settle(*net, torch::randn({8, 1, 28, 28}, torch::kDouble));
+  const torch::Tensor x = torch::randn({5, 1, 28, 28}, generator(32)).to(torch::kDouble);
+  const torch::Tensor y = torch::randint(10, {5}, generator(33), torch::kLong);
+  const torch::Tensor before = outputs(*net, x);
+  std::vector<int64_t> widths;
+  std::vector<GroupChoice> choice;
+  for (const auto& g : net->groups()) {
+    if (!g.growable) continue;
+    widths.push_back(net->width(g.name));
+    choice.push_back({{0, widths.back() - 1}, {2}});
+  }
+  const CandidateSteps halves = two_candidate_steps(*net, false, x, y, choice);
+  EXPECT_TRUE(torch::equal(outputs(*net, x), before));
+  const CandidateSteps means = two_candidate_steps(*net, true, x, y, choice);
+  EXPECT_TRUE(torch::equal(outputs(*net, x), before));
+
+  size_t averaged = 0;
+  for (size_t g = 0; g < widths.size(); ++g) {
+    EXPECT_FALSE(halves.averaged[g]) << g;
+    averaged += means.averaged[g] ? 1 : 0;
+  }
+  EXPECT_GT(averaged, 0u);
+  // One entry per consumer tensor of each group, in the same order in both runs.
+  ASSERT_EQ(means.consumer_columns.size(), halves.consumer_columns.size());
+  for (size_t i = 0; i < means.consumer_columns.size(); ++i)
+    EXPECT_LE(means.consumer_columns[i], halves.consumer_columns[i]) << i;
+  EXPECT_LT(means.macs, halves.macs);
+  ASSERT_EQ(means.losses.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(means.losses[i], halves.losses[i], 1e-12) << i;
+  EXPECT_NE(means.losses[0], means.losses[1]);  // the second batch rendered other values
+  ASSERT_EQ(means.grads.size(), halves.grads.size());
+  double largest = 0.0;
+  for (size_t i = 0; i < means.grads.size(); ++i) {
+    const double scale = halves.grads[i].abs().max().item<double>();
+    largest = std::max(largest, scale);
+    EXPECT_LT((means.grads[i] - halves.grads[i]).abs().max().item<double>(), 1e-10 * (1 + scale))
+        << i;
+  }
+  EXPECT_GT(largest, 1e-6);
+  EXPECT_TRUE(torch::allclose(means.materialised, halves.materialised, 1e-12, 1e-12));
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, PairAveraging,
+                         ::testing::Values("vgg11", "resnet18", "mobilenet_v1", "mobilenet_v2"));
+
+// VGG reads every group through a consumer tap: every consumer gets C + K columns exactly.
+TEST(CandidateNet, VggConsumersReadCPlusKChannelsWhileAveraging) {
+  auto net = test::build_vgg(0.0625, 3);
+  const torch::Tensor x = torch::randn({2, 1, 28, 28}, generator(35));
+  const torch::Tensor y = torch::randint(10, {2}, generator(36), torch::kLong);
+  const std::vector<int64_t> widths = net->widths();
+  std::vector<GroupChoice> choice(widths.size());
+  const CandidateSteps halves = two_candidate_steps(*net, false, x, y, choice);
+  const CandidateSteps means = two_candidate_steps(*net, true, x, y, choice);
+  EXPECT_EQ(means.averaged, std::vector<bool>(widths.size(), true));
+  ASSERT_EQ(means.consumer_columns.size(), widths.size());
+  for (size_t g = 0; g < widths.size(); ++g) {
+    EXPECT_EQ(halves.consumer_columns[g], 2 * widths[g] + 3) << g;
+    EXPECT_EQ(means.consumer_columns[g], widths[g] + 3) << g;
+  }
+}
+
+TEST(CandidateNet, NetsWithoutConsumerTapsKeepBothChildren) {
+  auto net = make_toy();
+  auto gen = generator(34);
+  CandidateNet candidates(*net, {"a", "b"}, 2, {}, gen, true);
+  EXPECT_FALSE(candidates.averages_pairs(0));
+  EXPECT_FALSE(candidates.averages_pairs(1));
+}
+
 }  // namespace
 }  // namespace gear::plugins::growth
 

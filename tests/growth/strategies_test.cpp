@@ -117,6 +117,54 @@ TEST_P(OsgOnArchitecture, GrowsEverySetByItsGammaShare) {
 INSTANTIATE_TEST_SUITE_P(Architectures, OsgOnArchitecture,
                          ::testing::Values("resnet18", "mobilenet_v1", "mobilenet_v2"));
 
+// Pair averaging changes no value of the whole step: in double, the candidate phase (RMSprop,
+// penalty), the scoring pass and the selection give the same losses, the same kept score and
+// the same grown net as reading both children, on every architecture.
+class OsgPairAveraging : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OsgPairAveraging, GrowsTheSameNetAsReadingBothChildren) {
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
+  auto gen = host::make_generator(torch::kCPU, 10);
+  for (int i = 0; i < 3; ++i)
+    batches.emplace_back(torch::randn({8, 1, 28, 28}, gen).to(torch::kDouble),
+                         torch::randint(10, {8}, gen, torch::kLong));
+  struct Grown {
+    GrowthResult result;
+    std::vector<int64_t> widths;
+    torch::Tensor outputs;
+  };
+  auto grow = [&](bool average_pairs) {
+    torch::manual_seed(11);
+    auto net = test::build_net(GetParam(), {1, 28, 28}, 0.0625);
+    net->to(torch::kDouble);
+    test::settle(*net, batches[0].first);
+    test::ScriptedContext context(batches, 12);
+    const Config options = make_config(OsgStrategy::schema(),
+                                       {{"gamma", 0.5},
+                                        {"candidates", int64_t{4}},
+                                        {"lr", 0.01},
+                                        {"average_pairs", average_pairs}},
+                                       "stage.1");
+    Grown out{OsgStrategy(options).grow(*net, context), net->widths(), {}};
+    out.outputs = outputs(*net, batches[1].first);
+    return out;
+  };
+  const Grown halves = grow(false), means = grow(true);
+  EXPECT_EQ(halves.result.metrics.at("pair_averaged_groups"), 0.0);
+  EXPECT_GT(means.result.metrics.at("pair_averaged_groups"), 0.0);
+  EXPECT_LT(means.result.metrics.at("candidate_macs"), halves.result.metrics.at("candidate_macs"));
+  for (const char* key : {"candidate_loss", "scoring_loss", "mean_kept_score", "score_threshold"})
+    EXPECT_NEAR(means.result.metrics.at(key), halves.result.metrics.at(key),
+                1e-9 * (1 + std::abs(halves.result.metrics.at(key))))
+        << key;
+  EXPECT_NE(halves.result.metrics.at("mean_kept_score"), 0.0);
+  EXPECT_EQ(means.widths, halves.widths);
+  EXPECT_TRUE(torch::allclose(means.outputs, halves.outputs, 1e-9, 1e-9));
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, OsgPairAveraging,
+                         ::testing::Values("vgg11", "resnet18", "mobilenet_v1", "mobilenet_v2"));
+
 TEST(Osg, UnknownGroupFailsAtTheOption) {
   auto net = test::make_toy();
   test::ScriptedContext context(test::toy_batches(1, 4), 1);

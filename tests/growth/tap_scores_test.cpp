@@ -93,6 +93,35 @@ TEST(TapScores, VggGroupsAreAllScoredAtTheirTapsAsByTheirWeights) {
   expect_tap_scores_equal_weight_scores(*net, static_cast<int64_t>(growable_groups(*net).size()));
 }
 
+// OSG's default: tap scores while the consumers read split pairs' means, against the weight
+// path with both children read (two candidate nets drawn alike, one after the other).
+TEST(TapScores, VggTapScoresWithPairAveragingEqualWeightScoresWithBothChildren) {
+  auto net = test::build_vgg(0.0625, 3);
+  net->to(torch::kDouble);
+  const std::vector<std::string> names = growable_groups(*net);
+  const torch::Tensor x = torch::randn({6, 1, 28, 28}, tap_generator(22)).to(torch::kDouble);
+  const torch::Tensor y = torch::randint(10, {6}, tap_generator(23), torch::kLong);
+  CandidateInit init;
+  init.fresh_out = 0.3;
+  auto scored = [&](bool average_pairs, bool taps) {
+    auto gen = tap_generator(21);
+    CandidateNet candidates(*net, names, 3, init, gen, average_pairs);
+    EXPECT_EQ(candidates.averages_pairs(0), average_pairs);
+    TapScored out = score(*net, candidates, x, y, taps);
+    candidates.restore();
+    return out;
+  };
+  const TapScored weights = scored(false, false);
+  const TapScored taps = scored(true, true);
+  EXPECT_EQ(taps.at_tap, static_cast<int64_t>(names.size()));
+  for (size_t g = 0; g < names.size(); ++g) {
+    const double scale = weights.gates[g].abs().max().item<double>();
+    EXPECT_GT(scale, 0.0) << names[g];
+    EXPECT_LT((taps.gates[g] - weights.gates[g]).abs().max().item<double>(), 1e-10 * (1 + scale))
+        << names[g];
+  }
+}
+
 TEST(TapScores, ResNetStreamsKeepTheWeightPathAndInnerGroupsUseTheirTaps) {
   torch::manual_seed(4);
   auto net = test::build_net("resnet18", {1, 28, 28}, 0.0625);

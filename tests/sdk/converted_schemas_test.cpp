@@ -61,7 +61,12 @@ OptionSchema legacy_osg_schema() {
       .add_bool("tap_scores", true,
                 "score the groups whose channels come from one producer and norm from the "
                 "activations and gradients at their taps (the same scores, without weight "
-                "gradients); false: every group from its weight gradients");
+                "gradients); false: every group from its weight gradients")
+      .add_bool("average_pairs", true,
+                "where the architecture has a consumer tap for a group, its consumers read each "
+                "split pair's mean, as Firefly's forward does (the same candidate network and "
+                "gradients, C + K instead of 2C + K input channels); false: both children, half a "
+                "column each");
 }
 
 OptionSchema legacy_random_schema() {
@@ -145,10 +150,11 @@ Config parse_stage(const std::string& text, const OptionSchema& schema) {
 }
 
 TEST(ConvertedSchemas, OsgDeclaresTheSameOptionsInTheSameOrder) {
-  EXPECT_EQ(names_of(growth::OsgStrategy::schema()),
-            (std::vector<std::string>{"gamma", "groups", "candidates", "epochs", "batches", "lr",
-                                      "momentum", "alpha", "penalty", "fresh_penalty", "split_init",
-                                      "fresh_in_init", "fresh_out_init", "tap_scores"}));
+  EXPECT_EQ(
+      names_of(growth::OsgStrategy::schema()),
+      (std::vector<std::string>{"gamma", "groups", "candidates", "epochs", "batches", "lr",
+                                "momentum", "alpha", "penalty", "fresh_penalty", "split_init",
+                                "fresh_in_init", "fresh_out_init", "tap_scores", "average_pairs"}));
   expect_same_schema(growth::OsgStrategy::schema(), legacy_osg_schema());
 }
 
@@ -161,7 +167,8 @@ TEST(ConvertedSchemas, OsgReadsEveryOption) {
   const growth::OsgOptions o = growth::OsgStrategy::binder().read(parse_stage(
       "gamma = 1.25\ngroups = [\"b\"]\ncandidates = 11\nepochs = 2\nbatches = 3\nlr = 0.5\n"
       "momentum = 0.25\nalpha = 0.75\npenalty = 0.125\nfresh_penalty = 0.0625\n"
-      "split_init = 0.2\nfresh_in_init = 0.3\nfresh_out_init = 0.4\ntap_scores = false\n",
+      "split_init = 0.2\nfresh_in_init = 0.3\nfresh_out_init = 0.4\ntap_scores = false\n"
+      "average_pairs = false\n",
       growth::OsgStrategy::schema()));
   EXPECT_EQ(o.growth.gamma, 1.25);
   EXPECT_EQ(o.growth.groups, (std::vector<std::string>{"b"}));
@@ -177,6 +184,7 @@ TEST(ConvertedSchemas, OsgReadsEveryOption) {
   EXPECT_EQ(o.init.fresh_in, 0.3);
   EXPECT_EQ(o.init.fresh_out, 0.4);
   EXPECT_FALSE(o.tap_scores);
+  EXPECT_FALSE(o.average_pairs);
 }
 
 TEST(ConvertedSchemas, RandomAndNet2WiderReadTheirOptions) {

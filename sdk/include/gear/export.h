@@ -10,8 +10,8 @@
 /// the same major.minor: each minor may change a class layout or vtable, and plugins are rebuilt
 /// for it. The patch level never changes a layout. (docs/architecture.md: versions.)
 #define GEAR_SDK_VERSION_MAJOR 0
-#define GEAR_SDK_VERSION_MINOR 13
-#define GEAR_SDK_VERSION_PATCH 1
+#define GEAR_SDK_VERSION_MINOR 14
+#define GEAR_SDK_VERSION_PATCH 0
 
 /// Version of the C descriptor layout returned by `gear_plugin_descriptor_v1` (abi.h); the host
 /// refuses any other.

@@ -202,6 +202,19 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
   [[nodiscard]] GroupObservation transform(const std::string& name, ActivationTransform transform);
   /// Whether the architecture taps group `name`, so observe() works on it.
   bool group_tapped(const std::string& name) const;
+  /// Replaces what the consumers of group `name` read: `transform` is called with the tensor at
+  /// the group's consumer tap (consumer_tap(), not detached) and returns the tensor every
+  /// consumer reads instead, in every forward pass until the returned handle is destroyed. The
+  /// result may have another channel count than the group's width; the caller then gives the
+  /// consumers' weights matching columns while the transform is attached (Firefly's candidate
+  /// network reads each split pair's mean, C + K channels instead of 2C + K). Throws
+  /// std::invalid_argument when the group does not exist or has no consumer tap
+  /// (group_consumer_tapped()). Since SDK 0.14.
+  [[nodiscard]] GroupObservation transform_consumed(const std::string& name,
+                                                    ActivationTransform transform);
+  /// Whether the architecture reads group `name` through a consumer tap, so transform_consumed()
+  /// works on it. Since SDK 0.14.
+  bool group_consumer_tapped(const std::string& name) const;
 
  protected:
   /// Declares a group; returns it for adding members. References stay valid until the next
@@ -216,11 +229,22 @@ class GEAR_EXPORT GrowableNet : public torch::nn::Module {
   /// The tap for group `name`, to call in forward() on the group's activation (blocks that are
   /// submodules keep a copy). May be called before the group is declared.
   GroupTap tap(const std::string& name);
+  /// The consumer tap for group `name`, to call in forward() on the tensor the group's consumers
+  /// read (after its nonlinearity and pooling). Place one only where every layer tied to the
+  /// group as its consumer (a convolution or linear layer) reads exactly this tensor, and nothing
+  /// after the tap reads the group's channels otherwise (no residual stream, no concatenation
+  /// with other channels); layers tied along their rows (the group's norms, a depthwise
+  /// pass-through) come before it. A transform_consumed() caller relies on this. May be called
+  /// before the group is declared. Since SDK 0.14.
+  GroupTap consumer_tap(const std::string& name);
 
  private:
   ChannelGroup& mutable_group(const std::string& name);
-  GroupObservation attach(const std::string& name, ActivationObserver on_forward,
-                          GradientObserver on_backward, ActivationTransform transform);
+  GroupObservation attach(const std::string& name, const std::string& key,
+                          ActivationObserver on_forward, GradientObserver on_backward,
+                          ActivationTransform transform);
+  GroupTap tap_at(const std::string& key);
+  bool tapped(const std::string& key) const;
   void resize(ChannelGroup& group, int64_t new_width,
               const std::function<torch::Tensor(const TiedTensor&)>& reshape_one);
 
