@@ -70,6 +70,24 @@ torch::Tensor long_tensor(const std::vector<int64_t>& values, const torch::Devic
   return torch::tensor(values, torch::kLong).to(device);
 }
 
+// What the consumers of a group with every candidate rendered read: each split pair's mean
+// (channels c and C + c), then the fresh channels. Its own backward writes the input's gradient
+// in one pass, where the slices' backward would zero-fill and sum three tensors of its size.
+class PairMeans : public torch::autograd::Function<PairMeans> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               int64_t c) {
+    ctx->saved_data["c"] = c;
+    return torch::cat({x.slice(1, 0, c).add(x.slice(1, c, 2 * c)).mul_(0.5), x.slice(1, 2 * c)}, 1);
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    const int64_t c = ctx->saved_data["c"].toInt();
+    const torch::Tensor half = grads[0].slice(1, 0, c) * 0.5;
+    return {torch::cat({half, half, grads[0].slice(1, c)}, 1), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 CandidateNet::CandidateNet(GrowableNet& net, const std::vector<std::string>& groups, int64_t fresh,
@@ -142,6 +160,13 @@ std::vector<torch::Tensor> CandidateNet::parameters() const {
     for (const auto* t : {&e.v, &e.vno, &e.vni})
       if (t->defined()) out.push_back(*t);
   return out;
+}
+
+bool CandidateNet::trains(const torch::Tensor& tensor) const {
+  for (const auto& e : entries_)
+    if (e.tensor.unsafeGetTensorImpl() == tensor.unsafeGetTensorImpl())
+      return e.v.defined() || e.vno.defined() || e.vni.defined();
+  return false;
 }
 
 std::vector<torch::Tensor> CandidateNet::split_directions() const {
@@ -275,10 +300,8 @@ void CandidateNet::write(const std::vector<Layout>& layouts, bool keep_graph) {
   for (size_t gi = 0; gi < names_.size(); ++gi) {
     if (!averaged(static_cast<int>(gi))) continue;
     const int64_t c = widths_[gi];
-    averaging_.push_back(net_.transform_consumed(names_[gi], [c](const torch::Tensor& x) {
-      return torch::cat({x.slice(1, 0, c).add(x.slice(1, c, 2 * c)).mul_(0.5), x.slice(1, 2 * c)},
-                        1);
-    }));
+    averaging_.push_back(net_.transform_consumed(
+        names_[gi], [c](const torch::Tensor& x) { return PairMeans::apply(x, c); }));
   }
 }
 

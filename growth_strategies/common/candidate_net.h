@@ -68,6 +68,10 @@ class CandidateNet {
 
   /// The trainable candidate tensors (v, vno, vni), leaves on the net's device.
   std::vector<torch::Tensor> parameters() const;
+  /// Whether `tensor` (a parameter of the net, borrowed for the call) has a trainable candidate
+  /// part, so pull_gradients() needs its gradient; the net's other parameters (norms, biases)
+  /// can be frozen while candidates train and are scored.
+  bool trains(const torch::Tensor& tensor) const;
   /// Split directions, fresh incoming and fresh outgoing weights (for tests and penalties).
   std::vector<torch::Tensor> split_directions() const;
   std::vector<torch::Tensor> fresh_inputs() const;

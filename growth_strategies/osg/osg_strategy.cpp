@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "gear/log.h"
+#include "gear/requires_grad_scope.h"
 #include "growth_options.h"
 #include "selection.h"
 #include "tap_scores.h"
@@ -110,6 +111,10 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   int64_t steps = 0;
   // batches limits each pass; the host then prepares no batch past it.
   const std::vector<torch::Tensor> trained = candidates.parameters();
+  // Only the tensors candidates are rendered into need weight gradients; with the norms frozen
+  // their evaluation-mode passes are one each way (gear::batch_norm_act).
+  const auto rendered = [&candidates](const torch::Tensor& p) { return candidates.trains(p); };
+  std::optional<RequiresGradScope> frozen(std::in_place, net, rendered);
   for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
     context.for_each_shard(
         [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
@@ -133,9 +138,12 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
     gear::report_progress("osg candidate epochs", epoch + 1, options_.epochs);
   }
   const double candidate_seconds = seconds_since(start);
+  frozen.reset();
 
-  // Scoring pass: the mean gate gradient of every candidate.
+  // Scoring pass: the mean gate gradient of every candidate (tap scoring narrows the scope to
+  // the weight path's producers).
   start = std::chrono::steady_clock::now();
+  frozen.emplace(net, rendered);
   clear_gates();
   double score_loss = 0.0;
   int64_t batches = 0, tap_scored = 0;
@@ -152,6 +160,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
       },
       options_.batches);
   taps.reset();
+  frozen.reset();
   if (batches == 0) throw std::runtime_error("osg: the training split yielded no batch to score");
   // The gates' share-weighted gradients, and the losses, summed over the ranks in one exchange.
   std::vector<torch::Tensor> sums;

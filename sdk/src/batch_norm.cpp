@@ -215,6 +215,51 @@ class FusedBatchNorm : public torch::autograd::Function<FusedBatchNorm> {
   }
 };
 
+// Evaluation mode with a gradient into the input or the residual but none into the norm's
+// parameters (a candidate or scoring pass through a frozen net): the norm is then an affine map
+// per channel, so the forward is one pass and the backward one masked scale. Saves only the
+// output, which gives the activation's mask.
+class EvaluationBatchNorm : public torch::autograd::Function<EvaluationBatchNorm> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input,
+                               const torch::Tensor& residual_in, const torch::Tensor& scale,
+                               const torch::Tensor& shift, int64_t activation_code) {
+    const torch::Tensor residual = present(residual_in);
+    const auto activation = static_cast<NormActivation>(activation_code);
+    const torch::MemoryFormat format = input.suggest_memory_format();
+    const torch::Tensor x = input.contiguous(format);
+    torch::Tensor y = torch::empty_like(x, format);
+    detail::norm_normalise(x, residual.defined() ? residual.contiguous(format) : residual, y,
+                           geometry_of(x), scale, shift, activation);
+    ctx->save_for_backward({activation == NormActivation::kIdentity ? torch::Tensor() : y});
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["activation"] = activation_code;
+    return y;
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
+    if (torch::GradMode::is_enabled())
+      throw std::logic_error(
+          "batch_norm: double backward through GEAR's batch norm is not "
+          "supported");
+    const torch::Tensor y = ctx->get_saved_variables()[0];
+    const auto activation = static_cast<NormActivation>(ctx->saved_data["activation"].toInt());
+    const torch::Tensor scale = ctx->saved_data["scale"].toTensor();
+    const torch::MemoryFormat format =
+        y.defined() ? y.suggest_memory_format() : grads[0].suggest_memory_format();
+    const torch::Tensor dy = grads[0].contiguous(format);
+    const bool masked = activation != NormActivation::kIdentity;
+    const bool residual = ctx->needs_input_grad(1);
+    torch::Tensor dz = masked && residual ? torch::empty_like(dy, format) : torch::Tensor();
+    torch::Tensor dx = torch::empty_like(dy, format);
+    // The identity reads no mask: dy stands in for the output.
+    detail::norm_grad_affine(masked ? y : dy, dy, dz, dx, geometry_of(dy), scale, activation);
+    torch::Tensor grad_residual;
+    if (residual) grad_residual = masked ? dz : dy;
+    return {dx, grad_residual, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
 std::atomic<bool> fusion_enabled{true};
 
 bool split_path(const torch::Tensor& input) {
@@ -246,23 +291,38 @@ bool evaluation_fusable(const torch::nn::BatchNorm2dImpl& norm, const torch::Ten
       (residual.scalar_type() != input.scalar_type() || residual.device() != input.device()))
     return false;
   if (!torch::GradMode::is_enabled()) return true;
+  // A gradient into the input or the residual is EvaluationBatchNorm's; one into the norm's
+  // parameters needs torch's norm.
   const auto needs_grad = [](const torch::Tensor& t) { return t.defined() && t.requires_grad(); };
-  return !needs_grad(input) && !needs_grad(residual) && !needs_grad(norm.weight) &&
-         !needs_grad(norm.bias);
+  return !needs_grad(norm.weight) && !needs_grad(norm.bias);
 }
 
-// activation(norm(input) + residual) in evaluation mode, in one pass over the data.
+// activation(norm(input) + residual) in evaluation mode, in one pass over the data; with a
+// gradient into the input or the residual, through EvaluationBatchNorm.
 torch::Tensor evaluation_fused(const torch::nn::BatchNorm2dImpl& norm, const torch::Tensor& input,
                                const torch::Tensor& residual, NormActivation activation) {
+  torch::Tensor scale, shift;
+  {
+    torch::NoGradGuard no_grad;
+    scale = (norm.running_var.to(torch::kDouble) + norm.options.eps()).rsqrt();
+    if (norm.weight.defined()) scale *= norm.weight.to(torch::kDouble);
+    shift = -norm.running_mean.to(torch::kDouble) * scale;
+    if (norm.bias.defined()) shift += norm.bias.to(torch::kDouble);
+    scale = scale.contiguous();
+    shift = shift.contiguous();
+  }
+  const bool needs_grad =
+      torch::GradMode::is_enabled() &&
+      (input.requires_grad() || (residual.defined() && residual.requires_grad()));
+  if (needs_grad)
+    return EvaluationBatchNorm::apply(input, absent_as_empty(residual), scale, shift,
+                                      static_cast<int64_t>(activation));
+  torch::NoGradGuard no_grad;  // nothing needs one: the output must not record a node
   const torch::MemoryFormat format = input.suggest_memory_format();
   const torch::Tensor x = input.contiguous(format);
-  torch::Tensor scale = (norm.running_var.to(torch::kDouble) + norm.options.eps()).rsqrt();
-  if (norm.weight.defined()) scale *= norm.weight.to(torch::kDouble);
-  torch::Tensor shift = -norm.running_mean.to(torch::kDouble) * scale;
-  if (norm.bias.defined()) shift += norm.bias.to(torch::kDouble);
   torch::Tensor y = torch::empty_like(x, format);
   detail::norm_normalise(x, residual.defined() ? residual.contiguous(format) : residual, y,
-                         geometry_of(x), scale.contiguous(), shift.contiguous(), activation);
+                         geometry_of(x), scale, shift, activation);
   return y;
 }
 
@@ -294,10 +354,8 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& norm, const torch::Tens
   if (norm_fusion() && norm.is_training() && !detail::tracing() && split_path(input) &&
       !tap.observed() && (!residual.defined() || residual.device() == input.device()))
     return fused(norm, input, residual, activation);
-  if (norm_fusion() && !tap.observed() && evaluation_fusable(norm, input, residual)) {
-    torch::NoGradGuard no_grad;  // nothing above needs one: the output must not record a node
+  if (norm_fusion() && !tap.observed() && evaluation_fusable(norm, input, residual))
     return evaluation_fused(norm, input, residual, activation);
-  }
   torch::Tensor z = batch_norm(norm, input);
   if (residual.defined()) z = z + residual;
   z = tap(z);

@@ -73,6 +73,20 @@ torch::Tensor norm_grad_sums(const torch::Tensor& x, const torch::Tensor& y,
   return sums.view({2, g.c});
 }
 
+void norm_grad_affine(const torch::Tensor& y, const torch::Tensor& dy, const torch::Tensor& dz,
+                      const torch::Tensor& dx, const NormGeometry& g, const torch::Tensor& scale,
+                      NormActivation activation) {
+  AT_DISPATCH_FLOATING_TYPES(dy.scalar_type(), "gear_batch_norm_grad_affine", [&] {
+    with_kernels([&](auto k) {
+      with_activation(activation, [&](auto a) {
+        decltype(k)::template grad_affine<decltype(a)::value>(ptr<scalar_t>(y), ptr<scalar_t>(dy),
+                                                              ptr<scalar_t>(dz), ptr<scalar_t>(dx),
+                                                              g, scale.data_ptr<double>());
+      });
+    });
+  });
+}
+
 void norm_grad_input(const torch::Tensor& x, const torch::Tensor& dz, const torch::Tensor& dx,
                      const NormGeometry& g, const torch::Tensor& c1, const torch::Tensor& c2,
                      const torch::Tensor& c3) {

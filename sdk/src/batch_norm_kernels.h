@@ -27,6 +27,12 @@ torch::Tensor norm_grad_sums(const torch::Tensor& x, const torch::Tensor& y,
                              const NormGeometry& g, const torch::Tensor& mean,
                              NormActivation activation);
 
+/// dx = scale * dy * activation'(y) per channel (`scale` double [C]), and dz = dy *
+/// activation'(y) into `dz` unless it is undefined: the backward of an evaluation-mode norm.
+void norm_grad_affine(const torch::Tensor& y, const torch::Tensor& dy, const torch::Tensor& dz,
+                      const torch::Tensor& dx, const NormGeometry& g, const torch::Tensor& scale,
+                      NormActivation activation);
+
 /// dx = c1 * dz + c2 * x + c3 per channel; c1, c2, c3 double [C].
 void norm_grad_input(const torch::Tensor& x, const torch::Tensor& dz, const torch::Tensor& dx,
                      const NormGeometry& g, const torch::Tensor& c1, const torch::Tensor& c2,

@@ -24,6 +24,12 @@ void expect_same_as_torch(const torch::Tensor& input) {
   EXPECT_TRUE(torch::equal(ours.isnan(), theirs.isnan()));
   EXPECT_TRUE(torch::equal(ours.nan_to_num(0), theirs.nan_to_num(0)));
   torch::Tensor upstream = torch::randn(ours.sizes(), input.options());
+  {
+    // The backward writes every element of its new gradient without a zero fill: freed NaNs of
+    // the input's size, which its allocation is likely to reuse, must not show through.
+    torch::Tensor junk =
+        torch::full(input.sizes(), std::numeric_limits<double>::quiet_NaN(), input.options());
+  }
   ours.backward(upstream);
   theirs.backward(upstream);
   EXPECT_TRUE(torch::equal(a.grad(), b.grad())) << "gradients route to different elements";

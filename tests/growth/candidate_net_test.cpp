@@ -284,6 +284,24 @@ TEST(CandidateNet, VggConsumersReadCPlusKChannelsWhileAveraging) {
   }
 }
 
+// The tensors candidates are rendered into need gradients; norms and biases do not.
+TEST(CandidateNet, TrainsTheWeightsItRendersAndNothingElse) {
+  auto net = test::build_vgg(0.0625);
+  auto gen = generator(37);
+  std::vector<std::string> names;
+  for (const auto& g : net->groups()) names.push_back(g.name);
+  CandidateNet candidates(*net, names, 2, {}, gen);
+  int64_t trained = 0;
+  for (const auto& p : net->named_parameters()) {
+    const bool weight = p.key().find("conv") == 0 || p.key() == "classifier.weight";
+    const bool conv = weight && p.key().find(".weight") != std::string::npos;
+    EXPECT_EQ(candidates.trains(p.value()), conv) << p.key();
+    trained += conv ? 1 : 0;
+  }
+  EXPECT_EQ(trained, static_cast<int64_t>(names.size()) + 1);  // every conv and the classifier
+  EXPECT_FALSE(candidates.trains(torch::zeros({1})));
+}
+
 TEST(CandidateNet, NetsWithoutConsumerTapsKeepBothChildren) {
   auto net = make_toy();
   auto gen = generator(34);

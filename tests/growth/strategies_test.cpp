@@ -1,13 +1,15 @@
 // The osg, random and net2wider strategies on small nets with a scripted context.
 
 #include <gtest/gtest.h>
-#include <map>
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/sgd.h>
+
+#include <map>
 
 #include "../../growth_strategies/net2wider/net2wider_strategy.h"
 #include "../../growth_strategies/osg/osg_strategy.h"
 #include "../../growth_strategies/random/random_strategy.h"
+#include "op_calls.h"
 #include "selection.h"
 #include "toy_net.h"
 
@@ -164,6 +166,26 @@ TEST_P(OsgPairAveraging, GrowsTheSameNetAsReadingBothChildren) {
 
 INSTANTIATE_TEST_SUITE_P(Architectures, OsgPairAveraging,
                          ::testing::Values("vgg11", "resnet18", "mobilenet_v1", "mobilenet_v2"));
+
+// The candidate phase and a weight-path scoring pass hold the norms frozen, so VGG's evaluation-
+// mode norms run as GEAR's one-pass node (torch's norm not once), and the norms' parameters get
+// no gradient and keep their flags.
+TEST(Osg, CandidatePassesRunNoTorchNormAndRestoreEveryFlag) {
+  auto net = test::build_vgg(0.0625);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
+  auto gen = host::make_generator(torch::kCPU, 13);
+  for (int i = 0; i < 2; ++i)
+    batches.emplace_back(torch::randn({8, 1, 28, 28}, gen),
+                         torch::randint(10, {8}, gen, torch::kLong));
+  test::ScriptedContext context(batches, 14);
+  const Config options =
+      make_config(OsgStrategy::schema(),
+                  {{"gamma", 0.5}, {"candidates", int64_t{4}}, {"tap_scores", false}}, "stage.1");
+  const int runs =
+      test::op_calls("aten::batch_norm", [&] { OsgStrategy(options).grow(*net, context); });
+  EXPECT_EQ(runs, 0);
+  for (const auto& p : net->parameters()) EXPECT_TRUE(p.requires_grad());
+}
 
 TEST(Osg, UnknownGroupFailsAtTheOption) {
   auto net = test::make_toy();

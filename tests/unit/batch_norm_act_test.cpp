@@ -234,6 +234,71 @@ TEST_P(BatchNormActEvaluation, IsOnePassEqualToTheSeparateOpsInDouble) {
 INSTANTIATE_TEST_SUITE_P(LayoutsActivationsResiduals, BatchNormActEvaluation, every_case(),
                          case_name);
 
+// The norm frozen (as OSG's candidate phase and a scoring pass hold it), the input and the
+// residual asking for gradients: still one pass and no torch norm, with one node whose backward
+// gives torch's input and residual gradients.
+TEST_P(BatchNormActEvaluation, InputAndResidualGradientsWithTheNormFrozenInDouble) {
+  const auto [channels_last, activation, with_residual] = GetParam();
+  torch::manual_seed(18);
+  const torch::Tensor x = input_of(channels_last, torch::kDouble);
+  const torch::Tensor r =
+      with_residual ? torch::randn({5, 6, 7, 9}, torch::kDouble) : torch::Tensor();
+  // Values at the activation's kinks' sides, and a gradient that differs everywhere.
+  const torch::Tensor grad = torch::randn({5, 6, 7, 9}, torch::kDouble);
+  auto norm = make_norm(6, torch::kDouble);
+  norm->eval();
+  for (auto& p : norm->parameters()) p.requires_grad_(false);
+  auto gradients = [&](bool gear) {
+    torch::Tensor input = x.clone(x.suggest_memory_format()).requires_grad_();
+    torch::Tensor residual = r.defined() ? r.clone().requires_grad_() : torch::Tensor();
+    torch::Tensor y;
+    int runs = torch_norm_runs([&] {
+      if (gear) {
+        y = batch_norm_act(*norm, input, activation, residual);
+      } else {
+        torch::Tensor z = norm->forward(input);
+        y = activate(residual.defined() ? z + residual : z, activation);
+      }
+    });
+    if (gear) {
+      EXPECT_EQ(runs, 0);
+      EXPECT_TRUE(y.is_contiguous(x.suggest_memory_format())) << "the output keeps the layout";
+    }
+    std::vector<torch::Tensor> wrt = {input};
+    if (residual.defined()) wrt.push_back(residual);
+    std::vector<torch::Tensor> out = torch::autograd::grad({y}, wrt, {grad});
+    out.insert(out.begin(), y.detach());
+    return out;
+  };
+  const std::vector<torch::Tensor> want = gradients(false), got = gradients(true);
+  ASSERT_EQ(got.size(), want.size());
+  const char* const kWhat[] = {"output", "input gradient", "residual gradient"};
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_LE((got[i] - want[i]).abs().max().item<double>(), 1e-12) << kWhat[i];
+  EXPECT_GT(want[1].abs().sum().item<double>(), 0.0);
+}
+
+// Only the residual asks for a gradient (a stream whose block input is frozen data).
+TEST(BatchNormActEvaluationGradient, OnlyTheResidualsGradient) {
+  torch::manual_seed(19);
+  const torch::Tensor x = input_of(false, torch::kDouble);
+  const torch::Tensor grad = torch::randn({5, 6, 7, 9}, torch::kDouble);
+  auto norm = make_norm(6, torch::kDouble);
+  norm->eval();
+  for (auto& p : norm->parameters()) p.requires_grad_(false);
+  torch::Tensor residual = torch::randn({5, 6, 7, 9}, torch::kDouble).requires_grad_();
+  torch::Tensor y;
+  EXPECT_EQ(torch_norm_runs([&] { y = batch_norm_act(*norm, x, NormActivation::kRelu, residual); }),
+            0);
+  const torch::Tensor got = torch::autograd::grad({y}, {residual}, {grad})[0];
+  torch::Tensor want;
+  {
+    torch::NoGradGuard no_grad;
+    want = grad * (norm->forward(x) + residual > 0).to(torch::kDouble);
+  }
+  EXPECT_LE((got - want).abs().max().item<double>(), 1e-12);
+}
+
 TEST(BatchNormActEvaluationFloat, AgreesWithTheSeparateOpsAndWithoutAffineParameters) {
   torch::manual_seed(16);
   torch::Tensor x = input_of(true, torch::kFloat);

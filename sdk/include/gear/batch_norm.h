@@ -40,14 +40,16 @@ enum class NormActivation {
 /// input's memory layout. Values and gradients equal the separate ops' within float rounding; the
 /// activation's gradient is taken from its output (ReLU passes where y > 0, ReLU6 where
 /// 0 < y < 6), which differs from torch's only where the pre-activation is exactly 0 or 6.
-/// In evaluation mode (running statistics) on a float or double CPU input, where nothing needs a
-/// gradient through the call (grad mode off, or neither the input, the residual nor the norm's
-/// parameters require one), the norm is an affine map per channel and the whole call is one pass
-/// over the data (since SDK 0.13.1); its output records no autograd node. Elsewhere (evaluation
-/// mode with a gradient to compute, another device, a 2-D input) and while anyone observes `tap`
-/// (GrowableNet::observe), it runs the separate ops, so the tap sees the pre-activation as
-/// before. `norm`, `input`, `residual` (undefined: none; else `input`'s shape) and `tap` are
-/// borrowed for the call; the result owns new storage. Since SDK 0.12.
+/// In evaluation mode (running statistics) on a float or double CPU input, where the norm's
+/// parameters need no gradient (grad mode off, or they do not require one), the norm is an affine
+/// map per channel and the whole call is one pass over the data (since SDK 0.13.1): its output
+/// records no autograd node where neither the input nor the residual requires a gradient, and one
+/// node whose backward is one pass (the activation's mask times the norm's scale) where they do
+/// (since SDK 0.14: a pass through a frozen net, as candidate training and scoring run).
+/// Elsewhere (a norm parameter asking for a gradient, another device, a 2-D input) and while
+/// anyone observes `tap` (GrowableNet::observe), it runs the separate ops, so the tap sees the
+/// pre-activation as before. `norm`, `input`, `residual` (undefined: none; else `input`'s shape)
+/// and `tap` are borrowed for the call; the result owns new storage. Since SDK 0.12.
 GEAR_EXPORT torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& norm,
                                          const torch::Tensor& input, NormActivation activation,
                                          const torch::Tensor& residual = {},
