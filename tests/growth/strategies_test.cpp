@@ -19,6 +19,20 @@ namespace {
 using test::make_config;
 using test::outputs;
 
+using Batches = std::vector<std::pair<torch::Tensor, torch::Tensor>>;
+
+// `count` batches of `batch` random images of `sample` [C, H, W] with labels of 10 classes.
+Batches random_batches(int count, int64_t batch, std::vector<int64_t> sample, uint64_t seed,
+                       torch::Dtype dtype = torch::kFloat) {
+  Batches out;
+  auto gen = host::make_generator(torch::kCPU, seed);
+  sample.insert(sample.begin(), batch);
+  for (int i = 0; i < count; ++i)
+    out.emplace_back(torch::randn(sample, gen).to(dtype),
+                     torch::randint(10, {batch}, gen, torch::kLong));
+  return out;
+}
+
 Config osg_options(double gamma, int64_t candidates = 5) {
   return make_config(OsgStrategy::schema(), {{"gamma", gamma}, {"candidates", candidates}},
                      "stage.1");
@@ -67,11 +81,7 @@ TEST(Osg, StopsAtTheParamsBudgetAndSaysSo) {
 
 TEST(Osg, GrowsVggThroughItsChannelGroups) {
   auto net = test::build_vgg(0.0625);
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
-  auto gen = host::make_generator(torch::kCPU, 4);
-  for (int i = 0; i < 2; ++i)
-    batches.emplace_back(torch::randn({16, 1, 28, 28}, gen),
-                         torch::randint(10, {16}, gen, torch::kLong));
+  const Batches batches = random_batches(2, 16, {1, 28, 28}, 4);
   test::ScriptedContext context(batches, 3);
   int64_t growable = 0;
   for (const auto& g : net->groups())
@@ -89,11 +99,7 @@ class OsgOnArchitecture : public ::testing::TestWithParam<std::string> {};
 TEST_P(OsgOnArchitecture, GrowsEverySetByItsGammaShare) {
   torch::manual_seed(8);
   auto net = test::build_net(GetParam(), {3, 16, 16}, 0.0625);
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
-  auto gen = host::make_generator(torch::kCPU, 9);
-  for (int i = 0; i < 2; ++i)
-    batches.emplace_back(torch::randn({8, 3, 16, 16}, gen),
-                         torch::randint(10, {8}, gen, torch::kLong));
+  const Batches batches = random_batches(2, 8, {3, 16, 16}, 9);
   test::settle(*net, batches[0].first);
   std::map<std::string, int64_t> set_widths, set_growth;
   for (const auto& g : net->groups())
@@ -125,11 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Architectures, OsgOnArchitecture,
 class OsgPairAveraging : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OsgPairAveraging, GrowsTheSameNetAsReadingBothChildren) {
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
-  auto gen = host::make_generator(torch::kCPU, 10);
-  for (int i = 0; i < 3; ++i)
-    batches.emplace_back(torch::randn({8, 1, 28, 28}, gen).to(torch::kDouble),
-                         torch::randint(10, {8}, gen, torch::kLong));
+  const Batches batches = random_batches(3, 8, {1, 28, 28}, 10, torch::kDouble);
   struct Grown {
     GrowthResult result;
     std::vector<int64_t> widths;
@@ -172,11 +174,7 @@ INSTANTIATE_TEST_SUITE_P(Architectures, OsgPairAveraging,
 // no gradient and keep their flags.
 TEST(Osg, CandidatePassesRunNoTorchNormAndRestoreEveryFlag) {
   auto net = test::build_vgg(0.0625);
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
-  auto gen = host::make_generator(torch::kCPU, 13);
-  for (int i = 0; i < 2; ++i)
-    batches.emplace_back(torch::randn({8, 1, 28, 28}, gen),
-                         torch::randint(10, {8}, gen, torch::kLong));
+  const Batches batches = random_batches(2, 8, {1, 28, 28}, 13);
   test::ScriptedContext context(batches, 14);
   const Config options =
       make_config(OsgStrategy::schema(),
