@@ -67,8 +67,6 @@ void forward_kernel(const T* in, T* out, uint8_t* code, int64_t planes, int64_t 
   });
 }
 
-// Writes every element of `grad_in` (no zero fill first): each window's winner gets its output's
-// gradient and the other three 0; a last row or column outside every window (odd sizes) gets 0.
 template <typename T>
 void backward_kernel(const T* grad_out, const uint8_t* code, T* grad_in, int64_t planes, int64_t h,
                      int64_t w) {
@@ -79,18 +77,8 @@ void backward_kernel(const T* grad_out, const uint8_t* code, T* grad_in, int64_t
         const T* g = grad_out + (p * oh + y) * ow;
         const uint8_t* c = code + (p * oh + y) * ow;
         T* r0 = grad_in + (p * h + 2 * y) * w;
-        T* r1 = r0 + w;
-        for (int64_t x = 0; x < ow; ++x) {
-          const T v = g[x];
-          const uint8_t k = c[x];
-          r0[2 * x] = k == 0 ? v : T(0);
-          r0[2 * x + 1] = k == 1 ? v : T(0);
-          r1[2 * x] = k == 2 ? v : T(0);
-          r1[2 * x + 1] = k == 3 ? v : T(0);
-        }
-        if (w % 2) r0[w - 1] = r1[w - 1] = T(0);
+        for (int64_t x = 0; x < ow; ++x) r0[(c[x] >> 1) * w + 2 * x + (c[x] & 1)] = g[x];
       }
-      if (h % 2) std::fill_n(grad_in + (p * h + h - 1) * w, w, T(0));
     }
   });
 }
@@ -121,7 +109,7 @@ class MaxPool2x2 : public torch::autograd::Function<MaxPool2x2> {
                                                       false, std::get<1>(pooled))};
     }
     torch::Tensor code = ctx->saved_data["code"].toTensor();
-    torch::Tensor grad_in = torch::empty_like(input);
+    torch::Tensor grad_in = torch::zeros_like(input);
     const int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
     AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "max_pool_2x2_backward", [&] {
       backward_kernel(grad.data_ptr<scalar_t>(), code.data_ptr<uint8_t>(),

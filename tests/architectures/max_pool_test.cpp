@@ -1,5 +1,6 @@
 // max_pool_2x2 against torch::max_pool2d(x, 2, 2): values and gradients identical, ties, NaN,
-// odd sides, double backward, and the fallbacks.
+// odd sides (whose last row and column get no gradient, also in reused memory), double backward,
+// and the fallbacks.
 
 #include "max_pool.h"
 
