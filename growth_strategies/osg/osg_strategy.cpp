@@ -92,6 +92,11 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   // In a data-parallel run each rank holds `share` of every global batch: its mean loss weighted
   // by the share, with the gradients summed over the ranks, is the global batch's on every rank.
   int64_t candidate_macs = 0;     // per sample, measured once on the rendered candidate net
+  // Only the tensors candidates are rendered into need weight gradients; with the norms frozen
+  // their evaluation-mode passes are one each way (gear::batch_norm_act). Declared before `taps`,
+  // whose narrower scope must be undone first, also when a pass throws.
+  const auto rendered = [&candidates](const torch::Tensor& p) { return candidates.trains(p); };
+  std::optional<RequiresGradScope> frozen;
   std::optional<TapScores> taps;  // during the scoring pass
   auto forward_backward = [&](const torch::Tensor& images, const torch::Tensor& labels,
                               double share) {
@@ -111,10 +116,7 @@ GrowthResult OsgStrategy::grow(GrowableNet& net, GrowthContext& context) {
   int64_t steps = 0;
   // batches limits each pass; the host then prepares no batch past it.
   const std::vector<torch::Tensor> trained = candidates.parameters();
-  // Only the tensors candidates are rendered into need weight gradients; with the norms frozen
-  // their evaluation-mode passes are one each way (gear::batch_norm_act).
-  const auto rendered = [&candidates](const torch::Tensor& p) { return candidates.trains(p); };
-  std::optional<RequiresGradScope> frozen(std::in_place, net, rendered);
+  frozen.emplace(net, rendered);
   for (int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
     context.for_each_shard(
         [&](const torch::Tensor& images, const torch::Tensor& labels, double share) {
