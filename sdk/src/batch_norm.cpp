@@ -98,6 +98,26 @@ torch::Tensor absent_as_empty(const torch::Tensor& t) {
 
 torch::Tensor present(const torch::Tensor& t) { return t.numel() > 0 ? t : torch::Tensor(); }
 
+// y = activation(input * scale + shift + residual) per channel in one pass, in the input's
+// layout; `scale` and `shift` double [C], `residual` may be undefined.
+torch::Tensor affine_pass(const torch::Tensor& input, const torch::Tensor& residual,
+                          const torch::Tensor& scale, const torch::Tensor& shift,
+                          NormActivation activation) {
+  const torch::MemoryFormat format = input.suggest_memory_format();
+  const torch::Tensor x = input.contiguous(format);
+  torch::Tensor y = torch::empty_like(x, format);
+  detail::norm_normalise(x, residual.defined() ? residual.contiguous(format) : residual, y,
+                         geometry_of(x), scale, shift, activation);
+  return y;
+}
+
+void refuse_double_backward() {
+  if (torch::GradMode::is_enabled())
+    throw std::logic_error(
+        "batch_norm: double backward through GEAR's batch norm is not "
+        "supported");
+}
+
 // The norm (statistics of the whole batch: every worker's share, then every rank's), the residual
 // and the activation in one autograd node; see batch_norm_act.
 class FusedBatchNorm : public torch::autograd::Function<FusedBatchNorm> {
@@ -157,10 +177,7 @@ class FusedBatchNorm : public torch::autograd::Function<FusedBatchNorm> {
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    if (torch::GradMode::is_enabled())
-      throw std::logic_error(
-          "batch_norm: double backward through GEAR's batch norm is not "
-          "supported");
+    refuse_double_backward();
     auto saved = ctx->get_saved_variables();
     const torch::Tensor x = saved[0], weight = present(saved[1]), y = saved[2];
     const torch::MemoryFormat format = x.suggest_memory_format();
@@ -224,13 +241,8 @@ class EvaluationBatchNorm : public torch::autograd::Function<EvaluationBatchNorm
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input,
                                const torch::Tensor& residual_in, const torch::Tensor& scale,
                                const torch::Tensor& shift, int64_t activation_code) {
-    const torch::Tensor residual = present(residual_in);
     const auto activation = static_cast<NormActivation>(activation_code);
-    const torch::MemoryFormat format = input.suggest_memory_format();
-    const torch::Tensor x = input.contiguous(format);
-    torch::Tensor y = torch::empty_like(x, format);
-    detail::norm_normalise(x, residual.defined() ? residual.contiguous(format) : residual, y,
-                           geometry_of(x), scale, shift, activation);
+    torch::Tensor y = affine_pass(input, present(residual_in), scale, shift, activation);
     ctx->save_for_backward({activation == NormActivation::kIdentity ? torch::Tensor() : y});
     ctx->saved_data["scale"] = scale;
     ctx->saved_data["activation"] = activation_code;
@@ -238,10 +250,7 @@ class EvaluationBatchNorm : public torch::autograd::Function<EvaluationBatchNorm
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grads) {
-    if (torch::GradMode::is_enabled())
-      throw std::logic_error(
-          "batch_norm: double backward through GEAR's batch norm is not "
-          "supported");
+    refuse_double_backward();
     const torch::Tensor y = ctx->get_saved_variables()[0];
     const auto activation = static_cast<NormActivation>(ctx->saved_data["activation"].toInt());
     const torch::Tensor scale = ctx->saved_data["scale"].toTensor();
@@ -318,12 +327,7 @@ torch::Tensor evaluation_fused(const torch::nn::BatchNorm2dImpl& norm, const tor
     return EvaluationBatchNorm::apply(input, absent_as_empty(residual), scale, shift,
                                       static_cast<int64_t>(activation));
   torch::NoGradGuard no_grad;  // nothing needs one: the output must not record a node
-  const torch::MemoryFormat format = input.suggest_memory_format();
-  const torch::Tensor x = input.contiguous(format);
-  torch::Tensor y = torch::empty_like(x, format);
-  detail::norm_normalise(x, residual.defined() ? residual.contiguous(format) : residual, y,
-                         geometry_of(x), scale, shift, activation);
-  return y;
+  return affine_pass(input, residual, scale, shift, activation);
 }
 
 }  // namespace

@@ -243,7 +243,6 @@ TEST_P(BatchNormActEvaluation, InputAndResidualGradientsWithTheNormFrozenInDoubl
   const torch::Tensor x = input_of(channels_last, torch::kDouble);
   const torch::Tensor r =
       with_residual ? torch::randn({5, 6, 7, 9}, torch::kDouble) : torch::Tensor();
-  // Values at the activation's kinks' sides, and a gradient that differs everywhere.
   const torch::Tensor grad = torch::randn({5, 6, 7, 9}, torch::kDouble);
   auto norm = make_norm(6, torch::kDouble);
   norm->eval();
