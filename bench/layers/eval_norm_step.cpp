@@ -51,6 +51,12 @@ int main(int argc, char** argv) {
   if (!built) return 2;
   gear::GrowableNet& net = *built->net;
   torch::Tensor x = torch::rand({batch, 1, 28, 28});
+  // Before the training steps, so the weights' gradients are made in the layout of the weights
+  // (LibTorch warns when it accumulates into a gradient of another layout).
+  if (channels_last) {
+    gear::host::apply_memory_format(net, true);
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  }
   {
     // A few training steps, so the running statistics are not the initial 0 and 1.
     torch::optim::SGD sgd(net.parameters(), torch::optim::SGDOptions(0.05));
@@ -61,10 +67,6 @@ int main(int argc, char** argv) {
       torch::nn::functional::cross_entropy(net.forward(x), y).backward();
       sgd.step();
     }
-  }
-  if (channels_last) {
-    gear::host::apply_memory_format(net, true);
-    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   }
   net.eval();
   const torch::Tensor labels = frozen_norms ? torch::randint(0, 10, {batch}) : torch::Tensor();
