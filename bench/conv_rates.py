@@ -15,20 +15,17 @@ Writes bench/results/conv_rates.json (medians over the repeats, each repeat timi
 convolution once, in order).
 """
 import argparse
-import json
 import os
-import platform
 import statistics
 import sys
-import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv_ceiling as cc  # noqa: E402
 import eager_nets  # noqa: E402
+import rounds  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BATCH = 64
 REFERENCE = ((256, 14, 14), (256, 256, 3, 3), (1, 1), (1, 1), 1, False)
 WHAT = ("every convolution of each architecture timed alone (forward + backward), its rate beside "
@@ -61,7 +58,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--architectures", default="resnet18,vgg11,mobilenet_v2")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", default=os.path.join(ROOT, "bench/results/conv_rates.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     archs = args.architectures.split(",")
@@ -79,13 +75,10 @@ def main():
         print(f"repeat {r + 1}: reference {samples['reference'][-1] * 1e3:.1f} ms", flush=True)
 
     reference_rate = flops(REFERENCE, True) / statistics.median(samples["reference"]) / 1e9
-    result = {"what": WHAT, "batch": BATCH, "threads": 1,
-              "repeats": args.repeats,
-              "machine": {"cpu": platform.processor() or platform.machine(),
-                          "cores": os.cpu_count(), "torch": torch.__version__},
+    result = {"what": WHAT, "batch": BATCH, "threads": 1, "repeats": args.repeats,
+              "torch": torch.__version__,
               "reference": {"conv": describe(REFERENCE), "gflops": round(reference_rate, 1)},
-              "architectures": {},
-              "recorded": time.strftime("%Y-%m-%d %H:%M:%S")}
+              "architectures": {}}
     for a in archs:
         rows, total, slow = [], 0.0, 0.0
         for i, conv in enumerate(convs[a]):
@@ -105,9 +98,7 @@ def main():
         for row in rows:
             print(f"  {row['conv']:28s} {row['layout']:13s} {row['ms']:7.2f} ms "
                   f"{row['gflops']:6.1f} GFLOP/s ({row['of_reference']:.2f})")
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
+    rounds.save("conv_rates", result)
 
 
 if __name__ == "__main__":

@@ -12,31 +12,26 @@ import argparse
 import csv
 import json
 import os
-import platform
 import statistics
 import subprocess
-import tempfile
+import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rounds  # noqa: E402
+
+ROOT = rounds.ROOT
 PIPELINE = os.path.join(ROOT, "examples/pipelines/quickstart.toml")
 
 
-def run(gearhost, threads):
-    """Wall seconds, images/s per epoch and the final clean accuracy of one quickstart run."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "run")
-        start = time.perf_counter()
-        subprocess.run([gearhost, "--log-level", "warn", "run", PIPELINE, f"run.threads={threads}",
-                        "--out", out], check=True, stderr=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-        with open(os.path.join(out, "metrics.csv")) as f:
-            rows = [r for r in csv.DictReader(f)
-                    if r.get("kind") == "train" and r.get("images_per_second")]
-        with open(os.path.join(out, "summary.json")) as f:
-            summary = json.load(f)
-    return {"wall_seconds": round(wall, 1),
-            "images_per_second_by_epoch": [round(float(r["images_per_second"])) for r in rows],
+def read_run(out):
+    """Images/s per training epoch and the final clean accuracy of the run folder `out`."""
+    with open(os.path.join(out, "metrics.csv")) as f:
+        rows = [r for r in csv.DictReader(f)
+                if r.get("kind") == "train" and r.get("images_per_second")]
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    return {"images_per_second_by_epoch": [round(float(r["images_per_second"])) for r in rows],
             "final_clean_accuracy": summary_accuracy(summary)}
 
 
@@ -55,51 +50,44 @@ def main():
     parser.add_argument("--after", default=os.path.join(ROOT, "build/bin/gearhost"))
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out",
-                        default=os.path.join(ROOT, "bench/results/quickstart_before_after.json"))
     args = parser.parse_args()
     after_commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                                   capture_output=True, text=True, check=True).stdout.strip()
     builds = {"before": args.before, "after": args.after}
-    runs = []
-    for r in range(args.rounds):
-        order = ("before", "after") if r % 2 == 0 else ("after", "before")
-        for name in order:
-            result = {"round": r + 1, "build": name, **run(builds[name], args.threads)}
-            runs.append(result)
-            print(f"round {r + 1} {name:6s} {result['wall_seconds']:6.1f} s "
-                  f"{result['images_per_second_by_epoch']} img/s "
-                  f"accuracy {result['final_clean_accuracy']}", flush=True)
+    in_order = []
 
-    def of(name, r):
-        return next(x for x in runs if x["round"] == r and x["build"] == name)
+    def run_one(name, r):
+        start = time.perf_counter()
+        result = rounds.gearhost_run(builds[name], PIPELINE, ([f"run.threads={args.threads}"], []),
+                                     read_run)
+        in_order.append({"round": r + 1, "build": name,
+                         "wall_seconds": round(time.perf_counter() - start, 1), **result})
+        return in_order[-1]
 
-    rounds = range(1, args.rounds + 1)
-    rate = {r: statistics.median(of("after", r)["images_per_second_by_epoch"]) /
-            statistics.median(of("before", r)["images_per_second_by_epoch"]) for r in rounds}
-    wall = {r: of("before", r)["wall_seconds"] / of("after", r)["wall_seconds"] for r in rounds}
-    accuracy = {name: sorted({x["final_clean_accuracy"] for x in runs if x["build"] == name})
-                for name in builds}
-    result = {
+    runs = rounds.interleaved(
+        list(builds), args.rounds, run_one,
+        lambda x: (f"{x['wall_seconds']:.1f} s, {x['images_per_second_by_epoch']} img/s, "
+                   f"accuracy {x['final_clean_accuracy']}"))
+    pairs = list(zip(runs["before"], runs["after"]))
+    rate = [statistics.median(a["images_per_second_by_epoch"]) /
+            statistics.median(b["images_per_second_by_epoch"]) for b, a in pairs]
+    wall = [b["wall_seconds"] / a["wall_seconds"] for b, a in pairs]
+    record = rounds.save("quickstart_before_after", {
         "what": (f"{os.path.relpath(PIPELINE, ROOT)} run by the build of {args.before_commit} and "
                  f"by {after_commit}, interleaved, {args.rounds} rounds alternating which goes "
                  f"first, {args.threads} threads, one machine"),
         "command": ("build/bin/gearhost --log-level warn run examples/pipelines/quickstart.toml "
                     f"run.threads={args.threads} --out DIR, for each build in turn"),
         "before_commit": args.before_commit, "after_commit": after_commit,
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
-        "date": time.strftime("%Y-%m-%d"),
-        "final_clean_accuracy": accuracy,
+        "final_clean_accuracy": {name: sorted({x["final_clean_accuracy"] for x in runs[name]})
+                                 for name in builds},
         "median_paired_ratio_images_per_second_after_over_before":
-            round(statistics.median(rate.values()), 3),
-        "paired_ratio_range": [round(min(rate.values()), 3), round(max(rate.values()), 3)],
-        "median_paired_ratio_wall_before_over_after": round(statistics.median(wall.values()), 3),
-        "runs": runs,
-    }
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=1))
+            round(statistics.median(rate), 3),
+        "paired_ratio_range": [round(min(rate), 3), round(max(rate), 3)],
+        "median_paired_ratio_wall_before_over_after": round(statistics.median(wall), 3),
+        "runs": in_order,
+    })
+    print(json.dumps({k: v for k, v in record.items() if k != "runs"}, indent=1))
 
 
 if __name__ == "__main__":
